@@ -1,0 +1,4 @@
+/**
+ * Karaf shell commands to inspect and drive tcp-bypass.
+ */
+package org.tcpbypass.cli;

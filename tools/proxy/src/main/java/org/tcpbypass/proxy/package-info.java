@@ -1,0 +1,4 @@
+/**
+ * Offload-capable TCP proxy for stock Linux.
+ */
+package org.tcpbypass.proxy;

@@ -1,0 +1,4 @@
+/**
+ * ONOS web UI extension: the TCP Bypass table view and topology overlay.
+ */
+package org.tcpbypass.gui;
