@@ -1,0 +1,88 @@
+package org.tcpbypass.api;
+
+import org.onosproject.event.ListenerService;
+import org.onosproject.net.flow.FlowEntry;
+
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Hands proxied TCP connections to the switch and tracks every proxied connection until it ends.
+ */
+public interface BypassService extends ListenerService<BypassEvent, BypassListener> {
+
+    /**
+     * Accepts an offload: validates the request, derives the translation and submits the bypass intent.
+     *
+     * @param request the proxy's request
+     * @return the record, in state OFFLOADING (or BYPASSED if installation already finished)
+     * @throws OffloadException INVALID, FORBIDDEN, NOT_FOUND (device) or CONFLICT; nothing changed
+     */
+    Bypass offload(OffloadRequest request);
+
+    /**
+     * Records the connections a proxy started and stopped relaying.
+     *
+     * @param report the proxy's batched report
+     * @return number of connections recorded (opened plus closed)
+     * @throws OffloadException FORBIDDEN for an unregistered proxy or a connection that is not its own;
+     *                          nothing changed
+     */
+    int report(ConnectionReport report);
+
+    /**
+     * Releases a connection: withdraws its bypass, if any, and ends its record.
+     *
+     * @param id     record id
+     * @param reason why, e.g. "released by operator"
+     * @return the record after release
+     * @throws OffloadException NOT_FOUND for an unknown id
+     */
+    Bypass release(BypassId id, String reason);
+
+    /**
+     * Returns a record.
+     *
+     * @param id record id
+     * @return the record, if known
+     */
+    Optional<Bypass> bypass(BypassId id);
+
+    /**
+     * Returns all records, live and recently ended.
+     *
+     * @return records
+     */
+    Collection<Bypass> bypasses();
+
+    /**
+     * Returns a future completed with the record as soon as it is no longer OFFLOADING.
+     *
+     * @param id record id
+     * @return future record; completed exceptionally with OffloadException NOT_FOUND for an unknown id
+     */
+    CompletableFuture<Bypass> settled(BypassId id);
+
+    /**
+     * Returns the flow entries the switch holds for a bypass, one per direction while it is active.
+     *
+     * @param id record id
+     * @return flow entries
+     */
+    Collection<FlowEntry> flowEntries(BypassId id);
+
+    /**
+     * Returns a summary of all records.
+     *
+     * @return statistics
+     */
+    BypassStatistics statistics();
+
+    /**
+     * Returns the proxies registered in the network configuration.
+     *
+     * @return registered proxies
+     */
+    Collection<RegisteredProxy> proxies();
+}
