@@ -1,0 +1,306 @@
+package org.tcpbypass.proxy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.tcpbypass.proxy.linux.Capabilities;
+import org.tcpbypass.proxy.linux.PayloadFreeze;
+import org.tcpbypass.proxy.linux.TcpSocket;
+import org.tcpbypass.proxy.offload.ConnectionReporter;
+import org.tcpbypass.proxy.offload.OffloadClient;
+import org.tcpbypass.proxy.offload.Offloader;
+import org.tcpbypass.proxy.relay.RelayServer;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Command line: {@code tcp-bypass-proxy [--config FILE] [flags]} (README.md). */
+public final class Main {
+    /** Exit status for a bad flag or configuration value. */
+    public static final int EXIT_CONFIG = 2;
+    /** Exit status for a missing capability, tool or JVM flag. */
+    public static final int EXIT_ENVIRONMENT = 3;
+    /** Exit status for a failure while starting (e.g. a listener cannot bind). */
+    public static final int EXIT_START = 1;
+
+    private static final Map<String, String> FLAGS = new LinkedHashMap<>();
+
+    static {
+        FLAGS.put("--name", "name");
+        FLAGS.put("--device-id", "deviceId");
+        FLAGS.put("--threads", "threads");
+        FLAGS.put("--buffer-bytes", "bufferBytes");
+        FLAGS.put("--metrics-interval", "metricsIntervalSeconds");
+        FLAGS.put("--nft-table", "nftTable");
+        FLAGS.put("--controller-url", "controller.url");
+        FLAGS.put("--controller-user", "controller.user");
+        FLAGS.put("--controller-password", "controller.password");
+        FLAGS.put("--request-timeout", "controller.requestTimeoutMillis");
+        FLAGS.put("--offload-timeout", "controller.offloadTimeoutMillis");
+        FLAGS.put("--report-interval", "controller.reportIntervalMillis");
+        FLAGS.put("--drain-timeout", "handoff.drainTimeoutMillis");
+        FLAGS.put("--probe-timeout", "handoff.probeTimeoutMillis");
+        FLAGS.put("--max-handoffs", "handoff.maxConcurrent");
+    }
+
+    private static final String USAGE = String.join("\n",
+            "Usage: tcp-bypass-proxy [--config FILE] [flags]",
+            "Relays TCP connections and hands established ones to a P4 switch through the tcp-bypass app.",
+            "Flags override the JSON configuration file (format: tools/proxy/README.md).",
+            "",
+            "  --config FILE             JSON configuration file",
+            "  --listen IP:PORT          listen here (with --backend: replaces the file's listeners)",
+            "  --backend IP:PORT         backend for --listen (repeat for several)",
+            "  --balance round-robin|first",
+            "  --offload POLICY          never|handshake|first-exchange|bytes|tls, for every listener",
+            "  --offload-bytes N         bytes relayed before the 'bytes' policy hands off",
+            "  --name NAME               the proxy's name registered with the app",
+            "  --device-id ID            the switch, e.g. device:bmv2:s1",
+            "  --controller-url URL      base of the app's REST API, e.g. http://onos:8181/onos/tcp-bypass",
+            "  --controller-user USER    HTTP basic user (default onos)",
+            "  --controller-password PW  HTTP basic password (default rocks)",
+            "  --request-timeout MS      per REST request (default 2000)",
+            "  --offload-timeout MS      decision to BYPASSED, else fall back (default 5000)",
+            "  --report-interval MS      connection reports to the app, 0 = off (default 1000)",
+            "  --drain-timeout MS        wait for both legs to drain (default 2000)",
+            "  --probe-timeout MS        wait for the peers' TSvals (default 500)",
+            "  --max-handoffs N          concurrent hand-offs (default 16)",
+            "  --threads N               relay threads (default: number of cores)",
+            "  --buffer-bytes N          relay buffer per direction (default 65536)",
+            "  --metrics-interval S      metrics log line period, 0 = off (default 10)",
+            "  --nft-table NAME          nftables table for the hand-off freeze (default tcpbypass)",
+            "  --verbose                 log every hand-off's numbers",
+            "  --help                    this text",
+            "",
+            "Offloading needs CAP_NET_ADMIN and CAP_NET_RAW (TCP_REPAIR, nftables, packet socket) and nft on PATH.",
+            "");
+
+    private Main() {
+    }
+
+    /** Runs the proxy until the JVM is stopped. */
+    public static void main(String[] args) {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %5$s%6$s%n");
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        ProxyConfig config;
+        boolean verbose;
+        try {
+            List<String> list = List.of(args);
+            if (list.contains("--help") || list.contains("-h")) {
+                out.print(USAGE);
+                return 0;
+            }
+            verbose = list.contains("--verbose");
+            config = configure(args);
+        } catch (ConfigException e) {
+            err.println("tcp-bypass-proxy: " + e.getMessage());
+            err.println("Try --help.");
+            return EXIT_CONFIG;
+        }
+        try {
+            checkEnvironment(config);
+        } catch (IllegalStateException | IOException e) {
+            err.println("tcp-bypass-proxy: " + e.getMessage());
+            return EXIT_ENVIRONMENT;
+        }
+        Logger.getLogger("org.tcpbypass").setLevel(verbose ? Level.FINE : Level.INFO);
+        return serve(config, out, err);
+    }
+
+    /** Reads the configuration file named by --config, applies the other flags and validates the result. */
+    static ProxyConfig configure(String[] args) throws ConfigException {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        Map<String, String> flags = new LinkedHashMap<>();
+        List<String> backends = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if ("--verbose".equals(a)) {
+                continue;
+            }
+            String value;
+            int eq = a.indexOf('=');
+            String flag = eq > 0 ? a.substring(0, eq) : a;
+            if (!flag.startsWith("--") || !FLAGS.containsKey(flag) && !List.of("--config", "--listen",
+                    "--backend", "--balance", "--offload", "--offload-bytes").contains(flag)) {
+                throw new ConfigException("unknown argument '" + a + "'");
+            }
+            if (eq > 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new ConfigException(flag + " needs a value");
+            }
+            if ("--backend".equals(flag)) {
+                backends.add(value);
+            } else if (flags.put(flag, value) != null) {
+                throw new ConfigException(flag + " given twice");
+            }
+        }
+        String file = flags.remove("--config");
+        if (file != null) {
+            JsonNode n;
+            try {
+                n = mapper.readTree(Files.readString(Paths.get(file)));
+            } catch (NoSuchFileException e) {
+                throw new ConfigException("--config: no such file: " + file);
+            } catch (JsonProcessingException e) {
+                throw new ConfigException(file + ": not valid JSON: " + e.getOriginalMessage() + " at line "
+                                                  + e.getLocation().getLineNr() + ", column "
+                                                  + e.getLocation().getColumnNr());
+            } catch (IOException e) {
+                throw new ConfigException("--config: cannot read " + file + ": " + e.getMessage());
+            }
+            if (!(n instanceof ObjectNode)) {
+                throw new ConfigException(file + ": the configuration must be a JSON object");
+            }
+            root = (ObjectNode) n;
+        }
+        String listen = flags.remove("--listen");
+        String balance = flags.remove("--balance");
+        if (listen != null) {
+            if (backends.isEmpty()) {
+                throw new ConfigException("--listen needs at least one --backend");
+            }
+            ObjectNode l = root.putArray("listeners").addObject();
+            l.put("listen", listen);
+            ArrayNode b = l.putArray("backends");
+            backends.forEach(b::add);
+            if (balance != null) {
+                l.put("balance", balance);
+            }
+        } else if (!backends.isEmpty() || balance != null) {
+            throw new ConfigException("--backend and --balance need --listen");
+        }
+        String policy = flags.remove("--offload");
+        String bytes = flags.remove("--offload-bytes");
+        if (policy != null || bytes != null) {
+            JsonNode ls = root.get("listeners");
+            if (ls != null && ls.isArray()) {
+                for (JsonNode l : ls) {
+                    if (l instanceof ObjectNode) {
+                        ObjectNode o = l.get("offload") instanceof ObjectNode
+                                ? (ObjectNode) l.get("offload") : ((ObjectNode) l).putObject("offload");
+                        if (policy != null) {
+                            o.put("policy", policy);
+                        }
+                        if (bytes != null) {
+                            o.put("bytes", bytes);
+                        }
+                    }
+                }
+            }
+        }
+        for (Map.Entry<String, String> f : flags.entrySet()) {
+            ProxyConfig.put(root, FLAGS.get(f.getKey()), f.getValue());
+        }
+        return ProxyConfig.parse(root);
+    }
+
+    private static void checkEnvironment(ProxyConfig config) throws IOException {
+        TcpSocket.checkAccess();
+        if (!config.offloads()) {
+            return;
+        }
+        if (!Capabilities.effective(Capabilities.NET_ADMIN)) {
+            throw new IllegalStateException("offloading needs CAP_NET_ADMIN (TCP_REPAIR, nftables): run as root or "
+                                                    + "grant it, or set every listener's offload policy to never");
+        }
+        if (!Capabilities.effective(Capabilities.NET_RAW)) {
+            throw new IllegalStateException("offloading needs CAP_NET_RAW (packet socket for the peers' TSvals)");
+        }
+        if (Capabilities.onPath("nft") == null) {
+            throw new IllegalStateException("offloading needs the nft command (Debian package nftables) on PATH");
+        }
+    }
+
+    private static int serve(ProxyConfig config, PrintStream out, PrintStream err) {
+        Metrics metrics = new Metrics();
+        ProxyEvents events = new ProxyEvents(metrics);
+        PayloadFreeze freeze = config.offloads() ? new PayloadFreeze(config.nftTable) : null;
+        RelayServer server;
+        try {
+            if (freeze != null) {
+                freeze.install();
+            }
+            server = new RelayServer(config, events, metrics);
+        } catch (IOException e) {
+            err.println("tcp-bypass-proxy: " + e.getMessage());
+            uninstall(freeze);
+            return EXIT_START;
+        }
+        OffloadClient controller = config.controller.url == null ? null : new OffloadClient(config.controller);
+        ConnectionReporter reporter = controller == null || config.controller.reportIntervalMillis == 0 ? null
+                : new ConnectionReporter(config.name, controller, config.controller.reportIntervalMillis);
+        Offloader offloader = freeze == null ? null : new Offloader(config, controller, freeze, metrics);
+        events.connect(reporter, offloader);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "metrics");
+            t.setDaemon(true);
+            return t;
+        });
+        Logger log = Logger.getLogger(Main.class.getName());
+        if (config.metricsIntervalSeconds > 0) {
+            ticker.scheduleAtFixedRate(() -> log.info(metrics.line()), config.metricsIntervalSeconds,
+                                       config.metricsIntervalSeconds, TimeUnit.SECONDS);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ticker.shutdownNow();
+            server.close();
+            if (offloader != null) {
+                offloader.close();
+            }
+            if (reporter != null) {
+                reporter.close();
+            }
+            uninstall(freeze);
+            log.info(metrics.line());
+            stopped.countDown();
+        }, "shutdown"));
+        for (ProxyConfig.Listener l : config.listeners) {
+            out.println("tcp-bypass-proxy: listening on " + l.listen + " -> " + l.backends + ", offload "
+                                + l.offload.text());
+        }
+        out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static void uninstall(PayloadFreeze freeze) {
+        if (freeze == null) {
+            return;
+        }
+        try {
+            freeze.uninstall();
+        } catch (IOException e) {
+            Logger.getLogger(Main.class.getName()).log(Level.WARNING, "cannot remove the nftables table", e);
+        }
+    }
+}

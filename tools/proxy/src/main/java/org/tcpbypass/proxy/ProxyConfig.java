@@ -1,0 +1,320 @@
+package org.tcpbypass.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/** The proxy's validated configuration (format: README.md, "Configuration"). */
+public final class ProxyConfig {
+    public final String name;
+    public final String deviceId;
+    public final int threads;
+    public final int bufferBytes;
+    public final int metricsIntervalSeconds;
+    public final String nftTable;
+    public final Controller controller;
+    public final Handoff handoff;
+    public final RttRamp rttRamp;
+    public final List<Listener> listeners;
+
+    private ProxyConfig(JsonNode root) throws ConfigException {
+        Fields f = new Fields(root, "");
+        name = f.string("name", null);
+        deviceId = f.string("deviceId", null);
+        threads = f.integer("threads", Runtime.getRuntime().availableProcessors(), 1, 256);
+        bufferBytes = f.integer("bufferBytes", 65536, 4096, 16 << 20);
+        metricsIntervalSeconds = f.integer("metricsIntervalSeconds", 10, 0, 86400);
+        nftTable = f.string("nftTable", "tcpbypass");
+        if (!nftTable.matches("[A-Za-z][A-Za-z0-9_]{0,31}")) {
+            throw new ConfigException("nftTable: '" + nftTable + "' is not a valid nftables table name");
+        }
+        controller = new Controller(f.object("controller"));
+        handoff = new Handoff(f.object("handoff"));
+        rttRamp = new RttRamp(f.object("rttRamp"));
+        JsonNode ls = f.node("listeners");
+        if (ls == null || !ls.isArray() || ls.size() == 0) {
+            throw new ConfigException("listeners: at least one listener is needed (--listen and --backend)");
+        }
+        List<Listener> list = new ArrayList<>();
+        for (int i = 0; i < ls.size(); i++) {
+            list.add(new Listener(new Fields(ls.get(i), "listeners[" + i + "].")));
+        }
+        listeners = Collections.unmodifiableList(list);
+        f.rejectUnknown();
+        if (controller.url != null && name == null) {
+            throw new ConfigException("name: the proxy's registered name is required with controller.url");
+        }
+        if (offloads() && controller.url == null) {
+            throw new ConfigException("controller.url is required by an offload policy other than never");
+        }
+        if (offloads() && deviceId == null) {
+            throw new ConfigException("deviceId is required by an offload policy other than never");
+        }
+        Set<InetSocketAddress> seen = new HashSet<>();
+        for (Listener l : listeners) {
+            if (!seen.add(l.listen)) {
+                throw new ConfigException("listeners: " + l.listen + " is listed twice");
+            }
+        }
+    }
+
+    /** Validates a configuration tree. */
+    public static ProxyConfig parse(JsonNode root) throws ConfigException {
+        if (root == null || !root.isObject()) {
+            throw new ConfigException("configuration must be a JSON object");
+        }
+        return new ProxyConfig(root);
+    }
+
+    /** Whether any listener may hand connections off. */
+    public boolean offloads() {
+        return listeners.stream().anyMatch(l -> l.offload != OffloadPolicy.NEVER);
+    }
+
+    /** The controller's REST API. */
+    public static final class Controller {
+        /** Base URL of the app's resources, e.g. http://onos:8181/onos/tcp-bypass; null: no controller. */
+        public final URI url;
+        public final String user;
+        public final String password;
+        public final int requestTimeoutMillis;
+        public final int offloadTimeoutMillis;
+        public final int reportIntervalMillis;
+
+        Controller(Fields f) throws ConfigException {
+            String u = f.string("url", null);
+            if (u != null) {
+                try {
+                    URI uri = new URI(u.endsWith("/") ? u.substring(0, u.length() - 1) : u);
+                    if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())
+                            || uri.getHost() == null) {
+                        throw new ConfigException("controller.url: '" + u + "' is not an http(s) URL");
+                    }
+                    url = uri;
+                } catch (URISyntaxException e) {
+                    throw new ConfigException("controller.url: '" + u + "' is not a URL: " + e.getReason());
+                }
+            } else {
+                url = null;
+            }
+            user = f.string("user", "onos");
+            password = f.string("password", "rocks");
+            requestTimeoutMillis = f.integer("requestTimeoutMillis", 2000, 1, 60000);
+            offloadTimeoutMillis = f.integer("offloadTimeoutMillis", 5000, 1, 60000);
+            reportIntervalMillis = f.integer("reportIntervalMillis", 1000, 0, 3600000);
+            f.rejectUnknown();
+        }
+    }
+
+    /** Hand-off bounds. */
+    public static final class Handoff {
+        public final int drainTimeoutMillis;
+        public final int probeTimeoutMillis;
+        public final int maxConcurrent;
+
+        Handoff(Fields f) throws ConfigException {
+            drainTimeoutMillis = f.integer("drainTimeoutMillis", 2000, 1, 60000);
+            probeTimeoutMillis = f.integer("probeTimeoutMillis", 500, 1, 10000);
+            maxConcurrent = f.integer("maxConcurrent", 16, 1, 1024);
+            f.rejectUnknown();
+        }
+    }
+
+    /** The synthetic client-leg delay ramp before a hand-off. */
+    public static final class RttRamp {
+        public final boolean enabled;
+        public final String device;
+        public final int stepMillis;
+        public final int intervalMillis;
+        public final int maxMillis;
+
+        RttRamp(Fields f) throws ConfigException {
+            enabled = f.bool("enabled", false);
+            device = f.string("interface", null);
+            stepMillis = f.integer("stepMillis", 20, 1, 1000);
+            intervalMillis = f.integer("intervalMillis", 200, 1, 60000);
+            maxMillis = f.integer("maxMillis", 1000, 1, 10000);
+            f.rejectUnknown();
+            if (enabled && (device == null || !device.matches("[A-Za-z0-9_.@-]{1,15}"))) {
+                throw new ConfigException("rttRamp.interface: a network interface name is required when enabled");
+            }
+        }
+    }
+
+    /** One listening address and where its clients go. */
+    public static final class Listener {
+        public final InetSocketAddress listen;
+        public final List<InetSocketAddress> backends;
+        public final boolean roundRobin;
+        public final OffloadPolicy offload;
+        public final long offloadBytes;
+
+        Listener(Fields f) throws ConfigException {
+            listen = endpoint(f.prefix + "listen", f.string("listen", null));
+            JsonNode b = f.node("backends");
+            if (b == null || !b.isArray() || b.size() == 0) {
+                throw new ConfigException(f.prefix + "backends: at least one backend address is needed");
+            }
+            List<InetSocketAddress> list = new ArrayList<>();
+            for (int i = 0; i < b.size(); i++) {
+                String where = f.prefix + "backends[" + i + "]";
+                if (!b.get(i).isTextual()) {
+                    throw new ConfigException(where + ": expected \"ip:port\"");
+                }
+                list.add(endpoint(where, b.get(i).asText()));
+            }
+            backends = Collections.unmodifiableList(list);
+            String balance = f.string("balance", "round-robin");
+            if (!"round-robin".equals(balance) && !"first".equals(balance)) {
+                throw new ConfigException(f.prefix + "balance: '" + balance + "' (one of round-robin, first)");
+            }
+            roundRobin = "round-robin".equals(balance);
+            Fields o = f.object("offload");
+            try {
+                offload = OffloadPolicy.parse(o.string("policy", "never"));
+            } catch (ConfigException e) {
+                throw new ConfigException(f.prefix + "offload.policy: " + e.getMessage());
+            }
+            offloadBytes = o.integer("bytes", 1 << 20, 1, Integer.MAX_VALUE);
+            o.rejectUnknown();
+            f.rejectUnknown();
+        }
+    }
+
+    /** Parses "a.b.c.d:port" (IPv4 literal, port 1..65535). */
+    public static InetSocketAddress endpoint(String where, String text) throws ConfigException {
+        if (text == null) {
+            throw new ConfigException(where + ": missing (expected \"ip:port\")");
+        }
+        int colon = text.lastIndexOf(':');
+        String ip = colon < 0 ? "" : text.substring(0, colon);
+        if (!ip.matches("(\\d{1,3}\\.){3}\\d{1,3}")) {
+            throw new ConfigException(where + ": '" + text + "' is not an IPv4 address:port");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(where + ": '" + text + "' has no numeric port");
+        }
+        if (port < 1 || port > 65535) {
+            throw new ConfigException(where + ": port " + port + " is outside 1..65535");
+        }
+        try {
+            for (String part : ip.split("\\.")) {
+                if (Integer.parseInt(part) > 255) {
+                    throw new ConfigException(where + ": '" + text + "' is not an IPv4 address:port");
+                }
+            }
+            return new InetSocketAddress(InetAddress.getByName(ip), port);
+        } catch (UnknownHostException e) {
+            throw new ConfigException(where + ": '" + text + "' is not an IPv4 address:port");
+        }
+    }
+
+    /** Typed access to one JSON object's fields, remembering which were read. */
+    static final class Fields {
+        final String prefix;
+        private final JsonNode node;
+        private final Set<String> read = new HashSet<>();
+
+        Fields(JsonNode node, String prefix) throws ConfigException {
+            if (node != null && !node.isObject()) {
+                throw new ConfigException((prefix.isEmpty() ? "configuration" : prefix) + ": expected an object");
+            }
+            this.node = node;
+            this.prefix = prefix;
+        }
+
+        JsonNode node(String key) {
+            read.add(key);
+            return node == null ? null : node.get(key);
+        }
+
+        Fields object(String key) throws ConfigException {
+            JsonNode n = node(key);
+            if (n != null && !n.isObject()) {
+                throw new ConfigException(prefix + key + ": expected an object");
+            }
+            return new Fields(n, prefix + key + ".");
+        }
+
+        String string(String key, String dflt) throws ConfigException {
+            JsonNode n = node(key);
+            if (n == null || n.isNull()) {
+                return dflt;
+            }
+            if (!n.isTextual() || n.asText().isEmpty()) {
+                throw new ConfigException(prefix + key + ": expected a non-empty string");
+            }
+            return n.asText();
+        }
+
+        int integer(String key, int dflt, int min, int max) throws ConfigException {
+            JsonNode n = node(key);
+            if (n == null || n.isNull()) {
+                return dflt;
+            }
+            long v;
+            if (n.isIntegralNumber() && n.canConvertToLong()) {
+                v = n.asLong();
+            } else if (n.isTextual() && n.asText().matches("-?\\d{1,18}")) {
+                v = Long.parseLong(n.asText());
+            } else {
+                throw new ConfigException(prefix + key + ": '" + n.asText() + "' is not an integer");
+            }
+            if (v < min || v > max) {
+                throw new ConfigException(prefix + key + ": " + v + " is outside " + min + ".." + max);
+            }
+            return (int) v;
+        }
+
+        boolean bool(String key, boolean dflt) throws ConfigException {
+            JsonNode n = node(key);
+            if (n == null || n.isNull()) {
+                return dflt;
+            }
+            if (n.isBoolean()) {
+                return n.asBoolean();
+            }
+            if (n.isTextual() && ("true".equals(n.asText()) || "false".equals(n.asText()))) {
+                return Boolean.parseBoolean(n.asText());
+            }
+            throw new ConfigException(prefix + key + ": '" + n.asText() + "' is not true or false");
+        }
+
+        void rejectUnknown() throws ConfigException {
+            if (node == null) {
+                return;
+            }
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!read.contains(k)) {
+                    throw new ConfigException(prefix + k + ": unknown setting");
+                }
+            }
+        }
+    }
+
+    /** Sets {@code path} (dot-separated) in {@code root} to a string value, creating objects on the way. */
+    static void put(ObjectNode root, String path, String value) {
+        String[] parts = path.split("\\.");
+        ObjectNode o = root;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode n = o.get(parts[i]);
+            o = n instanceof ObjectNode ? (ObjectNode) n : o.putObject(parts[i]);
+        }
+        o.put(parts[parts.length - 1], value);
+    }
+}

@@ -1,0 +1,147 @@
+package org.tcpbypass.proxy.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * An AF_PACKET socket that sees the IPv4 TCP segments to or from given endpoints on every interface of the
+ * current network namespace, before the host's packet filter. A kernel BPF filter keeps the rest out, so a
+ * busy host does not fill its queue.
+ */
+public final class PacketCapture implements Closeable {
+    private static final int AF_PACKET = 17;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVBUFFORCE = 33;
+    private static final int SO_RCVTIMEO = 20;
+    private static final int SO_ATTACH_FILTER = 26;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
+    private static final int SNAP = 128;
+
+    private final int fd;
+    private final Memory buffer = new Memory(SNAP);
+
+    /**
+     * Opens a capture of the segments whose source or destination is one of {@code endpoints}.
+     *
+     * @param endpoints IPv4 endpoints, at most 16
+     * @param pollMillis how long {@link #next()} waits for a segment
+     */
+    public PacketCapture(Collection<InetSocketAddress> endpoints, int pollMillis) throws IOException {
+        if (endpoints.isEmpty() || endpoints.size() > 16) {
+            throw new IllegalArgumentException("capture needs 1..16 endpoints, got " + endpoints.size());
+        }
+        try {
+            fd = LibC.INSTANCE.socket(AF_PACKET, SOCK_DGRAM, 0);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open an AF_PACKET socket (needs CAP_NET_RAW): errno "
+                                          + e.getErrorCode(), e);
+        }
+        try {
+            attachFilter(new ArrayList<>(endpoints));
+            setSocketInt(SO_RCVBUFFORCE, 4 << 20);
+            Memory tv = new Memory(16);
+            tv.setLong(0, pollMillis / 1000);
+            tv.setLong(8, (pollMillis % 1000) * 1000L);
+            LibC.INSTANCE.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, 16);
+            Memory sll = new Memory(20);
+            sll.clear();
+            sll.setShort(0, (short) AF_PACKET);
+            sll.setByte(2, (byte) 0x08);
+            sll.setByte(3, (byte) 0x00);
+            LibC.INSTANCE.bind(fd, sll, 20);
+        } catch (LastErrorException e) {
+            LibC.INSTANCE.close(fd);
+            throw new IOException("cannot set up the packet capture: errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /** The next matching segment, or null when none came within the poll time. */
+    public Segment next() throws IOException {
+        return receive(0);
+    }
+
+    /** The next already queued segment, or null when none is queued. */
+    public Segment poll() throws IOException {
+        return receive(MSG_DONTWAIT);
+    }
+
+    private Segment receive(int flags) throws IOException {
+        while (true) {
+            long n;
+            try {
+                n = LibC.INSTANCE.recv(fd, buffer, SNAP, flags);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EAGAIN) {
+                    return null;
+                }
+                throw new IOException("packet capture read failed: errno " + e.getErrorCode(), e);
+            }
+            ByteBuffer p = buffer.getByteBuffer(0, Math.min(n, SNAP)).order(ByteOrder.BIG_ENDIAN);
+            Segment s = Segment.parse(p, System.nanoTime());
+            if (s != null) {
+                return s;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        LibC.INSTANCE.close(fd);
+    }
+
+    private void setSocketInt(int option, int value) {
+        Memory m = new Memory(4);
+        m.setInt(0, value);
+        LibC.INSTANCE.setsockopt(fd, SOL_SOCKET, option, m, 4);
+    }
+
+    /* Accepts IPv4 TCP with (saddr, sport) or (daddr, dport) in the endpoint list; offsets are from the IP header. */
+    private void attachFilter(List<InetSocketAddress> endpoints) {
+        List<int[]> prog = new ArrayList<>();
+        int checks = endpoints.size() * 2;
+        int afterChecks = 3 + checks * 4;
+        int accept = afterChecks + 1;
+        prog.add(insn(0x30, 0, 0, 9));
+        prog.add(insn(0x15, 0, afterChecks - 2, 6));
+        prog.add(insn(0xb1, 0, 0, 0));
+        for (int side = 0; side < 2; side++) {
+            for (InetSocketAddress e : endpoints) {
+                int here = prog.size();
+                prog.add(insn(0x20, 0, 0, side == 0 ? 12 : 16));
+                prog.add(insn(0x15, 0, 2, Segment.ipv4(e)));
+                prog.add(insn(0x48, 0, 0, side == 0 ? 0 : 2));
+                prog.add(insn(0x15, accept - (here + 4), 0, e.getPort()));
+            }
+        }
+        prog.add(insn(0x06, 0, 0, 0));
+        prog.add(insn(0x06, 0, 0, SNAP));
+        Memory code = new Memory(8L * prog.size());
+        for (int i = 0; i < prog.size(); i++) {
+            int[] in = prog.get(i);
+            code.setShort(8L * i, (short) in[0]);
+            code.setByte(8L * i + 2, (byte) in[1]);
+            code.setByte(8L * i + 3, (byte) in[2]);
+            code.setInt(8L * i + 4, in[3]);
+        }
+        Memory fprog = new Memory(16);
+        fprog.clear();
+        fprog.setShort(0, (short) prog.size());
+        fprog.setPointer(8, code);
+        LibC.INSTANCE.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16);
+    }
+
+    private static int[] insn(int code, int jt, int jf, int k) {
+        return new int[] {code, jt, jf, k};
+    }
+}

@@ -1,0 +1,117 @@
+package org.tcpbypass.proxy.linux;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+
+/** One captured IPv4 TCP segment: the header fields the hand-off cares about. */
+public final class Segment {
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int ACK = 0x10;
+
+    public final InetSocketAddress source;
+    public final InetSocketAddress destination;
+    public final long seq;
+    public final long ack;
+    public final int flags;
+    public final int window;
+    public final int payloadLength;
+    /** TSval, or -1 without a timestamps option. */
+    public final long tsVal;
+    /** TSecr, or -1 without a timestamps option. */
+    public final long tsEcr;
+    /** {@link System#nanoTime()} when the segment was read. */
+    public final long nanos;
+
+    private Segment(InetSocketAddress source, InetSocketAddress destination, long seq, long ack, int flags,
+                    int window, int payloadLength, long tsVal, long tsEcr, long nanos) {
+        this.source = source;
+        this.destination = destination;
+        this.seq = seq;
+        this.ack = ack;
+        this.flags = flags;
+        this.window = window;
+        this.payloadLength = payloadLength;
+        this.tsVal = tsVal;
+        this.tsEcr = tsEcr;
+        this.nanos = nanos;
+    }
+
+    /** Parses an IPv4 packet; null when it is not a complete TCP segment. */
+    static Segment parse(ByteBuffer p, long nanos) {
+        if (p.remaining() < 40 || (p.get(0) & 0xf0) != 0x40 || p.get(9) != 6) {
+            return null;
+        }
+        int ihl = (p.get(0) & 0x0f) * 4;
+        int total = p.getShort(2) & 0xffff;
+        int doff = ((p.get(ihl + 12) & 0xf0) >>> 4) * 4;
+        if (p.remaining() < ihl + doff) {
+            return null;
+        }
+        long tsVal = -1;
+        long tsEcr = -1;
+        int i = ihl + 20;
+        while (i < ihl + doff) {
+            int kind = p.get(i) & 0xff;
+            if (kind == 0) {
+                break;
+            }
+            if (kind == 1) {
+                i++;
+                continue;
+            }
+            int len = p.get(i + 1) & 0xff;
+            if (len < 2) {
+                break;
+            }
+            if (kind == 8 && len == 10) {
+                tsVal = p.getInt(i + 2) & 0xffffffffL;
+                tsEcr = p.getInt(i + 6) & 0xffffffffL;
+            }
+            i += len;
+        }
+        return new Segment(address(p, 12, ihl), address(p, 16, ihl + 2),
+                           p.getInt(ihl + 4) & 0xffffffffL, p.getInt(ihl + 8) & 0xffffffffL,
+                           p.get(ihl + 13) & 0x3f, p.getShort(ihl + 14) & 0xffff,
+                           total - ihl - doff, tsVal, tsEcr, nanos);
+    }
+
+    private static InetSocketAddress address(ByteBuffer p, int ipOffset, int portOffset) {
+        byte[] ip = new byte[4];
+        for (int k = 0; k < 4; k++) {
+            ip[k] = p.get(ipOffset + k);
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), p.getShort(portOffset) & 0xffff);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Whether this segment goes from {@code from} to {@code to}. */
+    public boolean isFrom(InetSocketAddress from, InetSocketAddress to) {
+        return source.equals(from) && destination.equals(to);
+    }
+
+    /** Whether this segment carries payload or FIN (occupies sequence space). */
+    public boolean occupiesSequence() {
+        return payloadLength > 0 || (flags & (FIN | SYN)) != 0;
+    }
+
+    @Override
+    public String toString() {
+        return source + " > " + destination + " flags=0x" + Integer.toHexString(flags) + " seq=" + seq
+                + " ack=" + ack + " len=" + payloadLength + " win=" + window + " ts=" + tsVal + "/" + tsEcr;
+    }
+
+    static int ipv4(InetSocketAddress a) {
+        if (!(a.getAddress() instanceof Inet4Address)) {
+            throw new IllegalArgumentException("not an IPv4 address: " + a);
+        }
+        return ByteBuffer.wrap(a.getAddress().getAddress()).getInt();
+    }
+}

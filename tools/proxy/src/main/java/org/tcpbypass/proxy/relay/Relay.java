@@ -1,0 +1,337 @@
+package org.tcpbypass.proxy.relay;
+
+import org.tcpbypass.proxy.OffloadPolicy;
+import org.tcpbypass.proxy.ProxyConfig;
+import org.tcpbypass.proxy.linux.TcpSocket;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One proxied connection: the client leg (client to VIP) and the server leg (proxy to backend), relayed in
+ * both directions by its worker thread. Every method runs on that worker thread.
+ */
+public final class Relay {
+    /** Where a relay is in its life. */
+    public enum State { CONNECTING, RELAYING, PAUSED, CLOSED, HANDED_OFF }
+
+    private final RelayWorker worker;
+    private final ProxyConfig.Listener listener;
+    private final SocketChannel client;
+    private final SocketChannel server;
+    private final Direction toServer;
+    private final Direction toClient;
+    private final InetSocketAddress clientAddress;
+    private final InetSocketAddress vipAddress;
+    private final InetSocketAddress serverAddress;
+    private InetSocketAddress proxyAddress;
+    private SelectionKey clientKey;
+    private SelectionKey serverKey;
+    private State state = State.CONNECTING;
+    private boolean offloadRequested;
+    private long resumedNanos;
+
+    Relay(RelayWorker worker, ProxyConfig.Listener listener, SocketChannel client, SocketChannel server,
+          InetSocketAddress serverAddress, int bufferBytes) throws IOException {
+        this.worker = worker;
+        this.listener = listener;
+        this.client = client;
+        this.server = server;
+        this.clientAddress = (InetSocketAddress) client.getRemoteAddress();
+        this.vipAddress = (InetSocketAddress) client.getLocalAddress();
+        this.serverAddress = serverAddress;
+        boolean tls = listener.offload == OffloadPolicy.TLS;
+        this.toServer = new Direction(client, server, bufferBytes, tls);
+        this.toClient = new Direction(server, client, bufferBytes, tls);
+    }
+
+    void register() {
+        try {
+            boolean connected = server.isConnected();
+            clientKey = client.register(worker.selector(), 0, this);
+            serverKey = server.register(worker.selector(), connected ? 0 : SelectionKey.OP_CONNECT, this);
+            if (connected) {
+                connected();
+            }
+        } catch (IOException e) {
+            abort();
+        }
+    }
+
+    /** Handles readiness of either channel. */
+    void ready(SelectionKey key) {
+        try {
+            if (key == serverKey && state == State.CONNECTING && key.isConnectable()) {
+                if (!server.finishConnect()) {
+                    return;
+                }
+                connected();
+            } else {
+                pump();
+            }
+        } catch (IOException e) {
+            abort();
+        }
+    }
+
+    private void connected() throws IOException {
+        proxyAddress = (InetSocketAddress) server.getLocalAddress();
+        state = State.RELAYING;
+        worker.events().opened(this);
+        pump();
+    }
+
+    private void pump() throws IOException {
+        if (state != State.RELAYING) {
+            return;
+        }
+        long moved = toServer.move() + toClient.move();
+        if (moved > 0) {
+            worker.events().relayed(moved);
+            if (resumedNanos != 0) {
+                worker.metrics().fallbackStall(System.nanoTime() - resumedNanos);
+                resumedNanos = 0;
+            }
+        }
+        if (toServer.finished() && toClient.finished()) {
+            close();
+            return;
+        }
+        checkPolicy();
+        updateInterest();
+    }
+
+    private void updateInterest() {
+        if (!clientKey.isValid() || !serverKey.isValid()) {
+            return;
+        }
+        clientKey.interestOps((toServer.wantsRead() ? SelectionKey.OP_READ : 0)
+                                      | (toClient.wantsWrite() ? SelectionKey.OP_WRITE : 0));
+        serverKey.interestOps((toClient.wantsRead() ? SelectionKey.OP_READ : 0)
+                                      | (toServer.wantsWrite() ? SelectionKey.OP_WRITE : 0));
+    }
+
+    private void checkPolicy() {
+        if (offloadRequested || state != State.RELAYING || toServer.eof || toClient.eof) {
+            return;
+        }
+        boolean due;
+        switch (listener.offload) {
+            case HANDSHAKE:
+                due = true;
+                break;
+            case FIRST_EXCHANGE:
+                due = toServer.bytes > 0 && toClient.bytes > 0;
+                break;
+            case BYTES:
+                due = toServer.bytes + toClient.bytes >= listener.offloadBytes;
+                break;
+            case TLS:
+                due = toServer.tls.sawApplicationData() && toClient.tls.sawApplicationData();
+                break;
+            default:
+                due = false;
+        }
+        if (due) {
+            offloadRequested = true;
+            worker.events().offloadDue(this);
+        }
+    }
+
+    /**
+     * Pauses relaying if everything buffered has been relayed and both legs' queues are empty (nothing unread,
+     * nothing unacknowledged) and neither leg has seen its peer's FIN.
+     *
+     * @return whether the relay is now paused
+     */
+    public boolean pauseIfDrained() throws IOException {
+        if (state != State.RELAYING) {
+            throw new IOException("relay is " + state);
+        }
+        if (toServer.eof || toClient.eof) {
+            throw new IOException("a leg is half-closed");
+        }
+        pump();
+        if (state != State.RELAYING || toServer.pending() || toClient.pending()) {
+            return false;
+        }
+        TcpSocket c = TcpSocket.of(client);
+        TcpSocket s = TcpSocket.of(server);
+        if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
+            return false;
+        }
+        state = State.PAUSED;
+        clientKey.interestOps(0);
+        serverKey.interestOps(0);
+        return true;
+    }
+
+    /** Resumes relaying after {@link #pauseIfDrained()} (the hand-off did not happen). */
+    public void resume() {
+        if (state != State.PAUSED) {
+            return;
+        }
+        state = State.RELAYING;
+        resumedNanos = System.nanoTime();
+        try {
+            pump();
+        } catch (IOException e) {
+            abort();
+        }
+    }
+
+    /** Closes both sockets, which are in repair mode, so neither peer sees FIN or RST. */
+    public void closeHandedOff() {
+        state = State.HANDED_OFF;
+        closeQuietly();
+        worker.events().closed(this);
+    }
+
+    private void close() {
+        state = State.CLOSED;
+        closeQuietly();
+        worker.events().closed(this);
+    }
+
+    /** Resets both legs, as a proxy does when one of them is reset or fails. */
+    public void abort() {
+        if (state == State.CLOSED || state == State.HANDED_OFF) {
+            return;
+        }
+        try {
+            client.setOption(StandardSocketOptions.SO_LINGER, 0);
+            server.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException | RuntimeException e) {
+            // a channel already closed by the peer's reset needs no linger setting
+            state = State.CLOSED;
+        }
+        close();
+    }
+
+    private void closeQuietly() {
+        for (SocketChannel c : new SocketChannel[] {client, server}) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // closing an already reset socket: nothing left to release
+                state = state == State.HANDED_OFF ? State.HANDED_OFF : State.CLOSED;
+            }
+        }
+    }
+
+    /** Current state. */
+    public State state() {
+        return state;
+    }
+
+    /** The listener this connection came in on. */
+    public ProxyConfig.Listener listener() {
+        return listener;
+    }
+
+    /** The client leg's socket. */
+    public SocketChannel clientChannel() {
+        return client;
+    }
+
+    /** The server leg's socket. */
+    public SocketChannel serverChannel() {
+        return server;
+    }
+
+    /** The client's address. */
+    public InetSocketAddress client() {
+        return clientAddress;
+    }
+
+    /** The address the client connected to. */
+    public InetSocketAddress vip() {
+        return vipAddress;
+    }
+
+    /** The proxy's address on the server leg (known once connected). */
+    public InetSocketAddress proxyAddress() {
+        return proxyAddress;
+    }
+
+    /** The backend's address. */
+    public InetSocketAddress server() {
+        return serverAddress;
+    }
+
+    /** The worker thread that owns this relay. */
+    public RelayWorker worker() {
+        return worker;
+    }
+
+    @Override
+    public String toString() {
+        return clientAddress + " -> " + vipAddress + " | " + proxyAddress + " -> " + serverAddress;
+    }
+
+    /** One direction: bytes read from one leg, buffered, written to the other. */
+    private static final class Direction {
+        private final SocketChannel from;
+        private final SocketChannel to;
+        private final ByteBuffer buffer;
+        private final TlsRecords tls;
+        private boolean eof;
+        private boolean shutdown;
+        private long bytes;
+
+        Direction(SocketChannel from, SocketChannel to, int size, boolean followTls) {
+            this.from = from;
+            this.to = to;
+            this.buffer = ByteBuffer.allocateDirect(size);
+            this.tls = followTls ? new TlsRecords() : null;
+        }
+
+        /** Reads what fits, writes what the other leg takes; returns bytes read. */
+        long move() throws IOException {
+            long read = 0;
+            if (!eof && buffer.hasRemaining()) {
+                int start = buffer.position();
+                int n = from.read(buffer);
+                if (n < 0) {
+                    eof = true;
+                } else if (n > 0) {
+                    read = n;
+                    bytes += n;
+                    if (tls != null) {
+                        tls.feed(buffer.duplicate().position(start).limit(start + n));
+                    }
+                }
+            }
+            if (buffer.position() > 0) {
+                buffer.flip();
+                to.write(buffer);
+                buffer.compact();
+            }
+            if (eof && buffer.position() == 0 && !shutdown) {
+                shutdown = true;
+                to.shutdownOutput();
+            }
+            return read;
+        }
+
+        boolean pending() {
+            return buffer.position() > 0;
+        }
+
+        boolean wantsRead() {
+            return !eof && buffer.hasRemaining();
+        }
+
+        boolean wantsWrite() {
+            return buffer.position() > 0;
+        }
+
+        boolean finished() {
+            return eof && shutdown;
+        }
+    }
+}
