@@ -1,0 +1,54 @@
+package org.tcpbypass.rest;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.tcpbypass.codec.InvalidFieldException;
+
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads a request body that must be one JSON object; anything else is an {@link InvalidFieldException} on
+ * {@code body}.
+ */
+final class JsonBody {
+
+    private static final String BODY = "body";
+
+    private JsonBody() {
+    }
+
+    /**
+     * Reads the body, rejecting malformed JSON, duplicate keys and trailing content.
+     *
+     * @param mapper object mapper
+     * @param stream request body
+     * @return the JSON object
+     */
+    static ObjectNode read(ObjectMapper mapper, InputStream stream) {
+        JsonNode node;
+        try {
+            node = mapper.reader()
+                    .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(stream);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new InvalidFieldException(BODY, "malformed JSON" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new InvalidFieldException(BODY, "unreadable: " + e.getMessage());
+        }
+        if (node == null || node.isMissingNode()) {
+            throw new InvalidFieldException(BODY, "is required");
+        }
+        if (!node.isObject()) {
+            throw new InvalidFieldException(BODY, "must be a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+}

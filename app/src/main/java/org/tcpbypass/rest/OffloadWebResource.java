@@ -1,0 +1,204 @@
+package org.tcpbypass.rest;
+
+import org.onosproject.net.DeviceId;
+import org.onosproject.rest.AbstractWebResource;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.BypassService;
+import org.tcpbypass.api.BypassState;
+import org.tcpbypass.api.OffloadException;
+import org.tcpbypass.api.OffloadRequest;
+import org.tcpbypass.codec.InvalidFieldException;
+import org.tcpbypass.codec.JsonFields;
+
+import javax.ws.rs.Consumes;
+import javax.ws.rs.DELETE;
+import javax.ws.rs.GET;
+import javax.ws.rs.POST;
+import javax.ws.rs.Path;
+import javax.ws.rs.PathParam;
+import javax.ws.rs.Produces;
+import javax.ws.rs.QueryParam;
+import javax.ws.rs.core.Context;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import javax.ws.rs.core.UriInfo;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * Offloads: proxies hand established connections to the switch, wait for the bypass and release it; operators
+ * list and inspect bypass records.
+ */
+@Path("offloads")
+public class OffloadWebResource extends AbstractWebResource {
+
+    /** Longest long-poll a GET may ask for, ms. */
+    static final long MAX_WAIT_MILLIS = 30_000;
+    static final String OFFLOADS = "offloads";
+    static final String RELEASE_REASON = "released through the REST API";
+
+    private static final String ID = "id";
+    private static final String WAIT = "wait";
+    private static final String STATE = "state";
+    private static final String DEVICE_ID = "deviceId";
+
+    @Context
+    private UriInfo uriInfo;
+
+    /**
+     * Requests an offload. Hands one established proxied connection to the switch. Answers 201 with the bypass
+     * record (state OFFLOADING, or already BYPASSED) and its URI in Location. 400 names an invalid field; 403 if
+     * the proxy is not registered or a leg is not its own; 404 for an unknown device; 409 if the connection
+     * already has a live bypass. On an error nothing changes.
+     *
+     * @param stream offload request JSON
+     * @return 201 CREATED with the bypass record
+     * @onos.rsModel OffloadPost
+     */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response offload(InputStream stream) {
+        OffloadRequest request = codec(OffloadRequest.class).decode(JsonBody.read(mapper(), stream), this);
+        Bypass bypass = get(BypassService.class).offload(request);
+        URI location = uriInfo.getAbsolutePathBuilder().path(bypass.id().toString()).build();
+        return Response.created(location).entity(codec(Bypass.class).encode(bypass, this)).build();
+    }
+
+    /**
+     * Lists bypass records. All records, live and recently ended, ordered by id; optionally only those in one
+     * state and on one switch. 400 for an unknown state or a malformed device id.
+     *
+     * @param state    PROXIED, OFFLOADING, BYPASSED, RELEASED or FAILED (any case); optional
+     * @param deviceId switch, e.g. device:bmv2:s1; optional
+     * @return 200 OK with {"offloads": [...]}
+     * @onos.rsModel Offloads
+     */
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response offloads(@QueryParam(STATE) String state, @QueryParam(DEVICE_ID) String deviceId) {
+        Predicate<Bypass> filter = stateFilter(state).and(deviceFilter(deviceId));
+        List<Bypass> bypasses = get(BypassService.class).bypasses().stream()
+                .filter(filter)
+                .sorted(Comparator.comparing(b -> b.id().id()))
+                .collect(Collectors.toList());
+        return ok(encodeArray(Bypass.class, OFFLOADS, bypasses)).build();
+    }
+
+    /**
+     * Returns a bypass record. With wait, the answer is held until the record is no longer OFFLOADING or the
+     * given milliseconds pass, whichever comes first; then the current record is returned. 404 for an unknown
+     * id; 400 for a malformed id or wait.
+     *
+     * @param id   record id
+     * @param wait milliseconds to wait while the record is OFFLOADING, 0..30000; optional
+     * @return 200 OK with the bypass record
+     * @onos.rsModel Offload
+     */
+    @GET
+    @Path("{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response offload(@PathParam(ID) String id, @QueryParam(WAIT) String wait) {
+        BypassId bypassId = bypassId(id);
+        long waitMillis = waitMillis(wait);
+        BypassService service = get(BypassService.class);
+        Bypass bypass = waitMillis == 0 ? current(service, bypassId) : settled(service, bypassId, waitMillis);
+        return ok(codec(Bypass.class).encode(bypass, this)).build();
+    }
+
+    /**
+     * Releases a connection. Withdraws its bypass, if any, and ends its record (RELEASED); answers the released
+     * record. 404 for an unknown id.
+     *
+     * @param id record id
+     * @return 200 OK with the released record
+     * @onos.rsModel Offload
+     */
+    @DELETE
+    @Path("{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response release(@PathParam(ID) String id) {
+        Bypass bypass = get(BypassService.class).release(bypassId(id), RELEASE_REASON);
+        return ok(codec(Bypass.class).encode(bypass, this)).build();
+    }
+
+    private static Bypass current(BypassService service, BypassId id) {
+        return service.bypass(id).orElseThrow(() -> notFound(id));
+    }
+
+    private static Bypass settled(BypassService service, BypassId id, long waitMillis) {
+        try {
+            return service.settled(id).get(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return current(service, id);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return current(service, id);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof OffloadException) {
+                throw (OffloadException) e.getCause();
+            }
+            throw new CompletionException(e.getCause());
+        }
+    }
+
+    private static OffloadException notFound(BypassId id) {
+        return new OffloadException(OffloadException.Reason.NOT_FOUND, "bypass " + id + " not found");
+    }
+
+    private static BypassId bypassId(String text) {
+        try {
+            return BypassId.valueOf(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException(ID, "'" + text + "' is not a bypass id (a non-negative decimal number)");
+        }
+    }
+
+    private static long waitMillis(String text) {
+        if (text == null) {
+            return 0;
+        }
+        try {
+            long millis = Long.parseLong(text);
+            if (millis >= 0 && millis <= MAX_WAIT_MILLIS) {
+                return millis;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidFieldException(WAIT, "'" + text + "' is not a number of milliseconds in 0.."
+                + MAX_WAIT_MILLIS);
+    }
+
+    private static Predicate<Bypass> stateFilter(String text) {
+        if (text == null) {
+            return b -> true;
+        }
+        try {
+            BypassState state = BypassState.valueOf(text.toUpperCase(Locale.ROOT));
+            return b -> b.state() == state;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidFieldException(STATE, "'" + text + "' is not one of "
+                    + Arrays.toString(BypassState.values()));
+        }
+    }
+
+    private static Predicate<Bypass> deviceFilter(String text) {
+        if (text == null) {
+            return b -> true;
+        }
+        DeviceId deviceId = JsonFields.deviceId(DEVICE_ID, text);
+        return b -> b.deviceId().equals(deviceId);
+    }
+}
