@@ -1,0 +1,581 @@
+package org.tcpbypass.impl;
+
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.Maps;
+import org.onlab.util.Tools;
+import org.onosproject.cfg.ComponentConfigService;
+import org.onosproject.core.ApplicationId;
+import org.onosproject.core.CoreService;
+import org.onosproject.event.AbstractListenerManager;
+import org.onosproject.mastership.MastershipService;
+import org.onosproject.net.device.DeviceEvent;
+import org.onosproject.net.device.DeviceListener;
+import org.onosproject.net.device.DeviceService;
+import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRuleService;
+import org.onosproject.net.flow.TrafficSelector;
+import org.onosproject.net.host.HostService;
+import org.onosproject.net.config.ConfigFactory;
+import org.onosproject.net.config.NetworkConfigEvent;
+import org.onosproject.net.config.NetworkConfigListener;
+import org.onosproject.net.config.NetworkConfigRegistry;
+import org.onosproject.net.config.basics.SubjectFactories;
+import org.onosproject.net.intent.Intent;
+import org.onosproject.net.intent.IntentEvent;
+import org.onosproject.net.intent.IntentExtensionService;
+import org.onosproject.net.intent.IntentListener;
+import org.onosproject.net.intent.IntentService;
+import org.onosproject.net.intent.Key;
+import org.onosproject.net.packet.PacketProcessor;
+import org.onosproject.net.packet.PacketService;
+import org.onosproject.net.pi.service.PiPipeconfService;
+import org.osgi.service.component.ComponentContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.slf4j.Logger;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassDirection;
+import org.tcpbypass.api.BypassEvent;
+import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.BypassListener;
+import org.tcpbypass.api.BypassService;
+import org.tcpbypass.api.BypassState;
+import org.tcpbypass.api.BypassStatistics;
+import org.tcpbypass.api.BypassStore;
+import org.tcpbypass.api.BypassStoreDelegate;
+import org.tcpbypass.api.ConnectionReport;
+import org.tcpbypass.api.ConnectionTuple;
+import org.tcpbypass.api.OffloadException;
+import org.tcpbypass.api.OffloadRequest;
+import org.tcpbypass.api.RegisteredProxy;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+import static java.util.concurrent.Executors.newSingleThreadScheduledExecutor;
+import static org.onlab.util.Tools.groupedThreads;
+import static org.slf4j.LoggerFactory.getLogger;
+import static org.tcpbypass.api.BypassState.BYPASSED;
+import static org.tcpbypass.api.BypassState.FAILED;
+import static org.tcpbypass.api.BypassState.OFFLOADING;
+import static org.tcpbypass.api.BypassState.PROXIED;
+import static org.tcpbypass.api.BypassState.RELEASED;
+import static org.tcpbypass.api.OffloadException.Reason.CONFLICT;
+import static org.tcpbypass.api.OffloadException.Reason.NOT_FOUND;
+import static org.tcpbypass.impl.OsgiPropertyConstants.COUNTER_POLL_SECONDS;
+import static org.tcpbypass.impl.OsgiPropertyConstants.COUNTER_POLL_SECONDS_DEFAULT;
+import static org.tcpbypass.impl.OsgiPropertyConstants.IDLE_TIMEOUT_SECONDS;
+import static org.tcpbypass.impl.OsgiPropertyConstants.IDLE_TIMEOUT_SECONDS_DEFAULT;
+import static org.tcpbypass.impl.OsgiPropertyConstants.LINGER_MILLIS;
+import static org.tcpbypass.impl.OsgiPropertyConstants.LINGER_MILLIS_DEFAULT;
+import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS;
+import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS_DEFAULT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
+
+/**
+ * The offload service: validates proxies' offload requests, submits one bypass intent per connection, follows the
+ * intents' life cycle in the connection's record, and tears bypasses down when the connection closes, idles, is
+ * released or loses its switch.
+ */
+@Component(immediate = true, service = BypassService.class,
+        property = {
+                COUNTER_POLL_SECONDS + ":Integer=" + COUNTER_POLL_SECONDS_DEFAULT,
+                IDLE_TIMEOUT_SECONDS + ":Integer=" + IDLE_TIMEOUT_SECONDS_DEFAULT,
+                LINGER_MILLIS + ":Integer=" + LINGER_MILLIS_DEFAULT,
+                RETENTION_SECONDS + ":Integer=" + RETENTION_SECONDS_DEFAULT,
+        })
+public class BypassManager extends AbstractListenerManager<BypassEvent, BypassListener> implements BypassService {
+
+    /** Application name, also the netcfg subject. */
+    public static final String APP_NAME = "org.tcpbypass";
+
+    static final String DEVICE_REMOVED = "device removed";
+    static final String INTENT_FAILED = "the switch did not take the bypass entries (intent failed)";
+    static final String WITHDRAWN = "bypass entries withdrawn";
+    static final String CLOSED_BY_PROXY = "closed while proxied";
+
+    private final Logger log = getLogger(getClass());
+
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected CoreService coreService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected IntentService intentService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected IntentExtensionService intentExtensionService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected DeviceService deviceService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected HostService hostService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected FlowRuleService flowRuleService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected PacketService packetService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected NetworkConfigRegistry configRegistry;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected ComponentConfigService cfgService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected MastershipService mastershipService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected PiPipeconfService pipeconfService;
+    @Reference(cardinality = ReferenceCardinality.MANDATORY)
+    protected BypassStore store;
+
+    /** Time source, ms since the epoch; tests replace it. */
+    LongSupplier clock = System::currentTimeMillis;
+
+    private int counterPollSeconds = COUNTER_POLL_SECONDS_DEFAULT;
+    private int idleTimeoutSecondsDefault = IDLE_TIMEOUT_SECONDS_DEFAULT;
+    private int lingerMillisDefault = LINGER_MILLIS_DEFAULT;
+    private int retentionSecondsDefault = RETENTION_SECONDS_DEFAULT;
+
+    private final ConfigFactory<ApplicationId, BypassConfig> configFactory =
+            new ConfigFactory<>(SubjectFactories.APP_SUBJECT_FACTORY, BypassConfig.class, BypassConfig.KEY) {
+                @Override
+                public BypassConfig createConfig() {
+                    return new BypassConfig();
+                }
+            };
+    private final TcpBypassIntentCompiler compiler = new TcpBypassIntentCompiler();
+    private final NetworkConfigListener configListener = new InternalConfigListener();
+    private final IntentListener intentListener = new InternalIntentListener();
+    private final DeviceListener deviceListener = new InternalDeviceListener();
+    private final BypassStoreDelegate delegate = this::storeEvent;
+    private final Map<BypassId, String> releaseReasons = new ConcurrentHashMap<>();
+    private final Map<BypassId, List<CompletableFuture<Bypass>>> waiting = new ConcurrentHashMap<>();
+
+    private volatile Settings settings;
+    private ApplicationId appId;
+    private OffloadValidator validator;
+    private CloseWatcher closeWatcher;
+    private IdleMonitor idleMonitor;
+    ScheduledExecutorService executor;
+    private ScheduledFuture<?> pollTask;
+
+    @Activate
+    protected void activate(ComponentContext context) {
+        appId = coreService.registerApplication(APP_NAME);
+        executor = newSingleThreadScheduledExecutor(groupedThreads("onos/tcp-bypass", "manager", log));
+        settings = new Settings(ImmutableMap.of(), null);
+        validator = new OffloadValidator(() -> settings.proxies, deviceService, hostService, pipeconfService);
+        closeWatcher = new CloseWatcher(store, this::connectionEnded);
+        idleMonitor = new IdleMonitor(store, flowRuleService, mastershipService, appId, this::connectionEnded);
+        cfgService.registerProperties(getClass());
+        eventDispatcher.addSink(BypassEvent.class, listenerRegistry);
+        store.setDelegate(delegate);
+        configRegistry.registerConfigFactory(configFactory);
+        configRegistry.addListener(configListener);
+        loadConfig();
+        intentExtensionService.registerCompiler(TcpBypassIntent.class, compiler);
+        intentService.addListener(intentListener);
+        deviceService.addListener(deviceListener);
+        packetService.addProcessor(closeWatcher, PacketProcessor.director(1));
+        modified(context);
+        log.info("Started {}", appId.id());
+    }
+
+    @Deactivate
+    protected void deactivate() {
+        packetService.removeProcessor(closeWatcher);
+        deviceService.removeListener(deviceListener);
+        intentService.removeListener(intentListener);
+        intentExtensionService.unregisterCompiler(TcpBypassIntent.class);
+        configRegistry.removeListener(configListener);
+        configRegistry.unregisterConfigFactory(configFactory);
+        store.unsetDelegate(delegate);
+        eventDispatcher.removeSink(BypassEvent.class);
+        cfgService.unregisterProperties(getClass(), false);
+        executor.shutdownNow();
+        waiting.values().forEach(l -> l.forEach(f -> f.cancel(false)));
+        waiting.clear();
+        log.info("Stopped");
+    }
+
+    @Modified
+    protected void modified(ComponentContext context) {
+        Dictionary<?, ?> properties = context == null ? null : context.getProperties();
+        if (properties != null) {
+            counterPollSeconds = Math.max(1, Tools.getIntegerProperty(properties, COUNTER_POLL_SECONDS,
+                                                                      COUNTER_POLL_SECONDS_DEFAULT));
+            idleTimeoutSecondsDefault = Math.max(1, Tools.getIntegerProperty(properties, IDLE_TIMEOUT_SECONDS,
+                                                                             IDLE_TIMEOUT_SECONDS_DEFAULT));
+            lingerMillisDefault = Math.max(0, Tools.getIntegerProperty(properties, LINGER_MILLIS,
+                                                                       LINGER_MILLIS_DEFAULT));
+            retentionSecondsDefault = Math.max(0, Tools.getIntegerProperty(properties, RETENTION_SECONDS,
+                                                                           RETENTION_SECONDS_DEFAULT));
+        }
+        if (pollTask != null) {
+            pollTask.cancel(false);
+        }
+        pollTask = executor.scheduleWithFixedDelay(this::housekeeping, counterPollSeconds, counterPollSeconds,
+                                                   TimeUnit.SECONDS);
+        log.info("Counters polled every {} s; defaults: idle timeout {} s, linger {} ms, retention {} s",
+                 counterPollSeconds, idleTimeoutSecondsDefault, lingerMillisDefault, retentionSecondsDefault);
+    }
+
+    @Override
+    public Bypass offload(OffloadRequest request) {
+        OffloadPlan plan = validator.validate(request);
+        ConnectionTuple tuple = request.tuple();
+        long now = clock.getAsLong();
+        Optional<Bypass> known = store.liveByLeg(tuple.client(), tuple.vip())
+                .or(() -> store.liveByLeg(tuple.proxy(), tuple.server()));
+        Bypass record;
+        if (known.isPresent()) {
+            record = reuse(known.get(), plan, now);
+        } else {
+            record = Bypass.offloading(store.nextId(), plan.proxy().name(), request.deviceId(), tuple,
+                                       plan.translation(), now);
+            Optional<BypassId> holder = store.create(record);
+            if (holder.isPresent()) {
+                throw conflict(tuple, holder.get());
+            }
+        }
+        intentService.submit(intent(record.id(), plan));
+        log.debug("Offloading {} as bypass {}", tuple, record.id());
+        return store.get(record.id()).orElse(record);
+    }
+
+    // A connection the proxy reported as relayed keeps its record; anything else on its legs is a conflict.
+    private Bypass reuse(Bypass known, OffloadPlan plan, long now) {
+        OffloadRequest request = plan.request();
+        if (known.state() != PROXIED || !known.tuple().equals(request.tuple())
+                || !known.proxy().equals(plan.proxy().name()) || !known.deviceId().equals(request.deviceId())) {
+            throw conflict(request.tuple(), known.id());
+        }
+        AtomicBoolean taken = new AtomicBoolean();
+        Optional<Bypass> record = store.update(known.id(), b -> {
+            taken.set(b.state() == PROXIED);
+            return taken.get() ? b.offloading(plan.translation(), now) : b;
+        });
+        if (record.isEmpty() || !taken.get()) {
+            throw conflict(request.tuple(), known.id());
+        }
+        return record.get();
+    }
+
+    private static OffloadException conflict(ConnectionTuple tuple, BypassId holder) {
+        return new OffloadException(CONFLICT, "connection " + tuple + " already has a live bypass: " + holder);
+    }
+
+    private TcpBypassIntent intent(BypassId id, OffloadPlan plan) {
+        return TcpBypassIntent.builder()
+                .appId(appId)
+                .key(key(id))
+                .deviceId(plan.request().deviceId())
+                .tuple(plan.request().tuple())
+                .translation(plan.translation())
+                .clientAttachment(plan.clientAttachment())
+                .serverAttachment(plan.serverAttachment())
+                .proxyMac(plan.proxy().mac())
+                .build();
+    }
+
+    private Key key(BypassId id) {
+        return Key.of(id.toString(), appId);
+    }
+
+    @Override
+    public int report(ConnectionReport report) {
+        RegisteredProxy proxy = null;
+        for (ConnectionTuple tuple : report.opened()) {
+            proxy = validator.owner(report.proxy(), tuple);
+        }
+        for (ConnectionTuple tuple : report.closed()) {
+            proxy = validator.owner(report.proxy(), tuple);
+        }
+        if (proxy == null) {
+            return 0;
+        }
+        long now = clock.getAsLong();
+        int recorded = 0;
+        for (ConnectionTuple tuple : report.opened()) {
+            Bypass record = Bypass.proxied(store.nextId(), proxy.name(), proxy.connectPoint().deviceId(), tuple,
+                                           now);
+            if (store.create(record).isEmpty()) {
+                recorded++;
+            }
+        }
+        for (ConnectionTuple tuple : report.closed()) {
+            Optional<Bypass> known = store.liveByLeg(tuple.client(), tuple.vip())
+                    .filter(b -> b.state() == PROXIED && b.tuple().equals(tuple));
+            if (known.isPresent() && store.update(known.get().id(), b -> b.state() == PROXIED
+                    ? b.withState(RELEASED, CLOSED_BY_PROXY, now) : b)
+                    .map(b -> b.state() == RELEASED).orElse(false)) {
+                recorded++;
+            }
+        }
+        return recorded;
+    }
+
+    @Override
+    public Bypass release(BypassId id, String reason) {
+        Bypass record = store.get(id).orElseThrow(() -> notFound(id));
+        if (record.state().isFinal()) {
+            return record;
+        }
+        if (record.state() == PROXIED) {
+            Bypass released = store.update(id, b -> b.state() == PROXIED ? b.withState(RELEASED, reason,
+                                                                                       clock.getAsLong()) : b)
+                    .orElseThrow(() -> notFound(id));
+            if (released.state().isFinal()) {
+                return released;
+            }
+        }
+        releaseReasons.putIfAbsent(id, reason);
+        Intent intent = intentService.getIntent(key(id));
+        if (intent == null) {
+            return end(id, RELEASED, reason).orElseThrow(() -> notFound(id));
+        }
+        intentService.withdraw(intent);
+        log.info("Releasing bypass {}: {}", id, reason);
+        return store.get(id).orElseThrow(() -> notFound(id));
+    }
+
+    private static OffloadException notFound(BypassId id) {
+        return new OffloadException(NOT_FOUND, "id: no bypass " + id);
+    }
+
+    @Override
+    public Optional<Bypass> bypass(BypassId id) {
+        return store.get(id);
+    }
+
+    @Override
+    public Collection<Bypass> bypasses() {
+        return store.all();
+    }
+
+    @Override
+    public CompletableFuture<Bypass> settled(BypassId id) {
+        CompletableFuture<Bypass> future = new CompletableFuture<>();
+        waiting.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(future);
+        // Checked after registering, so a change between the two cannot be missed.
+        Optional<Bypass> record = store.get(id);
+        if (record.isEmpty()) {
+            future.completeExceptionally(notFound(id));
+        } else if (record.get().state() != OFFLOADING) {
+            future.complete(record.get());
+        }
+        if (future.isDone()) {
+            waiting.computeIfPresent(id, (k, l) -> {
+                l.remove(future);
+                return l.isEmpty() ? null : l;
+            });
+        }
+        return future;
+    }
+
+    @Override
+    public Collection<FlowEntry> flowEntries(BypassId id) {
+        Optional<Bypass> record = store.get(id);
+        if (record.isEmpty()) {
+            return ImmutableList.of();
+        }
+        ConnectionTuple tuple = record.get().tuple();
+        List<TrafficSelector> selectors = new ArrayList<>();
+        for (BypassDirection d : BypassDirection.values()) {
+            selectors.add(TcpBypassIntentCompiler.selector(tuple, d));
+        }
+        List<FlowEntry> entries = new ArrayList<>();
+        for (FlowEntry e : flowRuleService.getFlowEntries(record.get().deviceId())) {
+            if (e.appId() == appId.id() && BYPASS_TABLE.equals(e.table()) && selectors.contains(e.selector())) {
+                entries.add(e);
+            }
+        }
+        return entries;
+    }
+
+    @Override
+    public BypassStatistics statistics() {
+        return StatisticsSummary.of(store.all());
+    }
+
+    @Override
+    public Collection<RegisteredProxy> proxies() {
+        return settings.proxies.values();
+    }
+
+    // Ends a record in a final state unless it already is final.
+    private Optional<Bypass> end(BypassId id, BypassState state, String reason) {
+        return store.update(id, b -> b.state().isFinal() ? b : b.withState(state, reason, clock.getAsLong()));
+    }
+
+    private void connectionEnded(BypassId id, String reason) {
+        long linger = settings.lingerMillis(lingerMillisDefault);
+        executor.schedule(() -> releaseQuietly(id, reason), linger, TimeUnit.MILLISECONDS);
+    }
+
+    private void releaseQuietly(BypassId id, String reason) {
+        try {
+            release(id, reason);
+        } catch (OffloadException e) {
+            log.debug("Bypass {} gone before release: {}", id, e.getMessage());
+        }
+    }
+
+    /** Polls counters, releases idle bypasses and purges final records past their retention. */
+    void housekeeping() {
+        try {
+            long now = clock.getAsLong();
+            idleMonitor.poll(now, settings.idleTimeoutSeconds(idleTimeoutSecondsDefault) * 1000L);
+            long keepUntil = now - settings.retentionSeconds(retentionSecondsDefault) * 1000L;
+            for (Bypass b : store.all()) {
+                if (b.state().isFinal() && b.updated() <= keepUntil
+                        && mastershipService.isLocalMaster(b.deviceId())) {
+                    store.remove(b.id());
+                }
+            }
+            store.sweepLegs();
+        } catch (RuntimeException e) {
+            log.warn("Housekeeping failed; retrying next period", e);
+        }
+    }
+
+    private void storeEvent(BypassEvent event) {
+        Bypass b = event.subject();
+        if (b.state() != OFFLOADING) {
+            List<CompletableFuture<Bypass>> futures = waiting.remove(b.id());
+            if (futures != null) {
+                futures.forEach(f -> f.complete(b));
+            }
+        }
+        if (b.state().isFinal()) {
+            closeWatcher.forget(b.id());
+            releaseReasons.remove(b.id());
+        }
+        post(event);
+    }
+
+    private void intentEvent(IntentEvent event) {
+        Intent intent = event.subject();
+        if (!(intent instanceof TcpBypassIntent) || !appId.equals(intent.appId())) {
+            return;
+        }
+        BypassId id = BypassId.valueOf(intent.key().toString());
+        long now = clock.getAsLong();
+        switch (event.type()) {
+            case INSTALLED:
+                store.update(id, b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
+                break;
+            case FAILED:
+            case CORRUPT:
+                end(id, FAILED, INTENT_FAILED);
+                // Whatever was partially installed goes with the withdrawal.
+                intentService.withdraw(intent);
+                break;
+            case WITHDRAWN:
+                String reason = releaseReasons.getOrDefault(id, WITHDRAWN);
+                end(id, RELEASED, reason);
+                intentService.purge(intent);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void deviceRemoved(DeviceEvent event) {
+        for (Bypass b : store.all()) {
+            if ((b.state() == OFFLOADING || b.state() == BYPASSED)
+                    && b.deviceId().equals(event.subject().id())) {
+                end(b.id(), FAILED, DEVICE_REMOVED);
+                Intent intent = intentService.getIntent(key(b.id()));
+                if (intent != null) {
+                    intentService.withdraw(intent);
+                }
+            }
+        }
+    }
+
+    private void loadConfig() {
+        BypassConfig config = configRegistry.getConfig(appId, BypassConfig.class);
+        if (config == null) {
+            settings = new Settings(ImmutableMap.of(), null);
+            return;
+        }
+        try {
+            config.check();
+        } catch (IllegalArgumentException e) {
+            log.error("Ignoring invalid {} configuration, keeping the previous one: {}",
+                      BypassConfig.KEY, e.getMessage());
+            return;
+        }
+        settings = new Settings(Maps.uniqueIndex(config.proxies(), RegisteredProxy::name), config);
+        log.info("Configured {} proxies", settings.proxies.size());
+    }
+
+    /** The configuration in force: registered proxies by name and the netcfg timing, if any. */
+    private static final class Settings {
+        private final Map<String, RegisteredProxy> proxies;
+        private final Optional<Integer> idleTimeoutSeconds;
+        private final Optional<Integer> lingerMillis;
+        private final Optional<Integer> retentionSeconds;
+
+        Settings(Map<String, RegisteredProxy> proxies, BypassConfig config) {
+            this.proxies = proxies;
+            this.idleTimeoutSeconds = config == null ? Optional.empty() : config.idleTimeoutSeconds();
+            this.lingerMillis = config == null ? Optional.empty() : config.lingerMillis();
+            this.retentionSeconds = config == null ? Optional.empty() : config.retentionSeconds();
+        }
+
+        int idleTimeoutSeconds(int fallback) {
+            return idleTimeoutSeconds.orElse(fallback);
+        }
+
+        int lingerMillis(int fallback) {
+            return lingerMillis.orElse(fallback);
+        }
+
+        int retentionSeconds(int fallback) {
+            return retentionSeconds.orElse(fallback);
+        }
+    }
+
+    private class InternalConfigListener implements NetworkConfigListener {
+        @Override
+        public boolean isRelevant(NetworkConfigEvent event) {
+            return event.configClass() == BypassConfig.class;
+        }
+
+        @Override
+        public void event(NetworkConfigEvent event) {
+            executor.execute(BypassManager.this::loadConfig);
+        }
+    }
+
+    private class InternalIntentListener implements IntentListener {
+        @Override
+        public void event(IntentEvent event) {
+            executor.execute(() -> intentEvent(event));
+        }
+    }
+
+    private class InternalDeviceListener implements DeviceListener {
+        @Override
+        public boolean isRelevant(DeviceEvent event) {
+            return event.type() == DeviceEvent.Type.DEVICE_REMOVED;
+        }
+
+        @Override
+        public void event(DeviceEvent event) {
+            executor.execute(() -> deviceRemoved(event));
+        }
+    }
+}

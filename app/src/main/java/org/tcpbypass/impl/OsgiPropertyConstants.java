@@ -1,0 +1,23 @@
+package org.tcpbypass.impl;
+
+/**
+ * Names and defaults of the component properties of {@link BypassManager}. The netcfg values, where given, take
+ * precedence over the timing defaults.
+ */
+public final class OsgiPropertyConstants {
+
+    private OsgiPropertyConstants() {
+    }
+
+    public static final String COUNTER_POLL_SECONDS = "counterPollSeconds";
+    public static final int COUNTER_POLL_SECONDS_DEFAULT = 5;
+
+    public static final String IDLE_TIMEOUT_SECONDS = "idleTimeoutSeconds";
+    public static final int IDLE_TIMEOUT_SECONDS_DEFAULT = 60;
+
+    public static final String LINGER_MILLIS = "lingerMillis";
+    public static final int LINGER_MILLIS_DEFAULT = 1000;
+
+    public static final String RETENTION_SECONDS = "retentionSeconds";
+    public static final int RETENTION_SECONDS_DEFAULT = 600;
+}
