@@ -82,4 +82,7 @@ public final class BypassPipelineConstants {
     // Packet I/O metadata
     public static final PiPacketMetadataId PKT_IN_INGRESS_PORT = PiPacketMetadataId.of("ingress_port");
     public static final PiPacketMetadataId PKT_OUT_EGRESS_PORT = PiPacketMetadataId.of("egress_port");
+    /** Zero bits that pad packet_in/packet_out to whole bytes. */
+    public static final PiPacketMetadataId PKT_PADDING = PiPacketMetadataId.of("_pad");
+    public static final int PKT_PADDING_BITS = 7;
 }
