@@ -24,11 +24,18 @@ public final class Segment {
     public final long tsVal;
     /** TSecr, or -1 without a timestamps option. */
     public final long tsEcr;
+    /** MSS option, or -1. */
+    public final int mss;
+    /** Window-scale option's shift, or -1. */
+    public final int windowShift;
+    /** Whether the SACK-permitted option is present. */
+    public final boolean sackPermitted;
     /** {@link System#nanoTime()} when the segment was read. */
     public final long nanos;
 
     private Segment(InetSocketAddress source, InetSocketAddress destination, long seq, long ack, int flags,
-                    int window, int payloadLength, long tsVal, long tsEcr, long nanos) {
+                    int window, int payloadLength, long tsVal, long tsEcr, int mss, int windowShift,
+                    boolean sackPermitted, long nanos) {
         this.source = source;
         this.destination = destination;
         this.seq = seq;
@@ -38,6 +45,9 @@ public final class Segment {
         this.payloadLength = payloadLength;
         this.tsVal = tsVal;
         this.tsEcr = tsEcr;
+        this.mss = mss;
+        this.windowShift = windowShift;
+        this.sackPermitted = sackPermitted;
         this.nanos = nanos;
     }
 
@@ -54,6 +64,9 @@ public final class Segment {
         }
         long tsVal = -1;
         long tsEcr = -1;
+        int mss = -1;
+        int shift = -1;
+        boolean sack = false;
         int i = ihl + 20;
         while (i < ihl + doff) {
             int kind = p.get(i) & 0xff;
@@ -64,20 +77,29 @@ public final class Segment {
                 i++;
                 continue;
             }
+            if (i + 1 >= ihl + doff) {
+                break;
+            }
             int len = p.get(i + 1) & 0xff;
-            if (len < 2) {
+            if (len < 2 || i + len > ihl + doff) {
                 break;
             }
             if (kind == 8 && len == 10) {
                 tsVal = p.getInt(i + 2) & 0xffffffffL;
                 tsEcr = p.getInt(i + 6) & 0xffffffffL;
+            } else if (kind == 2 && len == 4) {
+                mss = p.getShort(i + 2) & 0xffff;
+            } else if (kind == 3 && len == 3) {
+                shift = p.get(i + 2) & 0xff;
+            } else if (kind == 4 && len == 2) {
+                sack = true;
             }
             i += len;
         }
         return new Segment(address(p, 12, ihl), address(p, 16, ihl + 2),
                            p.getInt(ihl + 4) & 0xffffffffL, p.getInt(ihl + 8) & 0xffffffffL,
                            p.get(ihl + 13) & 0x3f, p.getShort(ihl + 14) & 0xffff,
-                           total - ihl - doff, tsVal, tsEcr, nanos);
+                           total - ihl - doff, tsVal, tsEcr, mss, shift, sack, nanos);
     }
 
     private static InetSocketAddress address(ByteBuffer p, int ipOffset, int portOffset) {

@@ -1,0 +1,227 @@
+package org.tcpbypass.proxy;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+/** Configuration file, flags, defaults and every validation error. */
+public class ProxyConfigTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private static final String FULL = "{\n"
+            + "  \"name\": \"proxy1\", \"deviceId\": \"device:bmv2:s1\", \"threads\": 3, \"bufferBytes\": 8192,\n"
+            + "  \"metricsIntervalSeconds\": 0, \"nftTable\": \"tb_test\",\n"
+            + "  \"controller\": {\"url\": \"http://127.0.0.1:8181/onos/tcp-bypass/\", \"user\": \"u\",\n"
+            + "                 \"password\": \"p\", \"requestTimeoutMillis\": 100, \"offloadTimeoutMillis\": 200,\n"
+            + "                 \"reportIntervalMillis\": 0},\n"
+            + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2},\n"
+            + "  \"rttRamp\": {\"enabled\": true, \"interface\": \"eth0\", \"stepMillis\": 10,\n"
+            + "              \"intervalMillis\": 50, \"maxMillis\": 300},\n"
+            + "  \"listeners\": [\n"
+            + "    {\"listen\": \"198.18.0.100:80\", \"backends\": [\"198.18.1.3:8080\", \"198.18.1.4:8080\"],\n"
+            + "     \"balance\": \"first\", \"offload\": {\"policy\": \"bytes\", \"bytes\": 4096}},\n"
+            + "    {\"listen\": \"198.18.0.100:443\", \"backends\": [\"198.18.1.3:8443\"],\n"
+            + "     \"offload\": {\"policy\": \"tls\"}}\n"
+            + "  ]\n"
+            + "}\n";
+
+    private String[] withFile(String json, String... flags) throws IOException {
+        Path f = tmp.newFile().toPath();
+        Files.writeString(f, json);
+        String[] args = new String[flags.length + 2];
+        args[0] = "--config";
+        args[1] = f.toString();
+        System.arraycopy(flags, 0, args, 2, flags.length);
+        return args;
+    }
+
+    @Test
+    public void fullFileIsRead() throws Exception {
+        ProxyConfig c = Main.configure(withFile(FULL));
+        assertEquals("proxy1", c.name);
+        assertEquals("device:bmv2:s1", c.deviceId);
+        assertEquals(3, c.threads);
+        assertEquals(8192, c.bufferBytes);
+        assertEquals(0, c.metricsIntervalSeconds);
+        assertEquals("tb_test", c.nftTable);
+        assertEquals("http://127.0.0.1:8181/onos/tcp-bypass", c.controller.url.toString());
+        assertEquals("u", c.controller.user);
+        assertEquals("p", c.controller.password);
+        assertEquals(100, c.controller.requestTimeoutMillis);
+        assertEquals(200, c.controller.offloadTimeoutMillis);
+        assertEquals(0, c.controller.reportIntervalMillis);
+        assertEquals(300, c.handoff.drainTimeoutMillis);
+        assertEquals(40, c.handoff.probeTimeoutMillis);
+        assertEquals(2, c.handoff.maxConcurrent);
+        assertTrue(c.rttRamp.enabled);
+        assertEquals("eth0", c.rttRamp.device);
+        assertEquals(10, c.rttRamp.stepMillis);
+        assertEquals(50, c.rttRamp.intervalMillis);
+        assertEquals(300, c.rttRamp.maxMillis);
+        assertEquals(2, c.listeners.size());
+        ProxyConfig.Listener l = c.listeners.get(0);
+        assertEquals(new InetSocketAddress("198.18.0.100", 80), l.listen);
+        assertEquals(List.of(new InetSocketAddress("198.18.1.3", 8080), new InetSocketAddress("198.18.1.4", 8080)),
+                     l.backends);
+        assertFalse(l.roundRobin);
+        assertEquals(OffloadPolicy.BYTES, l.offload);
+        assertEquals(4096, l.offloadBytes);
+        assertEquals(OffloadPolicy.TLS, c.listeners.get(1).offload);
+        assertTrue(c.listeners.get(1).roundRobin);
+        assertTrue(c.offloads());
+    }
+
+    @Test
+    public void flagsAloneGiveDefaults() throws Exception {
+        ProxyConfig c = Main.configure(new String[] {"--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9000"});
+        assertNull(c.name);
+        assertNull(c.controller.url);
+        assertEquals("onos", c.controller.user);
+        assertEquals("rocks", c.controller.password);
+        assertEquals(Runtime.getRuntime().availableProcessors(), c.threads);
+        assertEquals(65536, c.bufferBytes);
+        assertEquals("tcpbypass", c.nftTable);
+        assertEquals(2000, c.handoff.drainTimeoutMillis);
+        assertFalse(c.rttRamp.enabled);
+        assertEquals(OffloadPolicy.NEVER, c.listeners.get(0).offload);
+        assertTrue(c.listeners.get(0).roundRobin);
+        assertFalse(c.offloads());
+    }
+
+    @Test
+    public void flagsOverrideTheFile() throws Exception {
+        ProxyConfig c = Main.configure(withFile(FULL, "--name", "proxy2", "--threads=1", "--controller-url",
+                                                "http://10.0.0.1:8181/x", "--offload", "first-exchange",
+                                                "--drain-timeout", "99"));
+        assertEquals("proxy2", c.name);
+        assertEquals(1, c.threads);
+        assertEquals("http://10.0.0.1:8181/x", c.controller.url.toString());
+        assertEquals(99, c.handoff.drainTimeoutMillis);
+        assertEquals(OffloadPolicy.FIRST_EXCHANGE, c.listeners.get(0).offload);
+        assertEquals(OffloadPolicy.FIRST_EXCHANGE, c.listeners.get(1).offload);
+        assertEquals(4096, c.listeners.get(0).offloadBytes);
+    }
+
+    @Test
+    public void listenFlagReplacesTheFileListeners() throws Exception {
+        ProxyConfig c = Main.configure(withFile(FULL, "--listen", "198.18.0.2:8000", "--backend", "198.18.1.3:9000",
+                                                "--backend", "198.18.1.4:9000", "--balance", "first"));
+        assertEquals(1, c.listeners.size());
+        assertEquals(new InetSocketAddress("198.18.0.2", 8000), c.listeners.get(0).listen);
+        assertEquals(2, c.listeners.get(0).backends.size());
+        assertFalse(c.listeners.get(0).roundRobin);
+    }
+
+    private void rejects(String expected, String... args) {
+        try {
+            Main.configure(args);
+            fail("accepted " + String.join(" ", args));
+        } catch (ConfigException e) {
+            assertThat(e.getMessage(), containsString(expected));
+        }
+    }
+
+    private void rejectsFile(String expected, String json) throws IOException {
+        rejects(expected, withFile(json));
+    }
+
+    private static final String L = "\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]}]";
+
+    @Test
+    public void badFlagsAreNamed() throws Exception {
+        rejects("unknown argument '--bogus'", "--bogus", "1");
+        rejects("unknown argument 'stray'", "stray");
+        rejects("--threads needs a value", "--listen", "127.0.0.1:1", "--backend", "127.0.0.1:2", "--threads");
+        rejects("--listen needs at least one --backend", "--listen", "127.0.0.1:1");
+        rejects("--backend and --balance need --listen", "--backend", "127.0.0.1:1");
+        rejects("--name given twice", "--name", "a", "--name", "b");
+        rejects("listeners: at least one listener", "--threads", "2");
+        rejects("--config: no such file", "--config", "/nonexistent/tbp.json");
+        rejects("threads: 0 is outside 1..256", "--listen", "127.0.0.1:1", "--backend", "127.0.0.1:2",
+                "--threads", "0");
+        rejects("threads: 'x' is not an integer", "--listen", "127.0.0.1:1", "--backend", "127.0.0.1:2",
+                "--threads", "x");
+        rejects("listeners[0].listen: port 0 is outside 1..65535", "--listen", "127.0.0.1:0", "--backend",
+                "127.0.0.1:2");
+        rejects("listeners[0].listen: '300.1.1.1:80' is not an IPv4 address:port", "--listen", "300.1.1.1:80",
+                "--backend", "127.0.0.1:2");
+        rejects("listeners[0].backends[0]: 'host:80' is not an IPv4 address:port", "--listen", "127.0.0.1:80",
+                "--backend", "host:80");
+        rejects("listeners[0].listen: '127.0.0.1:http' has no numeric port", "--listen", "127.0.0.1:http",
+                "--backend", "127.0.0.1:2");
+        rejects("listeners[0].balance: 'random'", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--balance", "random");
+        rejects("listeners[0].offload.policy: unknown offload policy 'sometimes'", "--listen", "127.0.0.1:80",
+                "--backend", "127.0.0.1:2", "--offload", "sometimes");
+        rejects("controller.url is required", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--offload", "handshake", "--name", "p", "--device-id", "d");
+        rejects("deviceId is required", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--offload", "handshake", "--name", "p", "--controller-url", "http://127.0.0.1:1");
+        rejects("name: the proxy's registered name is required", "--listen", "127.0.0.1:80", "--backend",
+                "127.0.0.1:2", "--controller-url", "http://127.0.0.1:1");
+        rejects("controller.url: 'ftp://x/y' is not an http(s) URL", "--listen", "127.0.0.1:80", "--backend",
+                "127.0.0.1:2", "--controller-url", "ftp://x/y", "--name", "p");
+        rejects("listeners[0].offload.bytes: 0 is outside", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--offload-bytes", "0");
+    }
+
+    @Test
+    public void badFileValuesAreNamed() throws Exception {
+        rejectsFile("not valid JSON", "{\"name\": ");
+        rejectsFile("must be a JSON object", "[1]");
+        rejectsFile("colour: unknown setting", "{\"colour\": 1, " + L + "}");
+        rejectsFile("controller.tls: unknown setting", "{\"controller\": {\"tls\": true}, " + L + "}");
+        rejectsFile("listeners[0].weight: unknown setting",
+                    "{\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"], "
+                            + "\"weight\": 2}]}");
+        rejectsFile("listeners[0].backends: at least one backend",
+                    "{\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": []}]}");
+        rejectsFile("listeners[0].backends[0]: expected \"ip:port\"",
+                    "{\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": [9000]}]}");
+        rejectsFile("listeners[1].listen: missing",
+                    "{\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]},"
+                            + " {\"backends\": [\"127.0.0.1:9000\"]}]}");
+        rejectsFile("listeners: /127.0.0.1:8000 is listed twice",
+                    "{\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]},"
+                            + " {\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9001\"]}]}");
+        rejectsFile("handoff: expected an object", "{\"handoff\": 3, " + L + "}");
+        rejectsFile("rttRamp.interface: a network interface name is required",
+                    "{\"rttRamp\": {\"enabled\": true}, " + L + "}");
+        rejectsFile("rttRamp.enabled: 'yes' is not true or false", "{\"rttRamp\": {\"enabled\": \"yes\"}, " + L + "}");
+        rejectsFile("name: expected a non-empty string", "{\"name\": \"\", " + L + "}");
+        rejectsFile("nftTable: 'bad-name!' is not a valid nftables table name",
+                    "{\"nftTable\": \"bad-name!\", " + L + "}");
+        rejectsFile("bufferBytes: 100 is outside", "{\"bufferBytes\": 100, " + L + "}");
+    }
+
+    @Test
+    public void helpAndErrorsFromTheCommandLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, Main.run(new String[] {"--help"}, new PrintStream(out), new PrintStream(err)));
+        assertThat(out.toString(StandardCharsets.UTF_8), containsString("Usage: tcp-bypass-proxy"));
+        assertThat(out.toString(StandardCharsets.UTF_8), containsString("--offload POLICY"));
+        assertEquals(Main.EXIT_CONFIG, Main.run(new String[] {"--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1"},
+                                                new PrintStream(out), new PrintStream(err)));
+        assertThat(err.toString(StandardCharsets.UTF_8),
+                   containsString("tcp-bypass-proxy: listeners[0].listen: port 0 is outside 1..65535"));
+    }
+}

@@ -1,0 +1,94 @@
+package org.tcpbypass.proxy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The proxy as its own process (Main, this module's classpath), optionally inside a network namespace. */
+final class ProxyProcess implements AutoCloseable {
+    private final Process process;
+    private final List<String> lines = new ArrayList<>();
+
+    /** Starts {@code prefix} + java Main {@code args}; waits for the listening line unless it exits first. */
+    ProxyProcess(List<String> prefix, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                           "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m",
+                           "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    synchronized (lines) {
+                        lines.add(line);
+                        lines.notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (lines) {
+                    lines.add("(output read failed: " + e + ")");
+                }
+            }
+        }, "proxy-output");
+        reader.setDaemon(true);
+        reader.start();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        synchronized (lines) {
+            while (lines.stream().noneMatch(l -> l.contains("listening on")) && process.isAlive()
+                    && System.nanoTime() < end) {
+                lines.wait(100);
+            }
+        }
+    }
+
+    /** In network namespace {@code ns}. */
+    static ProxyProcess inNamespace(String ns, String... args) throws IOException, InterruptedException {
+        return new ProxyProcess(List.of("ip", "netns", "exec", ns), List.of(args));
+    }
+
+    boolean listening() {
+        return output().contains("listening on");
+    }
+
+    /** Everything the process printed so far. */
+    String output() {
+        synchronized (lines) {
+            return String.join("\n", lines);
+        }
+    }
+
+    /** Waits for the process to exit by itself; its status. */
+    int exitStatus() throws InterruptedException {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("proxy did not exit:\n" + output());
+        }
+        Thread.sleep(100);
+        return process.exitValue();
+    }
+
+    /** CPU seconds (user + system) the process has used so far. */
+    double cpuSeconds() throws IOException {
+        String stat = Files.readString(Paths.get("/proc/" + process.pid() + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
+    /** Stops it as an operator would (SIGTERM) and waits for its shutdown. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package org.tcpbypass.proxy;
+
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+
+/** The relay in network namespaces: byte-exact under concurrency, half-close, reset, unreachable backend. */
+public class RelayNetnsTest {
+    private static final InetSocketAddress SERVER = new InetSocketAddress(Netns.SERVER_IP, 9000);
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @BeforeClass
+    public static void namespaces() throws IOException {
+        Netns.assumeAvailable();
+    }
+
+    @Test
+    public void concurrentConnectionsAreByteExactBothWaysWithHalfClose() throws Exception {
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (Traffic.Server server = new Traffic.Server(sp, SERVER, 0);
+                 ProxyProcess proxy = ProxyProcess.inNamespace(n.proxy, "--listen", Netns.PROXY_CLIENT_SIDE_IP + ":8000",
+                                                               "--backend", SERVER_IP_PORT, "--threads", "2",
+                                                               "--buffer-bytes", "16384", "--metrics-interval", "0")) {
+                assertTrue(proxy.output(), proxy.listening());
+                SplittableRandom random = new SplittableRandom(5);
+                List<Future<Traffic.Result>> results = new ArrayList<>();
+                long[][] sizes = new long[200][];
+                for (int i = 0; i < sizes.length; i++) {
+                    long up = i == 0 ? 0 : i == 1 ? 1 : random.nextLong(1 << 20);
+                    long down = i == 2 ? 0 : i == 3 ? 1 : random.nextLong(1 << 20);
+                    sizes[i] = new long[] {up, down};
+                    long seed = i;
+                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, up, down, 0)));
+                }
+                for (int i = 0; i < results.size(); i++) {
+                    Traffic.Result r = results.get(i).get(120, TimeUnit.SECONDS);
+                    String what = "connection " + i + " up " + sizes[i][0] + " down " + sizes[i][1];
+                    assertTrue(what + ": download differs", r.downloadIntact);
+                    assertTrue(what + ": upload differs", r.uploadIntact);
+                }
+                assertEquals(List.of(), server.errors);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    private static final InetSocketAddress VIP = new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 8000);
+    private static final String SERVER_IP_PORT = Netns.SERVER_IP + ":9000";
+
+    @Test
+    public void resetAndUnreachableBackendReachTheClient() throws Exception {
+        Path config = tmp.newFile("proxy.json").toPath();
+        Files.writeString(config, "{\"metricsIntervalSeconds\": 0, \"listeners\": ["
+                + "{\"listen\": \"198.18.0.2:8001\", \"backends\": [\"198.18.1.3:9001\"]},"
+                + "{\"listen\": \"198.18.0.2:8002\", \"backends\": [\"198.18.1.3:9002\"]}]}");
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (ServerSocket resetter = Netns.in(n.server, () -> new ServerSocket(9001, 8,
+                    java.net.InetAddress.getByName(Netns.SERVER_IP)));
+                 ProxyProcess proxy = ProxyProcess.inNamespace(n.proxy, "--config", config.toString())) {
+                assertTrue(proxy.output(), proxy.listening());
+                sp.submit(() -> {
+                    try (Socket s = resetter.accept()) {
+                        s.getInputStream().read();
+                        s.setSoLinger(true, 0);
+                    }
+                    return null;
+                });
+                String reset = cp.submit(() -> {
+                    try (Socket c = new Socket()) {
+                        c.setSoTimeout(10000);
+                        c.connect(new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 8001), 5000);
+                        c.getOutputStream().write(1);
+                        return outcome(c.getInputStream());
+                    }
+                }).get(30, TimeUnit.SECONDS);
+                assertEquals("reset", reset);
+                String unreachable = cp.submit(() -> {
+                    try (Socket c = new Socket()) {
+                        c.setSoTimeout(10000);
+                        c.connect(new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 8002), 5000);
+                        return outcome(c.getInputStream());
+                    }
+                }).get(30, TimeUnit.SECONDS);
+                assertEquals("reset", unreachable);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    private static String outcome(InputStream in) {
+        try {
+            int b = in.read();
+            return b < 0 ? "eof" : "data";
+        } catch (java.net.SocketTimeoutException e) {
+            return "timeout";
+        } catch (IOException e) {
+            return e.getMessage().contains("reset") ? "reset" : e.getMessage();
+        }
+    }
+
+    /** Relay throughput and CPU per GB; figures go to target/proxy-figures.txt (README "Measured"). */
+    @Test
+    public void throughputAndCpuPerGigabyte() throws Exception {
+        long perConnection = 256L << 20;
+        int connections = 4;
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (Traffic.Server server = new Traffic.Server(sp, SERVER, 0);
+                 ProxyProcess proxy = ProxyProcess.inNamespace(n.proxy, "--listen", Netns.PROXY_CLIENT_SIDE_IP + ":8000",
+                                                               "--backend", SERVER_IP_PORT, "--threads", "2",
+                                                               "--metrics-interval", "0")) {
+                assertTrue(proxy.output(), proxy.listening());
+                double cpu0 = proxy.cpuSeconds();
+                long t0 = System.nanoTime();
+                List<Future<Traffic.Result>> results = new ArrayList<>();
+                for (int i = 0; i < connections; i++) {
+                    long seed = 100 + i;
+                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 0, perConnection, 0)));
+                }
+                for (Future<Traffic.Result> f : results) {
+                    Traffic.Result r = f.get(240, TimeUnit.SECONDS);
+                    assertTrue("download differs", r.downloadIntact);
+                    assertTrue("upload differs", r.uploadIntact);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double cpu = proxy.cpuSeconds() - cpu0;
+                double gb = perConnection * connections / 1e9;
+                String line = String.format(Locale.ROOT, "relay: %d connections x %d MiB through veth namespaces:"
+                        + " %.2f GB in %.2f s = %.0f Mbit/s; proxy CPU %.2f s = %.2f CPU s/GB", connections,
+                        perConnection >> 20, gb, seconds, gb * 8000 / seconds, cpu, cpu / gb);
+                Figures.record(line);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    /** Appends measured figures to target/proxy-figures.txt and prints them. */
+    static final class Figures {
+        private Figures() {
+        }
+
+        static synchronized void record(String line) throws IOException {
+            System.out.println(line);
+            Path p = Paths.get("target", "proxy-figures.txt");
+            Files.writeString(p, line + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
+                              java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
+}
