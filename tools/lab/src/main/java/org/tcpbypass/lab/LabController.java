@@ -1,0 +1,324 @@
+package org.tcpbypass.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.onosproject.cfg.ComponentConfigAdapter;
+import org.onosproject.cfg.ComponentConfigService;
+import org.onosproject.cluster.ClusterService;
+import org.onosproject.cluster.ClusterServiceAdapter;
+import org.onosproject.codec.CodecService;
+import org.onosproject.core.ApplicationId;
+import org.onosproject.core.CoreService;
+import org.onosproject.event.EventDeliveryService;
+import org.onosproject.mastership.MastershipService;
+import org.onosproject.net.DeviceId;
+import org.onosproject.net.PortNumber;
+import org.onosproject.net.behaviour.Pipeliner;
+import org.onosproject.net.behaviour.PipelinerContext;
+import org.onosproject.net.config.Config;
+import org.onosproject.net.config.NetworkConfigRegistry;
+import org.onosproject.net.config.NetworkConfigService;
+import org.onosproject.net.device.DeviceService;
+import org.onosproject.net.flow.DefaultTrafficSelector;
+import org.onosproject.net.flow.DefaultTrafficTreatment;
+import org.onosproject.net.flow.FlowRuleService;
+import org.onosproject.net.flowobjective.DefaultForwardingObjective;
+import org.onosproject.net.flowobjective.FlowObjectiveStore;
+import org.onosproject.net.flowobjective.ForwardingObjective;
+import org.onosproject.net.group.GroupService;
+import org.onosproject.net.host.HostService;
+import org.onosproject.net.intent.IntentExtensionService;
+import org.onosproject.net.intent.IntentService;
+import org.onosproject.net.packet.PacketService;
+import org.onosproject.net.pi.model.PiPipeconf;
+import org.onosproject.net.pi.model.PiPipelineInterpreter;
+import org.onosproject.net.pi.service.PiPipeconfService;
+import org.onosproject.store.service.StorageService;
+import org.onosproject.store.service.TestStorageService;
+import org.onlab.osgi.ServiceDirectory;
+import org.tcpbypass.lab.bmv2.Bmv2Cli;
+import org.tcpbypass.lab.bmv2.Bmv2TableWriter;
+import org.tcpbypass.lab.ds.ComponentRuntime;
+import org.tcpbypass.lab.net.LabHost;
+import org.tcpbypass.lab.net.LabTopology;
+import org.tcpbypass.lab.net.Netns;
+import org.tcpbypass.lab.onos.CpuPort;
+import org.tcpbypass.lab.onos.FlowRuleTranslator;
+import org.tcpbypass.lab.onos.LabCodecService;
+import org.tcpbypass.lab.onos.LabCoreService;
+import org.tcpbypass.lab.onos.LabDeviceService;
+import org.tcpbypass.lab.onos.LabDriverHandler;
+import org.tcpbypass.lab.onos.LabEventDelivery;
+import org.tcpbypass.lab.onos.LabFlowRuleService;
+import org.tcpbypass.lab.onos.LabGroupService;
+import org.tcpbypass.lab.onos.LabHostService;
+import org.tcpbypass.lab.onos.LabIntentService;
+import org.tcpbypass.lab.onos.LabMastershipService;
+import org.tcpbypass.lab.onos.LabNetworkConfigService;
+import org.tcpbypass.lab.onos.LabPacketService;
+import org.tcpbypass.lab.onos.LabPipeconfService;
+import org.tcpbypass.lab.onos.WebServer;
+
+import javax.ws.rs.core.Application;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PIPECONF_ID;
+
+/**
+ * The lab's stand-in for ONOS core around the project's real bundles. It provides the ONOS services the
+ * pipeconf and app components reference (device, host, pipeconf, flow rule, group, intent, packet, network
+ * config, codec, store, event delivery), activates those components through a DS stand-in, binds the switch
+ * to the tcp-bypass pipeconf, runs the pipeconf's pipeliner as ONOS's flow objective subsystem would, and
+ * serves the app's REST application. Flow rules reach BMv2 as PI table entries over simple_switch_CLI.
+ */
+public final class LabController implements AutoCloseable {
+
+    /** The lab's switch, as ONOS names BMv2 devices. */
+    public static final DeviceId DEVICE_ID = DeviceId.deviceId("device:bmv2:s1");
+    /** The registered proxy's name. */
+    public static final String PROXY_NAME = "proxy1";
+    /** The app's name (its ApplicationId). */
+    public static final String APP_NAME = "org.tcpbypass";
+
+    private static final String REST_APPLICATION = "org.tcpbypass.rest.BypassWebApplication";
+    private static final String APP_CONFIG_KEY = "tcp-bypass";
+    private static final String APP_BUNDLE = "org.tcpbypass.tcp-bypass-app";
+    private static final String LAB_APP = "org.tcpbypass.lab";
+    private static final int FORWARDING_PRIORITY = 10;
+
+    private final ComponentRuntime runtime = new ComponentRuntime();
+    private final List<String> realClasses = new ArrayList<>();
+    private final LabTopology topology;
+    private Bmv2Cli cli;
+    private LabFlowRuleService flowRules;
+    private LabIntentService intents;
+    private LabPacketService packets;
+    private LabEventDelivery events;
+    private LabNetworkConfigService netcfg;
+    private LabCoreService core;
+    private WebServer web;
+
+    private LabController(LabTopology topology) {
+        this.topology = topology;
+    }
+
+    /**
+     * Starts the controller for a running switch: services, the pipeconf and app bundles' components,
+     * the clone session and forwarding through the pipeliner, the app's configuration with the lab's proxy.
+     *
+     * @param topology   the lab
+     * @param thriftPort the switch's thrift port
+     * @param bmv2Json   the BMv2 JSON the switch runs
+     * @return the running controller
+     */
+    public static LabController start(LabTopology topology, int thriftPort, Path bmv2Json) {
+        LabController c = new LabController(topology);
+        try {
+            c.boot(thriftPort, bmv2Json);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    private void boot(int thriftPort, Path bmv2Json) {
+        core = new LabCoreService();
+        events = new LabEventDelivery();
+        netcfg = new LabNetworkConfigService();
+        LabPipeconfService pipeconfs = new LabPipeconfService();
+        LabHostService hosts = new LabHostService();
+        List<Long> ports = topology.hosts().stream().map(h -> (long) h.switchPort()).collect(Collectors.toList());
+        for (LabHost h : topology.hosts()) {
+            hosts.add(h.mac(), h.ip(), DEVICE_ID, h.switchPort());
+        }
+        runtime.register(CoreService.class, core);
+        runtime.register(EventDeliveryService.class, events);
+        runtime.register(ComponentConfigService.class, new ComponentConfigAdapter());
+        runtime.register(StorageService.class, new TestStorageService());
+        runtime.register(ClusterService.class, new ClusterServiceAdapter());
+        runtime.register(MastershipService.class, new LabMastershipService());
+        runtime.register(CodecService.class, new LabCodecService());
+        runtime.register(PiPipeconfService.class, pipeconfs);
+        runtime.register(DeviceService.class, new LabDeviceService(DEVICE_ID, ports));
+        runtime.register(HostService.class, hosts);
+        runtime.register(NetworkConfigRegistry.class, netcfg);
+        runtime.register(NetworkConfigService.class, netcfg);
+
+        realClasses.addAll(runtime.activateBundles("org.tcpbypass.tcp-bypass-pipeconf"));
+        PiPipeconf pipeconf = pipeconfs.getPipeconf(PIPECONF_ID).orElseThrow(
+                () -> new IllegalStateException("the pipeconf bundle registered no " + PIPECONF_ID));
+        pipeconfs.bindToDevice(PIPECONF_ID, DEVICE_ID);
+        LabDriverHandler handler = new LabDriverHandler(pipeconf, DEVICE_ID, runtime);
+        PiPipelineInterpreter interpreter = handler.behaviour(PiPipelineInterpreter.class);
+        realClasses.add(interpreter.getClass().getName());
+
+        cli = Bmv2Cli.connect(thriftPort);
+        Bmv2TableWriter writer = new Bmv2TableWriter(cli, bmv2Json);
+        flowRules = new LabFlowRuleService(DEVICE_ID, pipeconf.pipelineModel(),
+                                           new FlowRuleTranslator(pipeconf.pipelineModel(), interpreter), writer);
+        intents = new LabIntentService(flowRules);
+        try {
+            packets = new LabPacketService(DEVICE_ID, pipeconf.pipelineModel(), interpreter,
+                                           new CpuPort(topology.cpuControllerInterface(), 200));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        runtime.register(FlowRuleService.class, flowRules);
+        runtime.register(GroupService.class, new LabGroupService(DEVICE_ID, cli, LabTopology.CPU_PORT));
+        runtime.register(IntentService.class, intents);
+        runtime.register(IntentExtensionService.class, intents);
+        runtime.register(PacketService.class, packets);
+
+        Pipeliner pipeliner = handler.behaviour(Pipeliner.class);
+        pipeliner.init(DEVICE_ID, pipelinerContext(runtime));
+        realClasses.add(pipeliner.getClass().getName());
+        installForwarding(pipeliner);
+
+        realClasses.addAll(runtime.activateBundles(APP_BUNDLE));
+        intents.getCompilers().values().forEach(comp -> realClasses.add(comp.getClass().getName()));
+        configure(PROXY_NAME, 60, 1000);
+    }
+
+    // What ONOS's forwarding would do through flow objectives: each host's MAC leads to its port.
+    private void installForwarding(Pipeliner pipeliner) {
+        ApplicationId lab = core.registerApplication(LAB_APP);
+        for (LabHost h : topology.hosts()) {
+            ForwardingObjective fwd = DefaultForwardingObjective.builder()
+                    .withSelector(DefaultTrafficSelector.builder().matchEthDst(h.mac()).build())
+                    .withTreatment(DefaultTrafficTreatment.builder()
+                                           .setOutput(PortNumber.portNumber(h.switchPort())).build())
+                    .withPriority(FORWARDING_PRIORITY)
+                    .withFlag(ForwardingObjective.Flag.VERSATILE)
+                    .fromApp(lab)
+                    .makePermanent()
+                    .add();
+            pipeliner.forward(fwd);
+        }
+    }
+
+    /**
+     * Posts the app's network configuration: the lab's proxy (its address, MAC and switch port; its own
+     * address is its VIP) and the teardown timing.
+     *
+     * @param proxyName      registered name
+     * @param idleSeconds    idle timeout
+     * @param lingerMillis   linger after FIN/RST
+     */
+    public void configure(String proxyName, int idleSeconds, int lingerMillis) {
+        LabHost p = topology.proxy();
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode cfg = m.createObjectNode();
+        ObjectNode proxy = cfg.putArray("proxies").addObject();
+        proxy.put("name", proxyName).put("ip", p.ip().toString()).put("mac", p.mac().toString())
+                .put("connectPoint", DEVICE_ID + "/" + p.switchPort());
+        proxy.putArray("vips").add(p.ip().toString());
+        cfg.put("idleTimeoutSeconds", idleSeconds).put("lingerMillis", lingerMillis);
+        netcfg.applyConfig(core.getAppId(APP_NAME), appConfigClass(), (JsonNode) cfg);
+    }
+
+    // The app's Config class, found through the factory it registered under its config key.
+    @SuppressWarnings("unchecked")
+    private Class<Config<ApplicationId>> appConfigClass() {
+        return (Class<Config<ApplicationId>>) netcfg.getConfigFactories().stream()
+                .filter(f -> f.configKey().equals(APP_CONFIG_KEY)).findFirst()
+                .map(f -> f.configClass())
+                .orElseThrow(() -> new IllegalStateException("the app registered no config '" + APP_CONFIG_KEY + "'"));
+    }
+
+    /**
+     * Serves the app's REST application inside a namespace (where the proxy runs) on 127.0.0.1.
+     *
+     * @param namespace network namespace
+     * @param port      TCP port
+     * @return base URI as seen from that namespace
+     */
+    public URI serveRest(String namespace, int port) {
+        Application app = restApplication(runtime.bundleClassLoader(APP_BUNDLE));
+        URI base = URI.create("http://127.0.0.1:" + port + "/onos/tcp-bypass/");
+        web = Netns.call(namespace, () -> WebServer.start(app, base, runtime));
+        realClasses.add(app.getClass().getName());
+        return base;
+    }
+
+    /** Stops serving REST: the controller is down as far as the proxy can tell. */
+    public void stopRest() {
+        if (web != null) {
+            web.close();
+            web = null;
+        }
+    }
+
+    // The app bundle is a WAB: its REST classes live under WEB-INF/classes, as the web extender loads them.
+    private static Application restApplication(ClassLoader bundle) {
+        try {
+            return (Application) bundle.loadClass(REST_APPLICATION).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load the app's REST application " + REST_APPLICATION, e);
+        }
+    }
+
+    private static PipelinerContext pipelinerContext(ServiceDirectory directory) {
+        return new PipelinerContext() {
+            @Override
+            public ServiceDirectory directory() {
+                return directory;
+            }
+
+            @Override
+            public FlowObjectiveStore store() {
+                throw new UnsupportedOperationException("the tcp-bypass pipeliner keeps no next objectives");
+            }
+        };
+    }
+
+    /** The flow rule service, e.g. for PI entries and counters. */
+    public LabFlowRuleService flowRules() {
+        return flowRules;
+    }
+
+    /** The packet service, e.g. for the number of packet-ins. */
+    public LabPacketService packets() {
+        return packets;
+    }
+
+    /** The BMv2 CLI session. */
+    public Bmv2Cli cli() {
+        return cli;
+    }
+
+    /**
+     * Returns the project's classes running in this controller: the DS components activated, the
+     * interpreter, pipeliner, intent compilers and REST application.
+     *
+     * @return class names
+     */
+    public List<String> realClasses() {
+        return List.copyOf(realClasses);
+    }
+
+    @Override
+    public void close() {
+        stopRest();
+        runtime.close();
+        if (packets != null) {
+            packets.shutdown();
+        }
+        if (intents != null) {
+            intents.shutdown();
+        }
+        if (events != null) {
+            events.shutdown();
+        }
+        if (cli != null) {
+            cli.close();
+        }
+    }
+}
