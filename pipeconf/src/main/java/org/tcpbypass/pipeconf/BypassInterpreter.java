@@ -39,7 +39,42 @@ import java.util.Optional;
 
 import static java.lang.String.format;
 import static org.onlab.util.ImmutableByteSequence.copyFrom;
-import static org.tcpbypass.pipeconf.BypassPipelineConstants.*;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACK_DELTA;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_DROP;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_PUNT_TO_CPU;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_SET_EGRESS_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_TABLE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_REWRITE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.CPU_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_DST;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_TYPE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_IN_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_IPV4_DST;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_IPV4_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_IP_PROTO;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_L4_DST;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_L4_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_DST;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_IN_INGRESS_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_OUT_EGRESS_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_PADDING;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_PADDING_BITS;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT_BITS;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.SEQ_DELTA;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.SRC_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.TSECR_DELTA;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.TSVAL_DELTA;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_IN;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT;
 
 /**
  * Maps ONOS flow rules and packet I/O to the tcp-bypass pipeline.

@@ -1,0 +1,185 @@
+#ifndef __HEADERS__
+#define __HEADERS__
+
+#include "defines.p4"
+
+@controller_header("packet_in")
+header packet_in_header_t {
+    port_t  ingress_port;
+    bit<7>  _pad;
+}
+
+@controller_header("packet_out")
+header packet_out_header_t {
+    port_t  egress_port;
+    bit<7>  _pad;
+}
+
+header ethernet_t {
+    mac_t   dst_addr;
+    mac_t   src_addr;
+    bit<16> ether_type;
+}
+
+header ipv4_t {
+    bit<4>      version;
+    bit<4>      ihl;
+    bit<6>      dscp;
+    bit<2>      ecn;
+    bit<16>     total_len;
+    bit<16>     identification;
+    bit<3>      flags;
+    bit<13>     frag_offset;
+    bit<8>      ttl;
+    bit<8>      protocol;
+    bit<16>     hdr_checksum;
+    ipv4_addr_t src_addr;
+    ipv4_addr_t dst_addr;
+}
+
+header ipv4_options_t {
+    varbit<320> data;
+}
+
+header tcp_t {
+    l4_port_t src_port;
+    l4_port_t dst_port;
+    bit<32>   seq_no;
+    bit<32>   ack_no;
+    bit<4>    data_offset;
+    bit<4>    res;
+    bit<1>    cwr;
+    bit<1>    ece;
+    bit<1>    urg;
+    bit<1>    ack;
+    bit<1>    psh;
+    bit<1>    rst;
+    bit<1>    syn;
+    bit<1>    fin;
+    bit<16>   window;
+    bit<16>   checksum;
+    bit<16>   urgent_ptr;
+}
+
+header udp_t {
+    l4_port_t src_port;
+    l4_port_t dst_port;
+    bit<16>   len;
+    bit<16>   checksum;
+}
+
+// TCP options (RFC 9293, 7323, 2018). Each is one entry of the option stack; the stack keeps their order.
+header tcp_opt_eol_t {
+    bit<8> kind;
+}
+
+header tcp_opt_nop_t {
+    bit<8> kind;
+}
+
+header tcp_opt_mss_t {
+    bit<8>  kind;
+    bit<8>  len;
+    bit<16> mss;
+}
+
+header tcp_opt_ws_t {
+    bit<8> kind;
+    bit<8> len;
+    bit<8> shift;
+}
+
+header tcp_opt_sack_perm_t {
+    bit<8> kind;
+    bit<8> len;
+}
+
+// Kind and length of a SACK option; its 1..4 blocks follow as separate entries.
+header tcp_opt_sack_t {
+    bit<8> kind;
+    bit<8> len;
+}
+
+header tcp_opt_sack_block_t {
+    bit<32> left_edge;
+    bit<32> right_edge;
+}
+
+header tcp_opt_ts_t {
+    bit<8>  kind;
+    bit<8>  len;
+    bit<32> tsval;
+    bit<32> tsecr;
+}
+
+// Any other option, carried as it came.
+header tcp_opt_other_t {
+    bit<8>      kind;
+    bit<8>      len;
+    varbit<304> data;
+}
+
+header_union tcp_option_t {
+    tcp_opt_eol_t        eol;
+    tcp_opt_nop_t        nop;
+    tcp_opt_mss_t        mss;
+    tcp_opt_ws_t         ws;
+    tcp_opt_sack_perm_t  sack_perm;
+    tcp_opt_sack_t       sack;
+    tcp_opt_sack_block_t sack_block;
+    tcp_opt_ts_t         ts;
+    tcp_opt_other_t      other;
+}
+
+// Option bytes kept as they came: padding after EOL, or what the parser could not take apart.
+header tcp_opts_tail_t {
+    varbit<320> data;
+}
+
+struct headers_t {
+    packet_out_header_t           packet_out;
+    packet_in_header_t            packet_in;
+    ethernet_t                    ethernet;
+    ipv4_t                        ipv4;
+    ipv4_options_t                ipv4_options;
+    tcp_t                         tcp;
+    tcp_option_t[TCP_OPTIONS_MAX] tcp_opts;
+    tcp_opts_tail_t               tcp_opts_tail;
+    udp_t                         udp;
+}
+
+// Parameters of the bypass entry that matched, for the translation after the table.
+struct bypass_metadata_t {
+    ipv4_addr_t ip_src;
+    ipv4_addr_t ip_dst;
+    l4_port_t   src_port;
+    l4_port_t   dst_port;
+    bit<32>     seq_delta;
+    bit<32>     ack_delta;
+    bit<32>     tsval_delta;
+    bit<32>     tsecr_delta;
+    bit<8>      win_shift_in;
+    bit<8>      win_shift_out;
+}
+
+struct local_metadata_t {
+    l4_port_t l4_src_port;
+    l4_port_t l4_dst_port;
+    // Travels with FIN/RST copies: BMv2 zeroes user metadata of a clone unless it is preserved.
+    @field_list(CPU_COPY_FIELD_LIST)
+    port_t    ingress_port;
+    // Option bytes not yet parsed.
+    bit<8>    tcp_opt_remaining;
+    // Option entries parsed so far.
+    bit<8>    tcp_opt_count;
+    // SACK blocks of the current SACK option still to parse.
+    bit<8>    tcp_sack_blocks;
+    // Bit i set: option entry i starts at an odd offset (its 16-bit checksum words are byte-swapped).
+    bit<TCP_OPTIONS_MAX> tcp_opt_odd;
+    // Some option bytes could not be taken apart: SACK or timestamps among them cannot be translated.
+    bool      tcp_opts_unparsed;
+    bool      bypassed;
+    bypass_metadata_t bypass;
+}
+
+#endif

@@ -1,0 +1,494 @@
+package org.tcpbypass.pipeconf;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.hamcrest.Matchers.is;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
+import static org.tcpbypass.pipeconf.TcpFrame.ACK;
+import static org.tcpbypass.pipeconf.TcpFrame.FIN;
+import static org.tcpbypass.pipeconf.TcpFrame.PSH;
+import static org.tcpbypass.pipeconf.TcpFrame.RST;
+import static org.tcpbypass.pipeconf.TcpFrame.ascii;
+import static org.tcpbypass.pipeconf.TcpFrame.ipv4;
+import static org.tcpbypass.pipeconf.TcpFrame.u16;
+import static org.tcpbypass.pipeconf.TcpFrame.u32;
+
+/**
+ * Crafted segments through simple_switch running the committed BMv2 JSON, with bypass, ACL and clone-session
+ * entries installed over thrift; every output is compared with a frame built here from the bypass formulas
+ * (bypass-math.md) with checksums computed here. Skipped when simple_switch is not on PATH.
+ */
+public class Bmv2BypassTest {
+
+    private static final long MOD = 1L << 32;
+    private static final int CLIENT_PORT = 1;
+    private static final int SERVER_PORT = 2;
+    private static final int OTHER_PORT = 3;
+    private static final int CPU = (int) BypassPipelineConstants.CPU_PORT;
+
+    // Client leg c:cp -> v:vp and server leg p:pp -> s:sp (bypass-math.md).
+    private static final int C = ipv4("198.18.0.1");
+    private static final int V = ipv4("198.18.0.100");
+    private static final int P = ipv4("198.18.0.50");
+    private static final int S = ipv4("198.19.0.10");
+    private static final int CP = 40000;
+    private static final int VP = 80;
+    private static final int PP = 51000;
+    private static final int SP = 8080;
+    private static final long CLIENT_MAC = 0x020000000001L;
+    private static final long VIP_MAC = 0x020000000100L;
+    private static final long SERVER_MAC = 0x020000000200L;
+
+    /** One direction's entry: what the rewrite action gets. */
+    private static final class Direction {
+        final int egress;
+        final long ethSrc;
+        final long ethDst;
+        final int ipSrc;
+        final int ipDst;
+        final int srcPort;
+        final int dstPort;
+        final long seqDelta;
+        final long ackDelta;
+        final long tsvalDelta;
+        final long tsecrDelta;
+        final int shiftIn;
+        final int shiftOut;
+
+        Direction(int egress, long ethSrc, long ethDst, int ipSrc, int ipDst, int srcPort, int dstPort,
+                  long seqDelta, long ackDelta, long tsvalDelta, long tsecrDelta, int shiftIn, int shiftOut) {
+            this.egress = egress;
+            this.ethSrc = ethSrc;
+            this.ethDst = ethDst;
+            this.ipSrc = ipSrc;
+            this.ipDst = ipDst;
+            this.srcPort = srcPort;
+            this.dstPort = dstPort;
+            this.seqDelta = seqDelta;
+            this.ackDelta = ackDelta;
+            this.tsvalDelta = tsvalDelta;
+            this.tsecrDelta = tsecrDelta;
+            this.shiftIn = shiftIn;
+            this.shiftOut = shiftOut;
+        }
+    }
+
+    // D_cs = 0x30000000 and D_sc = 0xF0000000: sequence numbers near either end of the space wrap.
+    private static final Direction TO_SERVER = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP, SP,
+            0x30000000L, 0xF0000000L, 0x7FFFFFF0L, 0x12345678L, 7, 9);
+    private static final Direction TO_CLIENT = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP,
+            0xF0000000L, 0x30000000L, 0x00001000L, 0x7FFFFFF0L, 9, 7);
+
+    private static final Map<Integer, TcpFrame> SENT = new LinkedHashMap<>();
+    private static final List<byte[]> OTHER_SENT = new ArrayList<>();
+    private static Map<Integer, List<byte[]>> outputs;
+    private static String counters;
+    private static Path dir;
+
+    @BeforeClass
+    public static void runSwitch() throws Exception {
+        Bmv2Tools.assumeOnPath("simple_switch", "simple_switch_CLI");
+        dir = Files.createTempDirectory("tcp-bypass-bmv2");
+
+        // Client -> server, arriving from the client.
+        send(1, clientSegment(0xF0000010L, 0x10000000L, ACK | PSH, 1000,
+                              new TcpFrame.Options().nop().nop().ts(0x90000000L, 0x00000005L),
+                              ascii("GET / HTTP/1.1\r\nHost: example\r\n\r\n")));
+        send(2, clientSegment(0xFFFFFFF0L, 0x00000010L, ACK, 65535, new TcpFrame.Options().nop().nop()
+                .ts(0x00000001L, 0xFFFFFFFFL).nop().nop()
+                .sack(0xF0000020L, 0xF0000120L, 0x00000010L, 0x00000100L, 0xFFFFFF00L, 0x00000000L), new byte[0]));
+        // Odd offsets: TS at 1, SACK at 11; then EOL and padding.
+        send(3, clientSegment(0x00000001L, 0xF0000000L, ACK, 12345, new TcpFrame.Options().nop()
+                .ts(0xFFFFFFFFL, 0x12345677L).sack(0xEFFFFFFFL, 0xF0000001L).eol().raw(0, 0), ascii("odd")));
+        send(4, clientSegment(0x7FFFFFFFL, 0x80000000L, ACK, 1, new TcpFrame.Options().nop().nop()
+                .sack(1, 2, 3, 4, 5, 6, 7, 8), new byte[0]));
+        // Options other than SACK and timestamps stay as they are, in order.
+        send(5, clientSegment(100, 200, ACK, 512, new TcpFrame.Options().nop().ws(7).mss(1460).sackPermitted()
+                .raw(253, 5, 0xaa, 0xbb, 0xcc).ts(1000, 2000).eol().raw(0, 0), ascii("x")));
+        send(8, clientSegment(0x20000000L, 0x30000000L, FIN | ACK, 500,
+                              new TcpFrame.Options().nop().nop().ts(7, 8), new byte[0]));
+        TcpFrame corrupted = clientSegment(42, 43, ACK | PSH, 100, new TcpFrame.Options().nop().nop().ts(1, 2),
+                                           ascii("corrupted in transit"));
+        corrupted.checksumError = 0x0101;
+        send(13, corrupted);
+        // More option entries than the parser keeps apart: 30 NOPs then timestamps.
+        TcpFrame.Options nops = new TcpFrame.Options();
+        for (int i = 0; i < 30; i++) {
+            nops.nop();
+        }
+        send(14, clientSegment(1, 2, ACK, 100, nops.ts(1, 2), new byte[0]));
+        TcpFrame withIpOptions = clientSegment(0xFFFFFFFFL, 0xFFFFFFFFL, ACK | PSH, 300,
+                                               new TcpFrame.Options().nop().nop().ts(3, 4), ascii("ip options"));
+        withIpOptions.ipOptions = new byte[] {(byte) 0x94, 4, 0, 0};
+        send(16, withIpOptions);
+
+        // Server -> client, arriving from the server.
+        send(6, serverSegment(0x10000000L, 0x50000000L, ACK | PSH, 30000,
+                              new TcpFrame.Options().nop().nop().ts(0xFFFFF000L, 0x0FFFFFF0L), ascii("HTTP/1.1 200")));
+        send(7, serverSegment(0x10000100L, 0x50000000L, ACK, 100,
+                              new TcpFrame.Options().nop().nop().ts(0xFFFFF001L, 0x0FFFFFF0L), new byte[0]));
+        // RST without ACK: the acknowledgment field and TSecr mean nothing and stay as they are.
+        send(9, serverSegment(0x10000200L, 0x12345678L, RST, 0,
+                              new TcpFrame.Options().nop().nop().ts(0xFFFFF002L, 0x55555555L), new byte[0]));
+
+        // Not a bypassed connection: the ACL forwards it untouched.
+        TcpFrame stranger = clientSegment(5, 6, ACK, 1000, new TcpFrame.Options().nop().nop().ts(1, 2), ascii("!"));
+        stranger.srcPort = CP + 1;
+        send(10, stranger);
+        byte[] arp = hex("ffffffffffff02000000000108060001080006040001020000000001c6120001000000000000c6120064");
+        byte[] lldp = hex("0180c200000e02000000000188cc020704020000000001040702020000000001060200780000");
+        OTHER_SENT.add(arp);
+        OTHER_SENT.add(lldp);
+
+        // A packet-out towards the server port: the pipeline leaves it alone even though it matches a bypass entry.
+        TcpFrame packetOut = clientSegment(9, 9, ACK, 9, new TcpFrame.Options().nop().nop().ts(9, 9), ascii("out"));
+        packetOut.ipId = 15;
+        byte[] out = packetOut.build();
+        byte[] withHeader = new byte[out.length + 2];
+        withHeader[0] = (byte) (SERVER_PORT >>> 1);
+        withHeader[1] = (byte) (SERVER_PORT << 7);
+        System.arraycopy(out, 0, withHeader, 2, out.length);
+
+        List<byte[]> fromClient = new ArrayList<>();
+        List<byte[]> fromServer = new ArrayList<>();
+        for (Map.Entry<Integer, TcpFrame> sent : SENT.entrySet()) {
+            (sent.getValue().ipSrc == S ? fromServer : fromClient).add(sent.getValue().build());
+        }
+        fromClient.add(arp);
+        fromClient.add(lldp);
+        Map<Integer, List<byte[]>> inputs = new LinkedHashMap<>();
+        inputs.put(CLIENT_PORT, fromClient);
+        inputs.put(SERVER_PORT, fromServer);
+        inputs.put(OTHER_PORT, List.of());
+        inputs.put(CPU, List.of(withHeader));
+
+        Path json = Path.of("src", "main", "resources", "p4c-out", "bmv2", "tcp_bypass.json");
+        try (Bmv2Tools.PcapSwitch sw = new Bmv2Tools.PcapSwitch(json, dir, inputs, 6)) {
+            sw.cli(String.join("\n",
+                    entry(C, V, CP, VP, TO_SERVER),
+                    entry(S, P, SP, PP, TO_CLIENT),
+                    "table_add ingress.acl.acl_table ingress.acl.punt_to_cpu " + aclKey("0x88cc&&&0xffff") + " => 100",
+                    "table_add ingress.acl.acl_table ingress.acl.set_egress_port " + aclKey("0&&&0") + " => "
+                            + OTHER_PORT + " 1",
+                    "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
+            sw.checkStillWaiting();
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 9, CLIENT_PORT, 3, OTHER_PORT, 2, CPU, 3),
+                                      Duration.ofSeconds(30));
+            counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
+                                      + "counter_read ingress.bypass.bypass_counter 1\n");
+            Files.writeString(dir.resolve("switch-log-copy.txt"), sw.log());
+        }
+    }
+
+    @AfterClass
+    public static void removeFiles() throws IOException {
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    public void clientSegmentsReachTheServerTranslated() {
+        for (int id : new int[] {1, 2, 3, 4, 5, 16}) {
+            assertTranslated(id, TO_SERVER);
+        }
+    }
+
+    @Test
+    public void serverSegmentsReachTheClientTranslated() {
+        assertTranslated(6, TO_CLIENT);
+        assertTranslated(7, TO_CLIENT);
+    }
+
+    @Test
+    public void sequenceNumbersWrapAround() {
+        byte[] out = received(SERVER_PORT, 1);
+        int tcp = TcpFrame.tcpOffset(out);
+        assertThat(u32(out, tcp + 4), is(0x20000010L));
+        assertThat(u32(out, tcp + 8), is(0x20000000L));
+        out = received(SERVER_PORT, 2);
+        tcp = TcpFrame.tcpOffset(out);
+        assertThat(u32(out, tcp + 4), is(0x2FFFFFF0L));
+        assertThat(u32(out, tcp + 8), is(0x10000010L));
+    }
+
+    @Test
+    public void sackEdgesMapWithTheOppositeDelta() {
+        byte[] out = received(SERVER_PORT, 2);
+        int sack = TcpFrame.tcpOffset(out) + 20 + 12 + 2;
+        long[] expected = {0x00000020L, 0x00000120L, 0x10000010L, 0x10000100L, 0x0FFFFF00L, 0x10000000L};
+        for (int i = 0; i < expected.length; i++) {
+            assertThat("SACK edge " + i, u32(out, sack + 2 + 4 * i), is(expected[i]));
+        }
+    }
+
+    @Test
+    public void timestampsMapWithTheirOffsets() {
+        byte[] out = received(SERVER_PORT, 1);
+        int ts = TcpFrame.tcpOffset(out) + 20 + 2;
+        assertThat(u32(out, ts + 2), is(0x0FFFFFF0L));
+        assertThat(u32(out, ts + 6), is((0x00000005L - 0x12345678L + MOD) % MOD));
+    }
+
+    @Test
+    public void windowIsRescaledDownAndCapped() {
+        assertThat(u16(received(SERVER_PORT, 1), TcpFrame.tcpOffset(received(SERVER_PORT, 1)) + 14), is(250));
+        assertThat(u16(received(SERVER_PORT, 2), TcpFrame.tcpOffset(received(SERVER_PORT, 2)) + 14), is(16383));
+        assertThat(u16(received(SERVER_PORT, 4), TcpFrame.tcpOffset(received(SERVER_PORT, 4)) + 14), is(0));
+        assertThat(u16(received(CLIENT_PORT, 6), TcpFrame.tcpOffset(received(CLIENT_PORT, 6)) + 14), is(65535));
+        assertThat(u16(received(CLIENT_PORT, 7), TcpFrame.tcpOffset(received(CLIENT_PORT, 7)) + 14), is(400));
+    }
+
+    @Test
+    public void otherOptionsAreCarriedUnchanged() {
+        byte[] in = SENT.get(5).build();
+        byte[] out = received(SERVER_PORT, 5);
+        int tcp = TcpFrame.tcpOffset(in);
+        // NOP, WS, MSS, SACK-permitted and the unknown option: the first 15 option bytes.
+        assertArrayEquals(Arrays.copyOfRange(in, tcp + 20, tcp + 35), Arrays.copyOfRange(out, tcp + 20, tcp + 35));
+        // EOL and padding after the timestamps.
+        assertArrayEquals(Arrays.copyOfRange(in, tcp + 45, tcp + 48), Arrays.copyOfRange(out, tcp + 45, tcp + 48));
+    }
+
+    @Test
+    public void finAndRstAreTranslatedAndCopiedToTheController() {
+        assertTranslated(8, TO_SERVER);
+        assertTranslated(9, TO_CLIENT);
+        assertThat(u32(received(CLIENT_PORT, 9), TcpFrame.tcpOffset(received(CLIENT_PORT, 9)) + 8), is(0x12345678L));
+        assertCopiedToCpu(8, CLIENT_PORT);
+        assertCopiedToCpu(9, SERVER_PORT);
+    }
+
+    @Test
+    public void corruptedSegmentStaysDetectablyCorrupted() {
+        byte[] out = received(SERVER_PORT, 13);
+        assertTrue("IPv4 checksum", TcpFrame.ipv4ChecksumValid(out));
+        assertFalse("a corrupted segment must not leave with a valid TCP checksum", TcpFrame.tcpChecksumValid(out));
+        TcpFrame expected = translate(SENT.get(13), TO_SERVER);
+        assertArrayEquals(expected.build(), out);
+    }
+
+    @Test
+    public void segmentWhoseOptionsCannotBeTakenApartIsDropped() {
+        for (Map.Entry<Integer, List<byte[]>> port : outputs.entrySet()) {
+            for (byte[] frame : port.getValue()) {
+                boolean isIt = TcpFrame.isIpv4(frame) && TcpFrame.ipId(frame) == 14;
+                assertFalse("segment 14 left through port " + port.getKey(), isIt);
+            }
+        }
+    }
+
+    @Test
+    public void otherTrafficFollowsTheAclUntouched() {
+        List<byte[]> other = outputs.get(OTHER_PORT);
+        assertThat(other.size(), is(2));
+        assertArrayEquals(SENT.get(10).build(), other.get(0));
+        assertArrayEquals(OTHER_SENT.get(0), other.get(1));
+    }
+
+    @Test
+    public void puntedFrameCarriesItsIngressPort() {
+        byte[] lldp = OTHER_SENT.get(1);
+        List<byte[]> punted = outputs.get(CPU).stream()
+                .filter(f -> f.length == lldp.length + 2 && u16(f, 2 + 12) == 0x88cc)
+                .collect(Collectors.toList());
+        assertThat(punted.size(), is(1));
+        assertThat(ingressPort(punted.get(0)), is(CLIENT_PORT));
+        assertArrayEquals(lldp, Arrays.copyOfRange(punted.get(0), 2, punted.get(0).length));
+    }
+
+    @Test
+    public void packetOutLeavesThroughTheNamedPortUnchanged() {
+        byte[] out = received(SERVER_PORT, 15);
+        TcpFrame sent = clientSegment(9, 9, ACK, 9, new TcpFrame.Options().nop().nop().ts(9, 9), ascii("out"));
+        sent.ipId = 15;
+        assertArrayEquals(sent.build(), out);
+    }
+
+    @Test
+    public void nothingElseLeavesTheSwitch() {
+        assertThat(outputs.get(SERVER_PORT).size(), is(9));
+        assertThat(outputs.get(CLIENT_PORT).size(), is(3));
+        assertThat(outputs.get(OTHER_PORT).size(), is(2));
+        assertThat(outputs.get(CPU).size(), is(3));
+    }
+
+    @Test
+    public void bypassCounterCountsEachDirection() {
+        assertTrue(counters, counters.contains("[0]=  BmCounterValue(packets=9, bytes="
+                                                       + bytesSent(TO_SERVER) + ")"));
+        assertTrue(counters, counters.contains("[1]=  BmCounterValue(packets=3, bytes="
+                                                       + bytesSent(TO_CLIENT) + ")"));
+    }
+
+    // --- expectations
+
+    private static void assertTranslated(int id, Direction direction) {
+        byte[] out = received(direction.egress, id);
+        assertTrue("IPv4 checksum of " + id, TcpFrame.ipv4ChecksumValid(out));
+        assertTrue("TCP checksum of " + id, TcpFrame.tcpChecksumValid(out));
+        assertArrayEquals("segment " + id, translate(SENT.get(id), direction).build(), out);
+    }
+
+    private static void assertCopiedToCpu(int id, int ingress) {
+        List<byte[]> copies = outputs.get(CPU).stream()
+                .filter(f -> f.length > 2 + 20 && u16(f, 2 + 12) == 0x0800 && u16(f, 2 + 14 + 4) == id)
+                .collect(Collectors.toList());
+        assertThat("copies of " + id, copies.size(), is(1));
+        assertThat(ingressPort(copies.get(0)), is(ingress));
+        assertArrayEquals("copy of " + id + " is the segment as it arrived",
+                          SENT.get(id).build(), Arrays.copyOfRange(copies.get(0), 2, copies.get(0).length));
+    }
+
+    /** The bypass formulas of bypass-math.md, applied to a frame description. */
+    private static TcpFrame translate(TcpFrame in, Direction d) {
+        TcpFrame out = in.copy();
+        out.ethSrc = d.ethSrc;
+        out.ethDst = d.ethDst;
+        out.ipSrc = d.ipSrc;
+        out.ipDst = d.ipDst;
+        out.srcPort = d.srcPort;
+        out.dstPort = d.dstPort;
+        out.seq = (in.seq + d.seqDelta) % MOD;
+        boolean ack = (in.flags & ACK) != 0;
+        if (ack) {
+            out.ack = (in.ack - d.ackDelta + MOD) % MOD;
+        }
+        out.window = (int) Math.min(65535, ((long) in.window << d.shiftIn) >> d.shiftOut);
+        byte[] options = in.options.bytes();
+        int i = 0;
+        while (i < options.length) {
+            int kind = options[i] & 0xff;
+            if (kind == 0) {
+                break;
+            }
+            if (kind == 1) {
+                i++;
+                continue;
+            }
+            int len = options[i + 1] & 0xff;
+            if (kind == 5) {
+                for (int edge = i + 2; edge < i + len; edge += 4) {
+                    out.options.setU32(edge, (in.options.u32(edge) - d.ackDelta + MOD) % MOD);
+                }
+            } else if (kind == 8) {
+                out.options.setU32(i + 2, (in.options.u32(i + 2) + d.tsvalDelta) % MOD);
+                if (ack) {
+                    out.options.setU32(i + 6, (in.options.u32(i + 6) - d.tsecrDelta + MOD) % MOD);
+                }
+            }
+            i += len;
+        }
+        return out;
+    }
+
+    private static byte[] received(int port, int id) {
+        List<byte[]> frames = outputs.get(port).stream()
+                .filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == id)
+                .collect(Collectors.toList());
+        assertEquals("frames with IP id " + id + " on port " + port, 1, frames.size());
+        return frames.get(0);
+    }
+
+    private static int ingressPort(byte[] packetIn) {
+        return u16(packetIn, 0) >>> 7;
+    }
+
+    private static long bytesSent(Direction d) {
+        int from = d == TO_SERVER ? C : S;
+        return SENT.values().stream().filter(f -> f.ipSrc == from && f.srcPort == (d == TO_SERVER ? CP : SP))
+                .mapToLong(f -> f.build().length).sum();
+    }
+
+    // --- frames
+
+    private static void send(int id, TcpFrame frame) {
+        frame.ipId = id;
+        SENT.put(id, frame);
+    }
+
+    private static TcpFrame clientSegment(long seq, long ack, int flags, int window, TcpFrame.Options options,
+                                          byte[] payload) {
+        return segment(CLIENT_MAC, VIP_MAC, C, V, CP, VP, seq, ack, flags, window, options, payload);
+    }
+
+    private static TcpFrame serverSegment(long seq, long ack, int flags, int window, TcpFrame.Options options,
+                                          byte[] payload) {
+        return segment(SERVER_MAC, VIP_MAC, S, P, SP, PP, seq, ack, flags, window, options, payload);
+    }
+
+    private static TcpFrame segment(long ethSrc, long ethDst, int ipSrc, int ipDst, int srcPort, int dstPort,
+                                    long seq, long ack, int flags, int window, TcpFrame.Options options,
+                                    byte[] payload) {
+        TcpFrame f = new TcpFrame();
+        f.ethSrc = ethSrc;
+        f.ethDst = ethDst;
+        f.ipSrc = ipSrc;
+        f.ipDst = ipDst;
+        f.srcPort = srcPort;
+        f.dstPort = dstPort;
+        f.seq = seq;
+        f.ack = ack;
+        f.flags = flags;
+        f.window = window;
+        f.options = options;
+        f.payload = payload;
+        return f;
+    }
+
+    private static String entry(int src, int dst, int srcPort, int dstPort, Direction d) {
+        return String.format("table_add ingress.bypass.bypass_table ingress.bypass.rewrite %s %s %d %d => "
+                                     + "%d %s %s %s %s %d %d %d %d %d %d %d %d",
+                             ip(src), ip(dst), srcPort, dstPort, d.egress, mac(d.ethSrc), mac(d.ethDst),
+                             ip(d.ipSrc), ip(d.ipDst), d.srcPort, d.dstPort, d.seqDelta, d.ackDelta,
+                             d.tsvalDelta, d.tsecrDelta, d.shiftIn, d.shiftOut);
+    }
+
+    // Key order of ingress.acl.acl_table: in_port, eth src, dst, type, ipv4 src, dst, proto, l4 ports, tcp ports.
+    private static String aclKey(String etherType) {
+        return String.join(" ", "0&&&0", "0&&&0", "0&&&0", etherType,
+                           "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0");
+    }
+
+    private static String ip(int address) {
+        return ((address >>> 24) & 0xff) + "." + ((address >>> 16) & 0xff) + "."
+                + ((address >>> 8) & 0xff) + "." + (address & 0xff);
+    }
+
+    private static String mac(long mac) {
+        StringBuilder s = new StringBuilder();
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            s.append(String.format("%02x", (mac >>> shift) & 0xff)).append(shift > 0 ? ":" : "");
+        }
+        return s.toString();
+    }
+
+    private static byte[] hex(String hex) {
+        byte[] bytes = new byte[hex.length() / 2];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+        }
+        return bytes;
+    }
+}
