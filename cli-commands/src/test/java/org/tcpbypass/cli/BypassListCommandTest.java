@@ -1,0 +1,117 @@
+package org.tcpbypass.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.collect.ImmutableList;
+import org.junit.Before;
+import org.junit.Test;
+import org.onosproject.codec.JsonCodec;
+
+import static org.easymock.EasyMock.expect;
+import static org.junit.Assert.assertEquals;
+import static org.tcpbypass.cli.TestBypasses.bypassed;
+import static org.tcpbypass.cli.TestBypasses.failed;
+import static org.tcpbypass.cli.TestBypasses.proxied;
+
+/**
+ * Tests bypass-list.
+ */
+public class BypassListCommandTest extends CommandTest {
+
+    private static final String LINE_5 = "id=5, device=device:bmv2:s2, client=198.18.0.5:40002->198.18.0.100:80,"
+            + " server=198.18.0.2:51002->198.18.0.3:8080, state=FAILED, age=2m05s, packets=0, bytes=0\n";
+    private static final String LINE_17 = "id=17, device=device:bmv2:s1, client=198.18.0.1:40000->198.18.0.100:80,"
+            + " server=198.18.0.2:51000->198.18.0.3:8080, state=BYPASSED, age=2m05s, packets=18, bytes=15120\n";
+    private static final String LINE_18 = "id=18, device=device:bmv2:s1, client=198.18.0.4:40001->198.18.0.100:80,"
+            + " server=198.18.0.2:51001->198.18.0.3:8080, state=PROXIED, age=2m05s, packets=0, bytes=0\n";
+
+    @Before
+    public void setUp() {
+        // 125.5 s old: the age reads 2m05s for the half second the test may take.
+        long t0 = System.currentTimeMillis() - 125_500;
+        expect(bypassService.bypasses()).andReturn(ImmutableList.of(proxied(t0), bypassed(t0), failed(t0)))
+                .anyTimes();
+    }
+
+    private BypassListCommand command(boolean json, String state, String device) {
+        BypassListCommand command = new BypassListCommand() {
+            @Override
+            public <T> T getService(Class<T> type) {
+                return service(type);
+            }
+
+            @Override
+            public <T> JsonCodec<T> codec(Class<T> type) {
+                return codecFor(type);
+            }
+
+            @Override
+            protected boolean outputJson() {
+                return json;
+            }
+        };
+        command.state = state;
+        command.device = device;
+        return command;
+    }
+
+    @Test
+    public void listsAllRecordsByIdOneLineEach() {
+        replayService();
+        command(false, null, null).doExecute();
+        assertEquals(LINE_5 + LINE_17 + LINE_18, shell.out());
+        assertEquals("", shell.err());
+    }
+
+    @Test
+    public void filtersByStateInAnyCase() {
+        replayService();
+        command(false, "bypassed", null).doExecute();
+        assertEquals(LINE_17, shell.out());
+    }
+
+    @Test
+    public void filtersByDevice() {
+        replayService();
+        command(false, null, "device:bmv2:s1").doExecute();
+        assertEquals(LINE_17 + LINE_18, shell.out());
+    }
+
+    @Test
+    public void filtersByStateAndDevice() {
+        replayService();
+        command(false, "PROXIED", "device:bmv2:s2").doExecute();
+        assertEquals("", shell.out());
+        assertEquals("", shell.err());
+    }
+
+    @Test
+    public void unknownStateIsOneErrorLine() {
+        replayService();
+        command(false, "gone", null).doExecute();
+        assertEquals("", shell.out());
+        assertEquals("state 'gone' is not one of PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED\n", shell.err());
+    }
+
+    @Test
+    public void jsonIsAnArrayOfTheAppsBypassCodec() throws Exception {
+        replayService();
+        command(true, null, "device:bmv2:s1").doExecute();
+        JsonNode json = json();
+        assertEquals(2, json.size());
+        JsonNode b17 = json.get(0);
+        assertEquals("17", b17.get("id").asText());
+        assertEquals("proxy1", b17.get("proxy").asText());
+        assertEquals("device:bmv2:s1", b17.get("deviceId").asText());
+        assertEquals("BYPASSED", b17.get("state").asText());
+        assertEquals("198.18.0.1", b17.get("client").get("ip").asText());
+        assertEquals(40000, b17.get("client").get("port").asInt());
+        assertEquals("198.18.0.3", b17.get("server").get("ip").asText());
+        assertEquals(1000, b17.get("translation").get("seqDeltaToServer").asLong());
+        assertEquals(14_600, b17.get("bytesToServer").asLong());
+        assertEquals(520, b17.get("bytesToClient").asLong());
+        assertEquals(2, b17.get("history").size());
+        assertEquals("18", json.get(1).get("id").asText());
+        assertEquals("PROXIED", json.get(1).get("state").asText());
+        assertEquals("", shell.err());
+    }
+}

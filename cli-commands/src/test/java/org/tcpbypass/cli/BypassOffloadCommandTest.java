@@ -1,0 +1,248 @@
+package org.tcpbypass.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.Test;
+import org.onlab.packet.MacAddress;
+import org.onosproject.codec.JsonCodec;
+import org.onosproject.net.PortNumber;
+import org.tcpbypass.api.Attachment;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.LegState;
+import org.tcpbypass.api.OffloadException;
+import org.tcpbypass.api.OffloadRequest;
+
+import static org.easymock.EasyMock.expect;
+import static org.junit.Assert.assertEquals;
+import static org.tcpbypass.cli.TestBypasses.CLIENT_LEG;
+import static org.tcpbypass.cli.TestBypasses.PROXY;
+import static org.tcpbypass.cli.TestBypasses.S1;
+import static org.tcpbypass.cli.TestBypasses.SERVER_LEG;
+import static org.tcpbypass.cli.TestBypasses.T0;
+import static org.tcpbypass.cli.TestBypasses.TRANSLATION;
+import static org.tcpbypass.cli.TestBypasses.TUPLE;
+
+/**
+ * Tests bypass-offload: the request it builds, its output, and every kind of bad input.
+ */
+public class BypassOffloadCommandTest extends CommandTest {
+
+    private static final String CLIENT_LEG_TEXT = "sndNxt=1000,rcvNxt=2000,localWindowShift=7,peerWindowShift=7,"
+            + "mss=1460,sackPermitted=true,timestamps=true,tsVal=500,peerTsVal=900";
+    private static final String SERVER_LEG_TEXT = "sndNxt=3000, rcvNxt=4000, localWindowShift=7, peerWindowShift=7,"
+            + " mss=1460, sackPermitted=true, timestamps=true, tsVal=700, peerTsVal=100";
+
+    private static final OffloadRequest REQUEST = OffloadRequest.builder()
+            .proxy(PROXY).deviceId(S1).tuple(TUPLE).clientLeg(CLIENT_LEG).serverLeg(SERVER_LEG).build();
+    private static final Bypass ACCEPTED = Bypass.offloading(BypassId.of(17), PROXY, S1, TUPLE, TRANSLATION, T0);
+
+    private BypassOffloadCommand command(boolean json) {
+        BypassOffloadCommand command = new BypassOffloadCommand() {
+            @Override
+            public <T> T getService(Class<T> type) {
+                return service(type);
+            }
+
+            @Override
+            public <T> JsonCodec<T> codec(Class<T> type) {
+                return codecFor(type);
+            }
+
+            @Override
+            protected boolean outputJson() {
+                return json;
+            }
+        };
+        command.device = "device:bmv2:s1";
+        command.proxy = PROXY;
+        command.client = "198.18.0.1:40000";
+        command.vip = "198.18.0.100:80";
+        command.proxyAddress = "198.18.0.2:51000";
+        command.server = "198.18.0.3:8080";
+        command.clientLeg = CLIENT_LEG_TEXT;
+        command.serverLeg = SERVER_LEG_TEXT;
+        return command;
+    }
+
+    /** Runs a command that must be refused before the service is asked, and returns its error output. */
+    private String refused(BypassOffloadCommand command) {
+        replayService();
+        command.doExecute();
+        assertEquals("", shell.out());
+        return shell.err();
+    }
+
+    @Test
+    public void requestsTheOffloadAndPrintsIdAndState() {
+        expect(bypassService.offload(REQUEST)).andReturn(ACCEPTED);
+        replayService();
+        command(false).doExecute();
+        assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
+        assertEquals("", shell.err());
+    }
+
+    @Test
+    public void passesAttachmentsWhenGiven() {
+        OffloadRequest withAttachments = OffloadRequest.builder()
+                .proxy(PROXY).deviceId(S1).tuple(TUPLE).clientLeg(CLIENT_LEG).serverLeg(SERVER_LEG)
+                .clientAttachment(Attachment.of(PortNumber.portNumber(1), MacAddress.valueOf("00:00:00:00:00:01")))
+                .serverAttachment(Attachment.of(PortNumber.portNumber(3), MacAddress.valueOf("00:00:00:00:00:03")))
+                .build();
+        expect(bypassService.offload(withAttachments)).andReturn(ACCEPTED);
+        replayService();
+        BypassOffloadCommand command = command(false);
+        command.clientAttachment = "1/00:00:00:00:00:01";
+        command.serverAttachment = "3/00:00:00:00:00:03";
+        command.doExecute();
+        assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
+    }
+
+    @Test
+    public void leavesOutOptionsThatWereNotNegotiated() {
+        OffloadRequest plain = OffloadRequest.builder().proxy(PROXY).deviceId(S1).tuple(TUPLE)
+                .clientLeg(LegState.builder().sndNxt(0).rcvNxt(4_294_967_295L).mss(536).build())
+                .serverLeg(LegState.builder().sndNxt(1).rcvNxt(2).mss(1460).build())
+                .build();
+        expect(bypassService.offload(plain)).andReturn(ACCEPTED);
+        replayService();
+        BypassOffloadCommand command = command(false);
+        command.clientLeg = "sndNxt=0,rcvNxt=4294967295,mss=536";
+        command.serverLeg = "sndNxt=1,rcvNxt=2,mss=1460,sackPermitted=false";
+        command.doExecute();
+        assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
+    }
+
+    @Test
+    public void jsonIsTheAcceptedRecord() throws Exception {
+        expect(bypassService.offload(REQUEST)).andReturn(ACCEPTED);
+        replayService();
+        command(true).doExecute();
+        JsonNode json = json();
+        assertEquals("17", json.get("id").asText());
+        assertEquals("OFFLOADING", json.get("state").asText());
+        assertEquals("198.18.0.2", json.get("proxyAddress").get("ip").asText());
+        assertEquals(1000, json.get("translation").get("seqDeltaToServer").asLong());
+    }
+
+    @Test
+    public void refusalByTheServiceIsOneLineWithItsReason() {
+        expect(bypassService.offload(REQUEST)).andThrow(new OffloadException(
+                OffloadException.Reason.FORBIDDEN, "198.18.0.100 is not a VIP of proxy1"));
+        replayService();
+        command(false).doExecute();
+        assertEquals("", shell.out());
+        assertEquals("Offload refused (FORBIDDEN): 198.18.0.100 is not a VIP of proxy1\n", shell.err());
+    }
+
+    @Test
+    public void conflictIsOneLine() {
+        expect(bypassService.offload(REQUEST)).andThrow(new OffloadException(
+                OffloadException.Reason.CONFLICT, "connection already bypassed as 17"));
+        replayService();
+        command(false).doExecute();
+        assertEquals("Offload refused (CONFLICT): connection already bypassed as 17\n", shell.err());
+    }
+
+    @Test
+    public void invalidArgumentFromTheServiceIsOneLine() {
+        expect(bypassService.offload(REQUEST)).andThrow(new IllegalArgumentException(
+                "timestamps: negotiated on one leg only"));
+        replayService();
+        command(false).doExecute();
+        assertEquals("Invalid offload: timestamps: negotiated on one leg only\n", shell.err());
+    }
+
+    @Test
+    public void endpointWithoutPortIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.client = "198.18.0.1";
+        assertEquals("Invalid offload: client: '198.18.0.1' is not IPv4:port\n", refused(command));
+    }
+
+    @Test
+    public void endpointPortOutOfRangeIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.server = "198.18.0.3:65536";
+        assertEquals("Invalid offload: server: port 65536 is not in 1..65535\n", refused(command));
+    }
+
+    @Test
+    public void sameConnectionOnBothLegsIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.proxyAddress = "198.18.0.1:40000";
+        command.server = "198.18.0.100:80";
+        assertEquals("Invalid offload: client leg and server leg are the same connection\n", refused(command));
+    }
+
+    @Test
+    public void missingLegFieldIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.clientLeg = "sndNxt=1000,mss=1460";
+        assertEquals("Invalid offload: clientLeg: rcvNxt missing\n", refused(command));
+    }
+
+    @Test
+    public void sequenceNumberAbove32BitsIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.serverLeg = "sndNxt=4294967296,rcvNxt=1,mss=1460";
+        assertEquals("Invalid offload: serverLeg: sndNxt: 4294967296 is not in 0..4294967295\n", refused(command));
+    }
+
+    @Test
+    public void windowShiftAbove14IsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.serverLeg = "sndNxt=1,rcvNxt=1,mss=1460,localWindowShift=15";
+        assertEquals("Invalid offload: serverLeg: localWindowShift: 15 is not in 0..14\n", refused(command));
+    }
+
+    @Test
+    public void timestampValuesWithoutTimestampsAreRefused() {
+        BypassOffloadCommand command = command(false);
+        command.clientLeg = "sndNxt=1,rcvNxt=1,mss=1460,tsVal=5";
+        assertEquals("Invalid offload: clientLeg: tsVal: timestamps were not negotiated, tsVal and peerTsVal"
+                             + " must be 0\n", refused(command));
+    }
+
+    @Test
+    public void unknownLegFieldIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.clientLeg = CLIENT_LEG_TEXT + ",sack=true";
+        assertEquals("Invalid offload: clientLeg: unknown field 'sack'\n", refused(command));
+    }
+
+    @Test
+    public void nonNumericLegValueIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.clientLeg = "sndNxt=1k,rcvNxt=1,mss=1460";
+        assertEquals("Invalid offload: clientLeg: sndNxt: '1k' is not a number\n", refused(command));
+    }
+
+    @Test
+    public void nonBooleanFlagIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.clientLeg = "sndNxt=1,rcvNxt=1,mss=1460,timestamps=yes";
+        assertEquals("Invalid offload: clientLeg: timestamps: 'yes' is not true or false\n", refused(command));
+    }
+
+    @Test
+    public void legTextWithoutKeyValuePairsIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.serverLeg = "1000,2000";
+        assertEquals("Invalid offload: serverLeg: Chunk [1000] is not a valid entry\n", refused(command));
+    }
+
+    @Test
+    public void attachmentWithoutMacIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.clientAttachment = "1";
+        assertEquals("Invalid offload: clientAttachment: '1' is not port/mac\n", refused(command));
+    }
+
+    @Test
+    public void attachmentWithBadMacIsRefused() {
+        BypassOffloadCommand command = command(false);
+        command.serverAttachment = "3/00:00:00:00:00";
+        assertEquals("Invalid offload: serverAttachment: Specified MAC Address must contain 12 hex digits"
+                             + " separated pairwise by :'s.\n", refused(command));
+    }
+}

@@ -1,0 +1,144 @@
+package org.tcpbypass.cli;
+
+import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import org.onlab.packet.Ip4Address;
+import org.onlab.packet.Ip4Prefix;
+import org.onlab.packet.MacAddress;
+import org.onlab.packet.TpPort;
+import org.onosproject.core.ApplicationId;
+import org.onosproject.core.DefaultApplicationId;
+import org.onosproject.net.ConnectPoint;
+import org.onosproject.net.DeviceId;
+import org.onosproject.net.PortNumber;
+import org.onosproject.net.flow.DefaultFlowEntry;
+import org.onosproject.net.flow.DefaultFlowRule;
+import org.onosproject.net.flow.DefaultTrafficSelector;
+import org.onosproject.net.flow.DefaultTrafficTreatment;
+import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.pi.runtime.PiAction;
+import org.onosproject.net.pi.runtime.PiActionParam;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassCounters;
+import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.BypassState;
+import org.tcpbypass.api.BypassStatistics;
+import org.tcpbypass.api.BypassTranslation;
+import org.tcpbypass.api.ConnectionTuple;
+import org.tcpbypass.api.LegState;
+import org.tcpbypass.api.RegisteredProxy;
+import org.tcpbypass.api.TcpEndpoint;
+import org.tcpbypass.pipeconf.BypassPipelineConstants;
+
+/**
+ * Sample records, proxies, flow entries and statistics, as the offload protocol's example describes them.
+ */
+final class TestBypasses {
+
+    static final DeviceId S1 = DeviceId.deviceId("device:bmv2:s1");
+    static final DeviceId S2 = DeviceId.deviceId("device:bmv2:s2");
+    static final ApplicationId APP_ID = new DefaultApplicationId(7, "org.tcpbypass");
+    static final String PROXY = "proxy1";
+
+    /** 2026-11-30T00:53:20Z. */
+    static final long T0 = 1_796_000_000_000L;
+
+    static final ConnectionTuple TUPLE = tuple("198.18.0.1:40000", "198.18.0.2:51000");
+    static final ConnectionTuple TUPLE_18 = tuple("198.18.0.4:40001", "198.18.0.2:51001");
+    static final ConnectionTuple TUPLE_5 = tuple("198.18.0.5:40002", "198.18.0.2:51002");
+
+    /** The client leg of the protocol example: client seq 2000.., proxy seq 1000... */
+    static final LegState CLIENT_LEG = LegState.builder().sndNxt(1000).rcvNxt(2000).localWindowShift(7)
+            .peerWindowShift(7).mss(1460).sackPermitted(true).timestamps(true).tsVal(500).peerTsVal(900).build();
+    /** The server leg of the protocol example: proxy seq 3000.., server seq 4000... */
+    static final LegState SERVER_LEG = LegState.builder().sndNxt(3000).rcvNxt(4000).localWindowShift(7)
+            .peerWindowShift(7).mss(1460).sackPermitted(true).timestamps(true).tsVal(700).peerTsVal(100).build();
+    static final BypassTranslation TRANSLATION = BypassTranslation.of(CLIENT_LEG, SERVER_LEG);
+
+    static final RegisteredProxy PROXY1 = RegisteredProxy.of(
+            PROXY, Ip4Address.valueOf("198.18.0.2"),
+            ImmutableSet.of(Ip4Address.valueOf("198.18.0.100"), Ip4Address.valueOf("198.18.0.101")),
+            MacAddress.valueOf("00:00:00:00:00:02"), new ConnectPoint(S1, PortNumber.portNumber(2)));
+    static final RegisteredProxy PROXY2 = RegisteredProxy.of(
+            "proxy2", Ip4Address.valueOf("198.18.1.2"), ImmutableSet.of(Ip4Address.valueOf("198.18.1.100")),
+            MacAddress.valueOf("00:00:00:00:01:02"), new ConnectPoint(S2, PortNumber.portNumber(4)));
+
+    static final BypassStatistics STATISTICS = new BypassStatistics(
+            ImmutableMap.of(BypassState.PROXIED, 1L, BypassState.BYPASSED, 1L, BypassState.FAILED, 2L),
+            18, 15_120, 3, 12, 30, 45,
+            ImmutableMap.of("intent failed", 1L, "device removed", 1L));
+
+    private TestBypasses() {
+    }
+
+    private static ConnectionTuple tuple(String client, String proxy) {
+        return ConnectionTuple.of(TcpEndpoint.valueOf(client), TcpEndpoint.valueOf("198.18.0.100:80"),
+                                  TcpEndpoint.valueOf(proxy), TcpEndpoint.valueOf("198.18.0.3:8080"));
+    }
+
+    /**
+     * Returns bypass 17: offloaded at t0 on s1, bypassed 120 ms later, 18 packets carried since.
+     *
+     * @param t0 when it was offloaded
+     * @return record
+     */
+    static Bypass bypassed(long t0) {
+        return Bypass.offloading(BypassId.of(17), PROXY, S1, TUPLE, TRANSLATION, t0)
+                .withState(BypassState.BYPASSED, null, t0 + 120)
+                .withCounters(BypassCounters.of(10, 14_600, 8, 520));
+    }
+
+    /**
+     * Returns bypass 18: relayed by the proxy on s1 since t0.
+     *
+     * @param t0 when the proxy reported it
+     * @return record
+     */
+    static Bypass proxied(long t0) {
+        return Bypass.proxied(BypassId.of(18), PROXY, S1, TUPLE_18, t0);
+    }
+
+    /**
+     * Returns bypass 5: offloaded at t0 on s2, failed 50 ms later.
+     *
+     * @param t0 when it was offloaded
+     * @return record
+     */
+    static Bypass failed(long t0) {
+        return Bypass.offloading(BypassId.of(5), PROXY, S2, TUPLE_5, TRANSLATION, t0)
+                .withState(BypassState.FAILED, "intent failed", t0 + 50);
+    }
+
+    /**
+     * Returns the switch's flow entry for one direction of bypass 17.
+     *
+     * @param src      matched source
+     * @param dst      matched destination
+     * @param outPort  egress port
+     * @param seqDelta seq delta parameter
+     * @param packets  packets counted
+     * @param bytes    bytes counted
+     * @return flow entry, ADDED
+     */
+    static FlowEntry flow(String src, String dst, int outPort, long seqDelta, long packets, long bytes) {
+        TcpEndpoint s = TcpEndpoint.valueOf(src);
+        TcpEndpoint d = TcpEndpoint.valueOf(dst);
+        return new DefaultFlowEntry(
+                DefaultFlowRule.builder().forDevice(S1).forTable(BypassPipelineConstants.BYPASS_TABLE)
+                        .fromApp(APP_ID).withPriority(40000).makePermanent()
+                        .withSelector(DefaultTrafficSelector.builder()
+                                              .matchEthType((short) 0x0800).matchIPProtocol((byte) 6)
+                                              .matchIPSrc(Ip4Prefix.valueOf(s.ip(), 32))
+                                              .matchIPDst(Ip4Prefix.valueOf(d.ip(), 32))
+                                              .matchTcpSrc(TpPort.tpPort(s.port()))
+                                              .matchTcpDst(TpPort.tpPort(d.port())).build())
+                        .withTreatment(DefaultTrafficTreatment.builder().piTableAction(
+                                PiAction.builder().withId(BypassPipelineConstants.BYPASS_REWRITE)
+                                        .withParameter(new PiActionParam(BypassPipelineConstants.PORT, outPort))
+                                        .withParameter(new PiActionParam(BypassPipelineConstants.SEQ_DELTA,
+                                                                         seqDelta))
+                                        .build()).build())
+                        .build(),
+                FlowEntry.FlowEntryState.ADDED, 12, packets, bytes);
+    }
+}
