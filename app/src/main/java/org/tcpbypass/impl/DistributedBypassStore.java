@@ -174,6 +174,9 @@ public class DistributedBypassStore extends AbstractStore<BypassEvent, BypassSto
                                                        : BypassEvent.Type.STATE_CHANGED, after));
                 break;
             case REMOVE:
+                if (event.oldValue() == null) {
+                    break;
+                }
                 notifyDelegate(new BypassEvent(BypassEvent.Type.REMOVED, event.oldValue().value()));
                 break;
             default:
