@@ -35,6 +35,7 @@ final class JsonBody {
             node = mapper.reader()
                     .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                     .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .without(JsonParser.Feature.INCLUDE_SOURCE_IN_LOCATION)
                     .readTree(stream);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
