@@ -180,6 +180,8 @@ public final class LabTopology implements AutoCloseable {
     @Override
     public void close() {
         for (LabHost h : hosts) {
+            // Deleting the veth here is synchronous; a namespace's own teardown finishes later in the kernel.
+            Shell.tryRun(List.of("ip", "link", "del", h.switchInterface()));
             Shell.tryRun(List.of("ip", "netns", "del", h.namespace()));
         }
         Shell.tryRun(List.of("ip", "link", "del", cpuSwitchInterface));

@@ -1,0 +1,100 @@
+package org.tcpbypass.lab;
+
+import org.tcpbypass.lab.net.Shell;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * What the lab needs from the machine, and why it cannot run when something is missing.
+ */
+public final class LabEnvironment {
+
+    /** Where the pipeconf bundle carries the compiled pipeline (p4src/Makefile writes it). */
+    public static final String BMV2_JSON_RESOURCE = "/p4c-out/bmv2/tcp_bypass.json";
+
+    private static final String[] SWITCH_PROGRAMS = {"p4c-bm2-ss", "simple_switch", "simple_switch_CLI"};
+    private static final String[] LINUX_PROGRAMS = {"ip", "tc", "ethtool", "nft"};
+
+    private LabEnvironment() {
+    }
+
+    /**
+     * Says why network namespaces cannot be built here, if they cannot.
+     *
+     * @return the reason, or empty when root with ip, tc, ethtool and nft on PATH
+     */
+    public static Optional<String> namespacesMissing() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return Optional.of("the lab needs root (network namespaces, veths, tc)");
+        }
+        for (String p : LINUX_PROGRAMS) {
+            if (!Shell.onPath(p)) {
+                return Optional.of(p + " is not on PATH (Debian: iproute2, ethtool, nftables)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Says why the BMv2 lab cannot run here, if it cannot.
+     *
+     * @return the reason, or empty when everything is present
+     */
+    public static Optional<String> bmv2Missing() {
+        Optional<String> ns = namespacesMissing();
+        if (ns.isPresent()) {
+            return ns;
+        }
+        for (String p : SWITCH_PROGRAMS) {
+            if (!Shell.onPath(p)) {
+                return Optional.of(p + " is not on PATH: the BMv2 lab needs p4c and BMv2 (see DEVELOPERS.md)");
+            }
+        }
+        if (LabEnvironment.class.getResource(BMV2_JSON_RESOURCE) == null) {
+            return Optional.of("the pipeconf bundle carries no compiled pipeline " + BMV2_JSON_RESOURCE);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Says whether this kernel has a qdisc (netem, for one, is a module some kernels lack).
+     *
+     * @param kind qdisc kind, e.g. "netem"
+     * @return true when a namespace's loopback accepts it
+     */
+    public static boolean qdiscAvailable(String kind) {
+        String ns = "tbl-probe-" + ProcessHandle.current().pid();
+        Shell.run("ip", "netns", "add", ns);
+        try {
+            return Shell.tryRun(java.util.List.of("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo",
+                                                  "root", kind)).exitCode == 0;
+        } finally {
+            Shell.tryRun(java.util.List.of("ip", "netns", "del", ns));
+        }
+    }
+
+    /**
+     * Copies the committed BMv2 JSON out of the pipeconf bundle, for simple_switch.
+     *
+     * @return path of a temporary copy, deleted on exit
+     */
+    public static Path bmv2Json() {
+        try (InputStream in = LabEnvironment.class.getResourceAsStream(BMV2_JSON_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("no " + BMV2_JSON_RESOURCE + " on the class path");
+            }
+            Path p = Files.createTempFile("tcp_bypass", ".json");
+            p.toFile().deleteOnExit();
+            Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
