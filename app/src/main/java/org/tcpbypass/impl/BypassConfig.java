@@ -60,9 +60,7 @@ public final class BypassConfig extends Config<ApplicationId> {
      */
     public void check() {
         checkArgument(object != null, "configuration must be a JSON object");
-        checkArgument(hasOnlyFields(PROXIES, IDLE_TIMEOUT_SECONDS, LINGER_MILLIS, RETENTION_SECONDS),
-                      "unknown field; allowed: %s, %s, %s, %s",
-                      PROXIES, IDLE_TIMEOUT_SECONDS, LINGER_MILLIS, RETENTION_SECONDS);
+        onlyFields(object, "", PROXIES, IDLE_TIMEOUT_SECONDS, LINGER_MILLIS, RETENTION_SECONDS);
         proxies();
         idleTimeoutSeconds();
         lingerMillis();
@@ -130,10 +128,7 @@ public final class BypassConfig extends Config<ApplicationId> {
 
     private static RegisteredProxy proxy(JsonNode node, String at) {
         checkArgument(node.isObject(), "%s: must be an object", at);
-        for (var it = node.fieldNames(); it.hasNext();) {
-            String f = it.next();
-            checkArgument(Set.of(NAME, IP, VIPS, MAC, CONNECT_POINT).contains(f), "%s.%s: unknown field", at, f);
-        }
+        onlyFields(node, at + ".", NAME, IP, VIPS, MAC, CONNECT_POINT);
         String name = text(node, at, NAME);
         Ip4Address ip = parse(node, at, IP, Ip4Address::valueOf, "an IPv4 address");
         JsonNode vipList = node.path(VIPS);
@@ -149,6 +144,14 @@ public final class BypassConfig extends Config<ApplicationId> {
         ConnectPoint cp = parse(node, at, CONNECT_POINT, ConnectPoint::deviceConnectPoint,
                                 "a connect point like device:bmv2:s1/2");
         return RegisteredProxy.of(name, ip, vips, mac, cp);
+    }
+
+    private static void onlyFields(JsonNode node, String at, String... allowed) {
+        for (var it = node.fieldNames(); it.hasNext();) {
+            String f = it.next();
+            checkArgument(Set.of(allowed).contains(f), "%s%s: unknown field; allowed: %s", at, f,
+                          String.join(", ", allowed));
+        }
     }
 
     private static String text(JsonNode node, String at, String field) {

@@ -1,0 +1,292 @@
+package org.tcpbypass.impl;
+
+import com.google.common.collect.ImmutableList;
+import org.onlab.packet.ChassisId;
+import org.onlab.packet.IpAddress;
+import org.onlab.packet.MacAddress;
+import org.onlab.packet.VlanId;
+import org.onosproject.cfg.ComponentConfigAdapter;
+import org.onosproject.core.ApplicationId;
+import org.onosproject.core.CoreServiceAdapter;
+import org.onosproject.event.DefaultEventSinkRegistry;
+import org.onosproject.event.Event;
+import org.onosproject.event.EventDeliveryService;
+import org.onosproject.event.EventSink;
+import org.onosproject.mastership.MastershipServiceAdapter;
+import org.onosproject.net.DefaultDevice;
+import org.onosproject.net.DefaultHost;
+import org.onosproject.net.DefaultPort;
+import org.onosproject.net.Device;
+import org.onosproject.net.DeviceId;
+import org.onosproject.net.Host;
+import org.onosproject.net.HostId;
+import org.onosproject.net.HostLocation;
+import org.onosproject.net.NetTestTools;
+import org.onosproject.net.Port;
+import org.onosproject.net.PortNumber;
+import org.onosproject.net.config.Config;
+import org.onosproject.net.config.NetworkConfigListener;
+import org.onosproject.net.config.NetworkConfigRegistryAdapter;
+import org.onosproject.net.device.DeviceListener;
+import org.onosproject.net.device.DeviceServiceAdapter;
+import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRuleServiceAdapter;
+import org.onosproject.net.host.HostServiceAdapter;
+import org.onosproject.net.intent.Intent;
+import org.onosproject.net.intent.IntentCompiler;
+import org.onosproject.net.intent.IntentEvent;
+import org.onosproject.net.intent.IntentExtensionServiceAdapter;
+import org.onosproject.net.intent.IntentListener;
+import org.onosproject.net.intent.IntentServiceAdapter;
+import org.onosproject.net.intent.Key;
+import org.onosproject.net.packet.PacketProcessor;
+import org.onosproject.net.packet.PacketServiceAdapter;
+import org.onosproject.net.pi.PiPipeconfServiceAdapter;
+import org.onosproject.net.pi.model.PiPipeconfId;
+import org.onosproject.net.provider.ProviderId;
+import org.onosproject.store.service.StorageService;
+import org.tcpbypass.api.BypassEvent;
+import org.tcpbypass.pipeconf.BypassPipelineConstants;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.tcpbypass.impl.TestData.APP_ID;
+import static org.tcpbypass.impl.TestData.DEVICE;
+
+/**
+ * A {@link BypassManager} wired to ONOS's service adapters, with one BMv2 switch running the tcp-bypass pipeconf,
+ * a synchronous intent service the test drives, and the real store on the given storage service.
+ */
+final class ManagerHarness {
+
+    static final ProviderId PID = new ProviderId("bmv2", "test");
+
+    final BypassManager manager = new BypassManager();
+    final DistributedBypassStore store = new DistributedBypassStore();
+    final TestIntents intents = new TestIntents();
+    final Map<Class<? extends Intent>, IntentCompiler<? extends Intent>> compilers = new HashMap<>();
+    final Map<DeviceId, Device> devices = new HashMap<>();
+    final Map<DeviceId, PiPipeconfId> pipeconfs = new HashMap<>();
+    final Map<IpAddress, Host> hosts = new HashMap<>();
+    final List<FlowEntry> flowEntries = new ArrayList<>();
+    final List<BypassEvent> events = new ArrayList<>();
+    final Set<DeviceId> mastered = new HashSet<>();
+    PacketProcessor processor;
+    DeviceListener deviceListener;
+    NetworkConfigListener configListener;
+    BypassConfig config;
+    long now = 1_000_000;
+
+    ManagerHarness(StorageService storage) {
+        store.storageService = storage;
+        store.activate();
+        addDevice(DEVICE, BypassPipelineConstants.PIPECONF_ID);
+        mastered.add(DEVICE);
+        config = BypassConfigTest.config("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 0,"
+                                                 + " 'idleTimeoutSeconds': 30, 'retentionSeconds': 60}");
+        manager.store = store;
+        manager.coreService = new CoreServiceAdapter() {
+            @Override
+            public ApplicationId registerApplication(String name) {
+                return APP_ID;
+            }
+        };
+        manager.intentService = intents;
+        manager.intentExtensionService = new IntentExtensionServiceAdapter() {
+            @Override
+            public <T extends Intent> void registerCompiler(Class<T> cls, IntentCompiler<T> compiler) {
+                compilers.put(cls, compiler);
+            }
+
+            @Override
+            public <T extends Intent> void unregisterCompiler(Class<T> cls) {
+                compilers.remove(cls);
+            }
+        };
+        manager.deviceService = new DeviceServiceAdapter() {
+            @Override
+            public Device getDevice(DeviceId deviceId) {
+                return devices.get(deviceId);
+            }
+
+            @Override
+            public Port getPort(DeviceId deviceId, PortNumber portNumber) {
+                Device d = devices.get(deviceId);
+                return d == null || portNumber.toLong() > 4 ? null : new DefaultPort(d, portNumber, true);
+            }
+
+            @Override
+            public void addListener(DeviceListener listener) {
+                deviceListener = listener;
+            }
+        };
+        manager.hostService = new HostServiceAdapter() {
+            @Override
+            public Set<Host> getHostsByIp(IpAddress ip) {
+                return hosts.containsKey(ip) ? Set.of(hosts.get(ip)) : Set.of();
+            }
+        };
+        manager.flowRuleService = new FlowRuleServiceAdapter() {
+            @Override
+            public Iterable<FlowEntry> getFlowEntriesById(ApplicationId id) {
+                return ImmutableList.copyOf(flowEntries);
+            }
+
+            @Override
+            public Iterable<FlowEntry> getFlowEntries(DeviceId deviceId) {
+                return ImmutableList.copyOf(flowEntries);
+            }
+        };
+        manager.packetService = new PacketServiceAdapter() {
+            @Override
+            public void addProcessor(PacketProcessor p, int priority) {
+                processor = p;
+            }
+
+            @Override
+            public void removeProcessor(PacketProcessor p) {
+                processor = null;
+            }
+        };
+        manager.configRegistry = new NetworkConfigRegistryAdapter() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <S, C extends Config<S>> C getConfig(S subject, Class<C> configClass) {
+                return configClass == BypassConfig.class ? (C) config : null;
+            }
+
+            @Override
+            public void addListener(NetworkConfigListener listener) {
+                configListener = listener;
+            }
+        };
+        manager.cfgService = new ComponentConfigAdapter();
+        manager.mastershipService = new MastershipServiceAdapter() {
+            @Override
+            public boolean isLocalMaster(DeviceId deviceId) {
+                return mastered.contains(deviceId);
+            }
+        };
+        manager.pipeconfService = new PiPipeconfServiceAdapter() {
+            @Override
+            public Optional<PiPipeconfId> ofDevice(DeviceId deviceId) {
+                return Optional.ofNullable(pipeconfs.get(deviceId));
+            }
+        };
+        NetTestTools.injectEventDispatcher(manager, new SyncDispatcher());
+        manager.clock = () -> now;
+        manager.activate(null);
+        manager.addListener(events::add);
+    }
+
+    void addDevice(DeviceId id, PiPipeconfId pipeconf) {
+        devices.put(id, new DefaultDevice(PID, id, Device.Type.SWITCH, "p4.org", "bmv2", "1", "1",
+                                          new ChassisId(1)));
+        if (pipeconf != null) {
+            pipeconfs.put(id, pipeconf);
+        }
+    }
+
+    void addHost(IpAddress ip, MacAddress mac, DeviceId device, long port) {
+        hosts.put(ip, new DefaultHost(PID, HostId.hostId(mac), mac, VlanId.NONE,
+                                      new HostLocation(device, PortNumber.portNumber(port), 0), Set.of(ip)));
+    }
+
+    /** Waits until everything the manager queued so far has run. */
+    void drain() {
+        try {
+            manager.executor.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Runs one housekeeping pass on the manager's thread. */
+    void housekeeping() {
+        try {
+            manager.executor.submit(manager::housekeeping).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    void stop() {
+        manager.deactivate();
+        store.deactivate();
+    }
+
+    /** Synchronous event delivery, as ONOS's test dispatcher. */
+    static final class SyncDispatcher extends DefaultEventSinkRegistry implements EventDeliveryService {
+        @Override
+        @SuppressWarnings("unchecked")
+        public synchronized void post(Event event) {
+            EventSink sink = getSink(event.getClass());
+            if (sink != null) {
+                sink.process(event);
+            }
+        }
+
+        @Override
+        public void setDispatchTimeLimit(long millis) {
+        }
+
+        @Override
+        public long getDispatchTimeLimit() {
+            return 0;
+        }
+    }
+
+    /** An intent service that records calls; the test fires the intent events. */
+    static final class TestIntents extends IntentServiceAdapter {
+        final Map<Key, Intent> intents = new HashMap<>();
+        final List<Intent> submitted = new ArrayList<>();
+        final List<Intent> withdrawn = new ArrayList<>();
+        final List<Intent> purged = new ArrayList<>();
+        final List<IntentListener> listeners = new ArrayList<>();
+
+        @Override
+        public synchronized void submit(Intent intent) {
+            intents.put(intent.key(), intent);
+            submitted.add(intent);
+        }
+
+        @Override
+        public synchronized void withdraw(Intent intent) {
+            withdrawn.add(intent);
+        }
+
+        @Override
+        public synchronized void purge(Intent intent) {
+            intents.remove(intent.key());
+            purged.add(intent);
+        }
+
+        @Override
+        public synchronized Intent getIntent(Key intentKey) {
+            return intents.get(intentKey);
+        }
+
+        @Override
+        public void addListener(IntentListener listener) {
+            listeners.add(listener);
+        }
+
+        @Override
+        public void removeListener(IntentListener listener) {
+            listeners.remove(listener);
+        }
+
+        void fire(IntentEvent.Type type, Intent intent) {
+            listeners.forEach(l -> l.event(new IntentEvent(type, intent)));
+        }
+    }
+}
