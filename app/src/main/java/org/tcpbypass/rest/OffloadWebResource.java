@@ -48,6 +48,7 @@ public class OffloadWebResource extends AbstractWebResource {
     static final String OFFLOADS = "offloads";
     static final String RELEASE_REASON = "released through the REST API";
 
+    // Parameter names are literal in the annotations: ONOS's Swagger generator reads them from the source text.
     private static final String ID = "id";
     private static final String WAIT = "wait";
     private static final String STATE = "state";
@@ -87,7 +88,7 @@ public class OffloadWebResource extends AbstractWebResource {
      */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Response offloads(@QueryParam(STATE) String state, @QueryParam(DEVICE_ID) String deviceId) {
+    public Response offloads(@QueryParam("state") String state, @QueryParam("deviceId") String deviceId) {
         Predicate<Bypass> filter = stateFilter(state).and(deviceFilter(deviceId));
         List<Bypass> bypasses = get(BypassService.class).bypasses().stream()
                 .filter(filter)
@@ -109,7 +110,7 @@ public class OffloadWebResource extends AbstractWebResource {
     @GET
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response offload(@PathParam(ID) String id, @QueryParam(WAIT) String wait) {
+    public Response offload(@PathParam("id") String id, @QueryParam("wait") String wait) {
         BypassId bypassId = bypassId(id);
         long waitMillis = waitMillis(wait);
         BypassService service = get(BypassService.class);
@@ -128,7 +129,7 @@ public class OffloadWebResource extends AbstractWebResource {
     @DELETE
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response release(@PathParam(ID) String id) {
+    public Response release(@PathParam("id") String id) {
         Bypass bypass = get(BypassService.class).release(bypassId(id), RELEASE_REASON);
         return ok(codec(Bypass.class).encode(bypass, this)).build();
     }
