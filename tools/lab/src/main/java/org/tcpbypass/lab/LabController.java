@@ -43,7 +43,7 @@ import org.tcpbypass.lab.ds.ComponentRuntime;
 import org.tcpbypass.lab.net.LabHost;
 import org.tcpbypass.lab.net.LabTopology;
 import org.tcpbypass.lab.net.Netns;
-import org.tcpbypass.lab.onos.CpuPort;
+import org.tcpbypass.lab.net.FramePort;
 import org.tcpbypass.lab.onos.FlowRuleTranslator;
 import org.tcpbypass.lab.onos.LabCodecService;
 import org.tcpbypass.lab.onos.LabCoreService;
@@ -167,7 +167,7 @@ public final class LabController implements AutoCloseable {
         intents = new LabIntentService(flowRules);
         try {
             packets = new LabPacketService(DEVICE_ID, pipeconf.pipelineModel(), interpreter,
-                                           new CpuPort(topology.cpuControllerInterface(), 200));
+                                           new FramePort(topology.cpuControllerInterface(), 200));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,4 +1,4 @@
-package org.tcpbypass.lab.onos;
+package org.tcpbypass.lab.net;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -11,10 +11,10 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * The controller's end of the switch's CPU port: an AF_PACKET socket on a veth, reading the frames BMv2
- * sends to port 255 (packet-in header first) and writing frames to it (packet-out).
+ * Raw frames on one interface through an AF_PACKET socket: the controller's end of the switch's CPU port
+ * (packet-in header first) and both ends of an impaired link.
  */
-public final class CpuPort implements Closeable {
+public final class FramePort implements Closeable {
 
     private static final int AF_PACKET = 17;
     private static final int SOCK_RAW = 3;
@@ -56,7 +56,7 @@ public final class CpuPort implements Closeable {
      * @param pollMillis how long {@link #receive()} waits
      * @throws IOException when the socket cannot be opened (needs CAP_NET_RAW) or the interface is unknown
      */
-    public CpuPort(String ifname, int pollMillis) throws IOException {
+    public FramePort(String ifname, int pollMillis) throws IOException {
         int index = LibC.INSTANCE.if_nametoindex(ifname);
         if (index == 0) {
             throw new IOException("no interface " + ifname);

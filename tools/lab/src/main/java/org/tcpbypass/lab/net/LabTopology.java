@@ -6,6 +6,7 @@ import org.onlab.packet.MacAddress;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Client, proxy and server namespaces, each with a veth to one switch, plus the switch's CPU port veth.
@@ -20,6 +21,8 @@ public final class LabTopology implements AutoCloseable {
     public static final int CPU_PORT = 255;
 
     private static final String HOST_IF = "eth0";
+    private static final String LINK_HOST_SIDE = "host";
+    private static final String LINK_SWITCH_SIDE = "switch";
     private static final String[] OFFLOADS = {
         "rx", "off", "tx", "off", "sg", "off", "tso", "off", "gso", "off", "gro", "off"};
 
@@ -28,9 +31,13 @@ public final class LabTopology implements AutoCloseable {
     private final String cpuSwitchInterface;
     private final String cpuControllerInterface;
 
-    private LabTopology(String id, List<LabHost> hosts) {
+    private final java.util.Map<String, ImpairedLink> links = new java.util.HashMap<>();
+    private final Set<String> impaired;
+
+    private LabTopology(String id, List<LabHost> hosts, Set<String> impaired) {
         this.id = id;
         this.hosts = hosts;
+        this.impaired = impaired;
         this.cpuSwitchInterface = PREFIX + id + "cpu";
         this.cpuControllerInterface = PREFIX + id + "cpc";
     }
@@ -43,6 +50,17 @@ public final class LabTopology implements AutoCloseable {
      * @return the topology; close it to tear everything down
      */
     public static LabTopology create() {
+        return create(Set.of());
+    }
+
+    /**
+     * Builds the lab with user-space impaired links (see {@link ImpairedLink}) between the named hosts and
+     * the switch; each such link lives in a namespace of its own.
+     *
+     * @param impairedRoles roles among client, proxy, server
+     * @return the topology; close it to tear everything down
+     */
+    public static LabTopology create(Set<String> impairedRoles) {
         removeStale();
         String id = Long.toString(ProcessHandle.current().pid(), 36);
         List<LabHost> hosts = new ArrayList<>();
@@ -53,7 +71,7 @@ public final class LabTopology implements AutoCloseable {
                                   Ip4Address.valueOf("198.18.0." + n),
                                   MacAddress.valueOf(String.format("02:00:00:00:00:%02x", n))));
         }
-        LabTopology t = new LabTopology(id, Collections.unmodifiableList(hosts));
+        LabTopology t = new LabTopology(id, Collections.unmodifiableList(hosts), Set.copyOf(impairedRoles));
         try {
             t.build();
         } catch (RuntimeException e) {
@@ -66,8 +84,23 @@ public final class LabTopology implements AutoCloseable {
     private void build() {
         for (LabHost h : hosts) {
             Shell.run("ip", "netns", "add", h.namespace());
-            Shell.run("ip", "link", "add", h.switchInterface(), "type", "veth", "peer", "name", HOST_IF,
-                      "netns", h.namespace());
+            if (impaired.contains(h.role())) {
+                String link = linkNamespace(h);
+                Shell.run("ip", "netns", "add", link);
+                Shell.run("ip", "link", "add", h.switchInterface(), "type", "veth", "peer", "name", LINK_SWITCH_SIDE,
+                          "netns", link);
+                Shell.run("ip", "-n", link, "link", "add", LINK_HOST_SIDE, "type", "veth", "peer", "name",
+                          HOST_IF, "netns", h.namespace());
+                Shell.inNamespace(link, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
+                for (String ifname : new String[]{LINK_SWITCH_SIDE, LINK_HOST_SIDE}) {
+                    Shell.run("ip", "-n", link, "link", "set", ifname, "promisc", "on", "up");
+                    offloadsOff(link, ifname);
+                }
+                links.put(h.role(), new ImpairedLink(link, LINK_HOST_SIDE, LINK_SWITCH_SIDE, h.switchPort()));
+            } else {
+                Shell.run("ip", "link", "add", h.switchInterface(), "type", "veth", "peer", "name", HOST_IF,
+                          "netns", h.namespace());
+            }
             quietSwitchSide(h.switchInterface());
             h.exec("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1");
             h.exec("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
@@ -141,6 +174,24 @@ public final class LabTopology implements AutoCloseable {
         host.exec(cmd.toArray(new String[0]));
     }
 
+    /**
+     * Returns the impaired link of a host built with one.
+     *
+     * @param host host
+     * @return its link
+     */
+    public ImpairedLink link(LabHost host) {
+        ImpairedLink l = links.get(host.role());
+        if (l == null) {
+            throw new IllegalArgumentException(host.role() + " has no impaired link");
+        }
+        return l;
+    }
+
+    private String linkNamespace(LabHost h) {
+        return PREFIX + "-" + id + "-" + h.role() + "link";
+    }
+
     /** The client host. */
     public LabHost client() {
         return hosts.get(0);
@@ -179,7 +230,10 @@ public final class LabTopology implements AutoCloseable {
     /** Deletes every namespace and veth of this lab; safe to call twice. */
     @Override
     public void close() {
+        links.values().forEach(ImpairedLink::close);
+        links.clear();
         for (LabHost h : hosts) {
+            Shell.tryRun(List.of("ip", "netns", "del", linkNamespace(h)));
             // Deleting the veth here is synchronous; a namespace's own teardown finishes later in the kernel.
             Shell.tryRun(List.of("ip", "link", "del", h.switchInterface()));
             Shell.tryRun(List.of("ip", "netns", "del", h.namespace()));

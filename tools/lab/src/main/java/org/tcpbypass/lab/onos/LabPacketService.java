@@ -1,5 +1,7 @@
 package org.tcpbypass.lab.onos;
 
+import org.tcpbypass.lab.net.FramePort;
+
 import org.onlab.util.ImmutableByteSequence;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.net.DeviceId;
@@ -44,7 +46,7 @@ public final class LabPacketService implements PacketService {
     private final PiPipelineInterpreter interpreter;
     private final List<PiPacketMetadataModel> packetIn;
     private final List<PiPacketMetadataModel> packetOut;
-    private final CpuPort cpu;
+    private final FramePort cpu;
     private final List<Entry> processors = new CopyOnWriteArrayList<>();
     private final List<PacketRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicLong packetIns = new AtomicLong();
@@ -60,7 +62,7 @@ public final class LabPacketService implements PacketService {
      * @param cpu         the CPU port
      */
     public LabPacketService(DeviceId deviceId, PiPipelineModel model, PiPipelineInterpreter interpreter,
-                            CpuPort cpu) {
+                            FramePort cpu) {
         this.deviceId = deviceId;
         this.interpreter = interpreter;
         this.packetIn = model.packetOperationModel(PiPacketOperationType.PACKET_IN)
