@@ -277,7 +277,9 @@ public final class Main {
                 reporter.close();
             }
             uninstall(freeze);
-            log.info(metrics.line());
+            // JUL's own shutdown hook may already have closed its handlers.
+            out.println("tcp-bypass-proxy: stopped; " + metrics.line());
+            out.flush();
             stopped.countDown();
         }, "shutdown"));
         for (ProxyConfig.Listener l : config.listeners) {

@@ -1,10 +1,8 @@
 package org.tcpbypass.proxy;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 /** The proxy as its own process (Main, this module's classpath), optionally inside a network namespace. */
 final class ProxyProcess implements AutoCloseable {
     private final Process process;
-    private final List<String> lines = new ArrayList<>();
+    private final Path log;
 
     /** Starts {@code prefix} + java Main {@code args}; waits for the listening line unless it exits first. */
     ProxyProcess(List<String> prefix, List<String> args) throws IOException, InterruptedException {
@@ -22,30 +20,11 @@ final class ProxyProcess implements AutoCloseable {
                            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m",
                            "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    synchronized (lines) {
-                        lines.add(line);
-                        lines.notifyAll();
-                    }
-                }
-            } catch (IOException e) {
-                synchronized (lines) {
-                    lines.add("(output read failed: " + e + ")");
-                }
-            }
-        }, "proxy-output");
-        reader.setDaemon(true);
-        reader.start();
+        log = Files.createTempFile("tcp-bypass-proxy", ".log");
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        synchronized (lines) {
-            while (lines.stream().noneMatch(l -> l.contains("listening on")) && process.isAlive()
-                    && System.nanoTime() < end) {
-                lines.wait(100);
-            }
+        while (!listening() && process.isAlive() && System.nanoTime() < end) {
+            Thread.sleep(50);
         }
     }
 
@@ -60,8 +39,10 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Everything the process printed so far. */
     String output() {
-        synchronized (lines) {
-            return String.join("\n", lines);
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
         }
     }
 
@@ -90,5 +71,6 @@ final class ProxyProcess implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(5, TimeUnit.SECONDS);
         }
+        Thread.sleep(50);
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * An AF_PACKET socket that sees the IPv4 TCP segments to or from given endpoints on every interface of the
- * current network namespace, before the host's packet filter. A kernel BPF filter keeps the rest out, so a
+ * current network namespace, both directions, incoming ones before the host's packet filter. A kernel BPF filter keeps the rest out, so a
  * busy host does not fill its queue.
  */
 public final class PacketCapture implements Closeable {
@@ -57,8 +57,9 @@ public final class PacketCapture implements Closeable {
             Memory sll = new Memory(20);
             sll.clear();
             sll.setShort(0, (short) AF_PACKET);
-            sll.setByte(2, (byte) 0x08);
-            sll.setByte(3, (byte) 0x00);
+            // ETH_P_ALL: a socket bound to ETH_P_IP would not see the host's outgoing segments.
+            sll.setByte(2, (byte) 0x00);
+            sll.setByte(3, (byte) 0x03);
             LibC.INSTANCE.bind(fd, sll, 20);
         } catch (LastErrorException e) {
             LibC.INSTANCE.close(fd);

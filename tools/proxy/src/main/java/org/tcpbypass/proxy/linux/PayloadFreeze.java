@@ -2,7 +2,14 @@ package org.tcpbypass.proxy.linux;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Stops new payload (and FIN) of chosen TCP flows from reaching this host's sockets while pure ACKs pass,
@@ -15,10 +22,69 @@ import java.util.List;
 public final class PayloadFreeze {
     private static final List<String> NFT = List.of("nft", "-f", "-");
     private final String table;
+    private final BlockingQueue<Change> changes = new LinkedBlockingQueue<>();
+    private final Thread applier;
 
     /** A freeze using nftables table {@code inet <table>}. */
     public PayloadFreeze(String table) {
         this.table = table;
+        this.applier = new Thread(this::applyChanges, "nft-" + table);
+        applier.setDaemon(true);
+        applier.start();
+    }
+
+    /** One set change waiting to be applied; concurrent hand-offs share one nft run (one fork and netlink batch). */
+    private static final class Change {
+        final String commands;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        Change(String commands) {
+            this.commands = commands;
+        }
+    }
+
+    private void applyChanges() {
+        List<Change> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(changes.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            changes.drainTo(batch);
+            StringBuilder all = new StringBuilder();
+            batch.forEach(c -> all.append(c.commands));
+            try {
+                Commands.run(NFT, all.toString());
+                batch.forEach(c -> c.done.complete(null));
+            } catch (IOException e) {
+                // nft applies a batch atomically: find which change failed by applying them one by one
+                for (Change c : batch) {
+                    try {
+                        Commands.run(NFT, c.commands);
+                        c.done.complete(null);
+                    } catch (IOException one) {
+                        c.done.completeExceptionally(one);
+                    }
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    private void apply(String commands) throws IOException {
+        Change c = new Change(commands);
+        changes.add(c);
+        try {
+            c.done.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException ? (IOException) e.getCause() : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while changing the freeze", e);
+        } catch (TimeoutException e) {
+            throw new IOException("nft did not answer within 30 s", e);
+        }
     }
 
     /** (Re)creates the table with an empty set of frozen flows. */
@@ -46,19 +112,20 @@ public final class PayloadFreeze {
                 + "}\n");
     }
 
-    /** Removes the table. */
+    /** Removes the table and stops applying changes. */
     public void uninstall() throws IOException {
+        applier.interrupt();
         Commands.run(NFT, "delete table inet " + table + "\n");
     }
 
     /** Freezes the flows arriving from each {@code flows[2i]} to {@code flows[2i+1]}. */
     public void freeze(InetSocketAddress... flows) throws IOException {
-        Commands.run(NFT, "add element inet " + table + " frozen { " + elements(flows) + " }\n");
+        apply("add element inet " + table + " frozen { " + elements(flows) + " }\n");
     }
 
     /** Lifts the freeze of those flows. */
     public void thaw(InetSocketAddress... flows) throws IOException {
-        Commands.run(NFT, "delete element inet " + table + " frozen { " + elements(flows) + " }\n");
+        apply("delete element inet " + table + " frozen { " + elements(flows) + " }\n");
     }
 
     /**
@@ -67,7 +134,7 @@ public final class PayloadFreeze {
      */
     public void release(int seconds, InetSocketAddress... flows) throws IOException {
         String e = elements(flows);
-        Commands.run(NFT, "add element inet " + table + " released { "
+        apply("add element inet " + table + " released { "
                 + e.replace(",", " timeout " + seconds + "s,") + " timeout " + seconds + "s }\n"
                 + "delete element inet " + table + " frozen { " + e + " }\n");
     }

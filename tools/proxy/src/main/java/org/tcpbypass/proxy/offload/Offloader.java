@@ -75,10 +75,12 @@ public final class Offloader implements AutoCloseable {
         boolean repaired = false;
         String id = null;
         boolean failedByController = false;
+        Steps steps = new Steps(decided);
         try (PacketCapture capture = new PacketCapture(List.of(r.client(), r.server()), CAPTURE_POLL_MILLIS)) {
             freeze.freeze(flows);
-            frozenAt = System.nanoTime();
+            frozenAt = steps.mark("freeze");
             paused = drain(r, decided);
+            steps.mark("drain");
             repair(true, c, s);
             repaired = true;
             PeerTimestamps ts = new PeerTimestamps(r);
@@ -89,6 +91,7 @@ public final class Offloader implements AutoCloseable {
             repair(false, c, s);
             repaired = false;
             ts.awaitAnswers(capture, config.handoff.probeTimeoutMillis, needClient, needServer);
+            steps.mark("probe");
             repair(true, c, s);
             repaired = true;
             if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
@@ -103,16 +106,17 @@ public final class Offloader implements AutoCloseable {
             while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
                 rec = controller.await(id, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
             }
+            steps.mark("controller");
             if (OffloadClient.BYPASSED.equals(rec.state)) {
                 r.worker().call(() -> {
                     r.closeHandedOff();
                     return null;
                 }).get(5, TimeUnit.SECONDS);
-                long closed = System.nanoTime();
+                long closed = steps.mark("close");
                 freeze.release(RELEASED_DROP_SECONDS, flows);
                 metrics.offloaded(closed - decided, closed - frozenAt);
                 String bypass = id;
-                LOG.info(() -> "handed off " + r + " as bypass " + bypass);
+                LOG.info(() -> "handed off " + r + " as bypass " + bypass + " " + steps);
                 return;
             }
             failedByController = !OffloadClient.OFFLOADING.equals(rec.state);
@@ -122,7 +126,7 @@ public final class Offloader implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            LOG.log(Level.INFO, "hand-off of " + r + " abandoned, relaying on: " + e.getMessage());
+            LOG.log(Level.INFO, "hand-off of " + r + " abandoned " + steps + ", relaying on: " + e.getMessage());
             if (id != null && !failedByController) {
                 controller.release(id);
             }
@@ -192,6 +196,28 @@ public final class Offloader implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    /** Durations of a hand-off's steps, for the log. */
+    private static final class Steps {
+        private final StringBuilder text = new StringBuilder("after");
+        private long last;
+
+        Steps(long start) {
+            last = start;
+        }
+
+        long mark(String step) {
+            long now = System.nanoTime();
+            text.append(' ').append(step).append(' ').append((now - last) / 100_000 / 10.0).append(" ms");
+            last = now;
+            return now;
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+
     /** The latest TSval each peer sent, from the capture. */
     private static final class PeerTimestamps {
         private final Relay relay;
@@ -227,12 +253,17 @@ public final class Offloader implements AutoCloseable {
                 return;
             }
             if (seg.isFrom(relay.client(), relay.vip())) {
-                client = seg.tsVal;
+                client = newest(client, seg.tsVal);
                 clientAnswered |= answer;
             } else if (seg.isFrom(relay.server(), relay.proxyAddress())) {
-                server = seg.tsVal;
+                server = newest(server, seg.tsVal);
                 serverAnswered |= answer;
             }
+        }
+
+        /* Linux stamps paced data with its departure time, so a later ACK may carry an older TSval: keep the newest. */
+        private static long newest(long known, long seen) {
+            return known < 0 || (int) (seen - known) > 0 ? seen : known;
         }
 
         void awaitAnswers(PacketCapture capture, int millis, boolean needClient, boolean needServer)

@@ -187,6 +187,14 @@ public final class Relay {
     /** Closes both sockets, which are in repair mode, so neither peer sees FIN or RST. */
     public void closeHandedOff() {
         state = State.HANDED_OFF;
+        try {
+            // The JDK shuts down the output of a registered channel it closes (a FIN, even in repair mode)
+            // unless SO_LINGER is 0; a socket in repair mode then closes silently.
+            client.setOption(StandardSocketOptions.SO_LINGER, 0);
+            server.setOption(StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException e) {
+            state = State.HANDED_OFF;
+        }
         closeQuietly();
         worker.events().closed(this);
     }
