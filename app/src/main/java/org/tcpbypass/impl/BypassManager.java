@@ -141,10 +141,14 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     /** Time source, ms since the epoch; tests replace it. */
     LongSupplier clock = System::currentTimeMillis;
 
+    /** Seconds between reads of the bypass counters (idle detection, record counters, purge). */
     private int counterPollSeconds = COUNTER_POLL_SECONDS_DEFAULT;
-    private int idleTimeoutSecondsDefault = IDLE_TIMEOUT_SECONDS_DEFAULT;
-    private int lingerMillisDefault = LINGER_MILLIS_DEFAULT;
-    private int retentionSecondsDefault = RETENTION_SECONDS_DEFAULT;
+    /** Seconds a bypass may carry no packet before it is released, unless the netcfg says otherwise. */
+    private int idleTimeoutSeconds = IDLE_TIMEOUT_SECONDS_DEFAULT;
+    /** Milliseconds a bypass stays after both FINs or a RST, unless the netcfg says otherwise. */
+    private int lingerMillis = LINGER_MILLIS_DEFAULT;
+    /** Seconds released and failed records are kept, unless the netcfg says otherwise. */
+    private int retentionSeconds = RETENTION_SECONDS_DEFAULT;
 
     private final ConfigFactory<ApplicationId, BypassConfig> configFactory =
             new ConfigFactory<>(SubjectFactories.APP_SUBJECT_FACTORY, BypassConfig.class, BypassConfig.KEY) {
@@ -214,11 +218,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         if (properties != null) {
             counterPollSeconds = Math.max(1, Tools.getIntegerProperty(properties, COUNTER_POLL_SECONDS,
                                                                       COUNTER_POLL_SECONDS_DEFAULT));
-            idleTimeoutSecondsDefault = Math.max(1, Tools.getIntegerProperty(properties, IDLE_TIMEOUT_SECONDS,
+            idleTimeoutSeconds = Math.max(1, Tools.getIntegerProperty(properties, IDLE_TIMEOUT_SECONDS,
                                                                              IDLE_TIMEOUT_SECONDS_DEFAULT));
-            lingerMillisDefault = Math.max(0, Tools.getIntegerProperty(properties, LINGER_MILLIS,
+            lingerMillis = Math.max(0, Tools.getIntegerProperty(properties, LINGER_MILLIS,
                                                                        LINGER_MILLIS_DEFAULT));
-            retentionSecondsDefault = Math.max(0, Tools.getIntegerProperty(properties, RETENTION_SECONDS,
+            retentionSeconds = Math.max(0, Tools.getIntegerProperty(properties, RETENTION_SECONDS,
                                                                            RETENTION_SECONDS_DEFAULT));
         }
         if (pollTask != null) {
@@ -227,7 +231,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         pollTask = executor.scheduleWithFixedDelay(this::housekeeping, counterPollSeconds, counterPollSeconds,
                                                    TimeUnit.SECONDS);
         log.info("Counters polled every {} s; defaults: idle timeout {} s, linger {} ms, retention {} s",
-                 counterPollSeconds, idleTimeoutSecondsDefault, lingerMillisDefault, retentionSecondsDefault);
+                 counterPollSeconds, idleTimeoutSeconds, lingerMillis, retentionSeconds);
     }
 
     @Override
@@ -419,7 +423,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     }
 
     private void connectionEnded(BypassId id, String reason) {
-        long linger = settings.lingerMillis(lingerMillisDefault);
+        long linger = settings.lingerMillis(lingerMillis);
         executor.schedule(() -> releaseQuietly(id, reason), linger, TimeUnit.MILLISECONDS);
     }
 
@@ -435,8 +439,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     void housekeeping() {
         try {
             long now = clock.getAsLong();
-            idleMonitor.poll(now, settings.idleTimeoutSeconds(idleTimeoutSecondsDefault) * 1000L);
-            long keepUntil = now - settings.retentionSeconds(retentionSecondsDefault) * 1000L;
+            idleMonitor.poll(now, settings.idleTimeoutSeconds(idleTimeoutSeconds) * 1000L);
+            long keepUntil = now - settings.retentionSeconds(retentionSeconds) * 1000L;
             for (Bypass b : store.all()) {
                 if (b.state().isFinal() && b.updated() <= keepUntil
                         && mastershipService.isLocalMaster(b.deviceId())) {

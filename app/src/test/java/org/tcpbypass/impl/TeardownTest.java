@@ -1,0 +1,218 @@
+package org.tcpbypass.impl;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.onlab.packet.Ethernet;
+import org.onlab.packet.IPv4;
+import org.onlab.packet.TCP;
+import org.onosproject.net.ConnectPoint;
+import org.onosproject.net.flow.DefaultFlowEntry;
+import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRule;
+import org.onosproject.net.intent.FlowRuleIntent;
+import org.onosproject.net.intent.Intent;
+import org.onosproject.net.intent.IntentEvent;
+import org.onosproject.net.intent.Key;
+import org.onosproject.net.intent.MockIdGenerator;
+import org.onosproject.net.packet.DefaultInboundPacket;
+import org.onosproject.net.packet.DefaultPacketContext;
+import org.onosproject.net.packet.PacketContext;
+import org.onosproject.store.service.TestStorageService;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassCounters;
+import org.tcpbypass.api.BypassEvent;
+import org.tcpbypass.api.TcpEndpoint;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.tcpbypass.api.BypassState.BYPASSED;
+import static org.tcpbypass.api.BypassState.RELEASED;
+import static org.tcpbypass.impl.TestData.APP_ID;
+import static org.tcpbypass.impl.TestData.CLIENT;
+import static org.tcpbypass.impl.TestData.PROXY;
+import static org.tcpbypass.impl.TestData.SERVER;
+import static org.tcpbypass.impl.TestData.VIP;
+import static org.tcpbypass.impl.TestData.request;
+
+/**
+ * Teardown of a bypass: FIN/RST copies from the switch, idle counters, the linger.
+ */
+public class TeardownTest {
+
+    private static final int FIN = 0x01;
+    private static final int RST = 0x04;
+    private static final int ACK = 0x10;
+
+    private ManagerHarness h;
+    private Bypass bypass;
+    private Intent intent;
+
+    @Before
+    public void setUp() {
+        MockIdGenerator.cleanBind();
+        h = new ManagerHarness(new TestStorageService());
+        bypass = h.manager.offload(request().build());
+        intent = h.intents.getIntent(Key.of(bypass.id().toString(), APP_ID));
+        h.intents.fire(IntentEvent.Type.INSTALLED, intent);
+        h.drain();
+    }
+
+    @After
+    public void tearDown() {
+        h.stop();
+        MockIdGenerator.unbind();
+    }
+
+    /** A segment as the switch copies it to the controller, parsed by ONOS's deserializers. */
+    private PacketContext copy(TcpEndpoint src, TcpEndpoint dst, int flags) {
+        TCP tcp = new TCP();
+        tcp.setSourcePort(src.port());
+        tcp.setDestinationPort(dst.port());
+        tcp.setFlags((short) flags);
+        tcp.setSequence(7);
+        tcp.setDataOffset((byte) 5);
+        IPv4 ip = new IPv4();
+        ip.setSourceAddress(src.ip().toInt());
+        ip.setDestinationAddress(dst.ip().toInt());
+        ip.setProtocol(IPv4.PROTOCOL_TCP);
+        ip.setTtl((byte) 64);
+        ip.setPayload(tcp);
+        Ethernet eth = new Ethernet();
+        eth.setEtherType(Ethernet.TYPE_IPV4);
+        eth.setSourceMACAddress(TestData.CLIENT_MAC);
+        eth.setDestinationMACAddress(TestData.PROXY_MAC);
+        eth.setPayload(ip);
+        byte[] frame = eth.serialize();
+        Ethernet parsed;
+        try {
+            parsed = Ethernet.deserializer().deserialize(frame, 0, frame.length);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        DefaultInboundPacket in = new DefaultInboundPacket(ConnectPoint.deviceConnectPoint("device:bmv2:s1/1"),
+                                                           parsed, ByteBuffer.wrap(frame));
+        return new DefaultPacketContext(0, in, null, false) {
+            @Override
+            public void send() {
+            }
+        };
+    }
+
+    private PacketContext packetIn(TcpEndpoint src, TcpEndpoint dst, int flags) {
+        PacketContext context = copy(src, dst, flags);
+        h.processor.process(context);
+        h.drain();
+        return context;
+    }
+
+    private void assertWithdrawn(String reason) {
+        assertEquals(List.of(intent), h.intents.withdrawn);
+        h.intents.fire(IntentEvent.Type.WITHDRAWN, intent);
+        h.drain();
+        Bypass b = h.manager.bypass(bypass.id()).orElseThrow();
+        assertEquals(RELEASED, b.state());
+        assertEquals(reason, b.reason());
+    }
+
+    @Test
+    public void finInBothDirectionsReleasesAfterTheLinger() {
+        assertTrue("copy of a bypassed segment is consumed", packetIn(CLIENT, VIP, FIN | ACK).isHandled());
+        assertTrue("one FIN is not the end", h.intents.withdrawn.isEmpty());
+        packetIn(CLIENT, VIP, FIN | ACK);
+        assertTrue("the same direction twice is still one FIN", h.intents.withdrawn.isEmpty());
+        // The server's FIN as the switch rewrote it (vip -> client) counts for the other direction.
+        packetIn(VIP, CLIENT, FIN | ACK);
+        assertWithdrawn(CloseWatcher.BOTH_FINS);
+    }
+
+    @Test
+    public void finsSeenOnTheServerLegCount() {
+        packetIn(SERVER, PROXY, FIN | ACK);
+        packetIn(PROXY, SERVER, FIN | ACK);
+        assertWithdrawn(CloseWatcher.BOTH_FINS);
+    }
+
+    @Test
+    public void oneRstReleases() {
+        packetIn(SERVER, PROXY, RST);
+        packetIn(CLIENT, VIP, RST);
+        assertWithdrawn(CloseWatcher.RST);
+    }
+
+    @Test
+    public void otherTrafficIsLeftToOtherApps() {
+        assertFalse("plain ACK", packetIn(CLIENT, VIP, ACK).isHandled());
+        assertFalse("FIN of another connection", packetIn(TcpEndpoint.valueOf("198.18.0.50:1234"), VIP, FIN)
+                .isHandled());
+        assertTrue(h.intents.withdrawn.isEmpty());
+    }
+
+    @Test
+    public void lingerDelaysTheRelease() throws Exception {
+        h.config = BypassConfigTest.config("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], "
+                                                   + "'lingerMillis': 300}");
+        h.configListener.event(new org.onosproject.net.config.NetworkConfigEvent(
+                org.onosproject.net.config.NetworkConfigEvent.Type.CONFIG_UPDATED, APP_ID, BypassConfig.class));
+        h.drain();
+        long start = System.nanoTime();
+        packetIn(CLIENT, VIP, RST);
+        assertTrue(h.intents.withdrawn.isEmpty());
+        long deadline = System.currentTimeMillis() + 5000;
+        while (h.intents.withdrawn.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        h.drain();
+        assertTrue("released no earlier than the linger", (System.nanoTime() - start) / 1_000_000 >= 300);
+        assertWithdrawn(CloseWatcher.RST);
+    }
+
+    private List<FlowEntry> entries(long toServerPackets, long toServerBytes, long toClientPackets,
+                                    long toClientBytes) {
+        List<FlowRule> rules = new ArrayList<>(((FlowRuleIntent) new TcpBypassIntentCompiler()
+                .compile((TcpBypassIntent) intent, null).get(0)).flowRules());
+        return List.of(new DefaultFlowEntry(rules.get(0), FlowEntry.FlowEntryState.ADDED, 1, toServerPackets,
+                                            toServerBytes),
+                       new DefaultFlowEntry(rules.get(1), FlowEntry.FlowEntryState.ADDED, 1, toClientPackets,
+                                            toClientBytes));
+    }
+
+    @Test
+    public void countersFollowTheSwitchAndIdleBypassesAreReleased() {
+        h.flowEntries.addAll(entries(10, 1000, 20, 30000));
+        h.housekeeping();
+        assertEquals(BypassCounters.of(10, 1000, 20, 30000), h.manager.bypass(bypass.id()).get().counters());
+        assertEquals(BypassEvent.Type.COUNTERS_UPDATED, h.events.get(h.events.size() - 1).type());
+        assertEquals(2, h.manager.flowEntries(bypass.id()).size());
+        assertEquals(31000, h.manager.statistics().bytesBypassed());
+        assertEquals(30, h.manager.statistics().packetsBypassed());
+
+        h.now += 29_000;
+        h.housekeeping();
+        assertTrue("not idle yet", h.intents.withdrawn.isEmpty());
+        h.flowEntries.clear();
+        h.flowEntries.addAll(entries(11, 1100, 20, 30000));
+        h.housekeeping();
+        h.now += 29_999;
+        h.housekeeping();
+        assertTrue("moved 29.999 s ago", h.intents.withdrawn.isEmpty());
+        h.now += 1;
+        h.housekeeping();
+        h.drain();
+        assertEquals(BYPASSED, h.manager.bypass(bypass.id()).get().state());
+        assertWithdrawn("idle: no packet for 30 s");
+    }
+
+    @Test
+    public void switchesMasteredElsewhereAreNotPolled() {
+        h.mastered.clear();
+        h.flowEntries.addAll(entries(10, 1000, 20, 30000));
+        h.housekeeping();
+        assertEquals(BypassCounters.ZERO, h.manager.bypass(bypass.id()).get().counters());
+    }
+}
