@@ -25,15 +25,15 @@ public class BypassListCommandTest extends CommandTest {
             + " server=198.18.0.2:51001->198.18.0.3:8080, state=PROXIED, age=2m05s, packets=0, bytes=0\n";
 
     @Before
-    public void setUp() {
+    public void setUp() throws Exception {
         // 125.5 s old: the age reads 2m05s for the half second the test may take.
         long t0 = System.currentTimeMillis() - 125_500;
         expect(bypassService.bypasses()).andReturn(ImmutableList.of(proxied(t0), bypassed(t0), failed(t0)))
                 .anyTimes();
     }
 
-    private BypassListCommand command(boolean json, String state, String device) {
-        BypassListCommand command = new BypassListCommand() {
+    private BypassListCommand command(String arguments) throws Exception {
+        return parse(new BypassListCommand() {
             @Override
             public <T> T getService(Class<T> type) {
                 return service(type);
@@ -43,51 +43,43 @@ public class BypassListCommandTest extends CommandTest {
             public <T> JsonCodec<T> codec(Class<T> type) {
                 return codecFor(type);
             }
-
-            @Override
-            protected boolean outputJson() {
-                return json;
-            }
-        };
-        command.state = state;
-        command.device = device;
-        return command;
+        }, arguments);
     }
 
     @Test
-    public void listsAllRecordsByIdOneLineEach() {
+    public void listsAllRecordsByIdOneLineEach() throws Exception {
         replayService();
-        command(false, null, null).doExecute();
+        command("").doExecute();
         assertEquals(LINE_5 + LINE_17 + LINE_18, shell.out());
         assertEquals("", shell.err());
     }
 
     @Test
-    public void filtersByStateInAnyCase() {
+    public void filtersByStateInAnyCase() throws Exception {
         replayService();
-        command(false, "bypassed", null).doExecute();
+        command("--state bypassed").doExecute();
         assertEquals(LINE_17, shell.out());
     }
 
     @Test
-    public void filtersByDevice() {
+    public void filtersByDevice() throws Exception {
         replayService();
-        command(false, null, "device:bmv2:s1").doExecute();
+        command("-d device:bmv2:s1").doExecute();
         assertEquals(LINE_17 + LINE_18, shell.out());
     }
 
     @Test
-    public void filtersByStateAndDevice() {
+    public void filtersByStateAndDevice() throws Exception {
         replayService();
-        command(false, "PROXIED", "device:bmv2:s2").doExecute();
+        command("-s PROXIED --device device:bmv2:s2").doExecute();
         assertEquals("", shell.out());
         assertEquals("", shell.err());
     }
 
     @Test
-    public void unknownStateIsOneErrorLine() {
+    public void unknownStateIsOneErrorLine() throws Exception {
         replayService();
-        command(false, "gone", null).doExecute();
+        command("-s gone").doExecute();
         assertEquals("", shell.out());
         assertEquals("state 'gone' is not one of PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED\n", shell.err());
     }
@@ -95,7 +87,7 @@ public class BypassListCommandTest extends CommandTest {
     @Test
     public void jsonIsAnArrayOfTheAppsBypassCodec() throws Exception {
         replayService();
-        command(true, null, "device:bmv2:s1").doExecute();
+        command("-j -d device:bmv2:s1").doExecute();
         JsonNode json = json();
         assertEquals(2, json.size());
         JsonNode b17 = json.get(0);

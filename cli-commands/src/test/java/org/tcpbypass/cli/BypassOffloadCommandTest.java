@@ -14,6 +14,7 @@ import org.tcpbypass.api.OffloadRequest;
 
 import static org.easymock.EasyMock.expect;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.cli.TestBypasses.CLIENT_LEG;
 import static org.tcpbypass.cli.TestBypasses.PROXY;
 import static org.tcpbypass.cli.TestBypasses.S1;
@@ -29,15 +30,18 @@ public class BypassOffloadCommandTest extends CommandTest {
 
     private static final String CLIENT_LEG_TEXT = "sndNxt=1000,rcvNxt=2000,localWindowShift=7,peerWindowShift=7,"
             + "mss=1460,sackPermitted=true,timestamps=true,tsVal=500,peerTsVal=900";
-    private static final String SERVER_LEG_TEXT = "sndNxt=3000, rcvNxt=4000, localWindowShift=7, peerWindowShift=7,"
-            + " mss=1460, sackPermitted=true, timestamps=true, tsVal=700, peerTsVal=100";
+    private static final String SERVER_LEG_TEXT = "sndNxt=3000,rcvNxt=4000,localWindowShift=7,peerWindowShift=7,"
+            + "mss=1460,sackPermitted=true,timestamps=true,tsVal=700,peerTsVal=100";
+    private static final String LEGS = "-c " + CLIENT_LEG_TEXT + " -s " + SERVER_LEG_TEXT;
+    private static final String ENDPOINTS = "device:bmv2:s1 proxy1 198.18.0.1:40000 198.18.0.100:80 198.18.0.2:51000"
+            + " 198.18.0.3:8080";
 
     private static final OffloadRequest REQUEST = OffloadRequest.builder()
             .proxy(PROXY).deviceId(S1).tuple(TUPLE).clientLeg(CLIENT_LEG).serverLeg(SERVER_LEG).build();
     private static final Bypass ACCEPTED = Bypass.offloading(BypassId.of(17), PROXY, S1, TUPLE, TRANSLATION, T0);
 
-    private BypassOffloadCommand command(boolean json) {
-        BypassOffloadCommand command = new BypassOffloadCommand() {
+    private BypassOffloadCommand command(String arguments) throws Exception {
+        return parse(new BypassOffloadCommand() {
             @Override
             public <T> T getService(Class<T> type) {
                 return service(type);
@@ -47,25 +51,19 @@ public class BypassOffloadCommandTest extends CommandTest {
             public <T> JsonCodec<T> codec(Class<T> type) {
                 return codecFor(type);
             }
+        }, arguments);
+    }
 
-            @Override
-            protected boolean outputJson() {
-                return json;
-            }
-        };
-        command.device = "device:bmv2:s1";
-        command.proxy = PROXY;
-        command.client = "198.18.0.1:40000";
-        command.vip = "198.18.0.100:80";
-        command.proxyAddress = "198.18.0.2:51000";
-        command.server = "198.18.0.3:8080";
-        command.clientLeg = CLIENT_LEG_TEXT;
-        command.serverLeg = SERVER_LEG_TEXT;
-        return command;
+    /** Returns the command line with one word replaced. */
+    private static String with(String from, String to) {
+        String line = LEGS + " " + ENDPOINTS;
+        assertTrue(from, line.contains(from));
+        return line.replace(from, to);
     }
 
     /** Runs a command that must be refused before the service is asked, and returns its error output. */
-    private String refused(BypassOffloadCommand command) {
+    private String refused(String arguments) throws Exception {
+        BypassOffloadCommand command = command(arguments);
         replayService();
         command.doExecute();
         assertEquals("", shell.out());
@@ -73,16 +71,16 @@ public class BypassOffloadCommandTest extends CommandTest {
     }
 
     @Test
-    public void requestsTheOffloadAndPrintsIdAndState() {
+    public void requestsTheOffloadAndPrintsIdAndState() throws Exception {
         expect(bypassService.offload(REQUEST)).andReturn(ACCEPTED);
         replayService();
-        command(false).doExecute();
+        command(LEGS + " " + ENDPOINTS).doExecute();
         assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
         assertEquals("", shell.err());
     }
 
     @Test
-    public void passesAttachmentsWhenGiven() {
+    public void passesAttachmentsWhenGiven() throws Exception {
         OffloadRequest withAttachments = OffloadRequest.builder()
                 .proxy(PROXY).deviceId(S1).tuple(TUPLE).clientLeg(CLIENT_LEG).serverLeg(SERVER_LEG)
                 .clientAttachment(Attachment.of(PortNumber.portNumber(1), MacAddress.valueOf("00:00:00:00:00:01")))
@@ -90,25 +88,21 @@ public class BypassOffloadCommandTest extends CommandTest {
                 .build();
         expect(bypassService.offload(withAttachments)).andReturn(ACCEPTED);
         replayService();
-        BypassOffloadCommand command = command(false);
-        command.clientAttachment = "1/00:00:00:00:00:01";
-        command.serverAttachment = "3/00:00:00:00:00:03";
-        command.doExecute();
+        command("--client-attachment 1/00:00:00:00:00:01 --server-attachment 3/00:00:00:00:00:03 " + LEGS + " "
+                        + ENDPOINTS).doExecute();
         assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
     }
 
     @Test
-    public void leavesOutOptionsThatWereNotNegotiated() {
+    public void leavesOutOptionsThatWereNotNegotiated() throws Exception {
         OffloadRequest plain = OffloadRequest.builder().proxy(PROXY).deviceId(S1).tuple(TUPLE)
                 .clientLeg(LegState.builder().sndNxt(0).rcvNxt(4_294_967_295L).mss(536).build())
                 .serverLeg(LegState.builder().sndNxt(1).rcvNxt(2).mss(1460).build())
                 .build();
         expect(bypassService.offload(plain)).andReturn(ACCEPTED);
         replayService();
-        BypassOffloadCommand command = command(false);
-        command.clientLeg = "sndNxt=0,rcvNxt=4294967295,mss=536";
-        command.serverLeg = "sndNxt=1,rcvNxt=2,mss=1460,sackPermitted=false";
-        command.doExecute();
+        command("-c sndNxt=0,rcvNxt=4294967295,mss=536 -s sndNxt=1,rcvNxt=2,mss=1460,sackPermitted=false "
+                        + ENDPOINTS).doExecute();
         assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
     }
 
@@ -116,7 +110,7 @@ public class BypassOffloadCommandTest extends CommandTest {
     public void jsonIsTheAcceptedRecord() throws Exception {
         expect(bypassService.offload(REQUEST)).andReturn(ACCEPTED);
         replayService();
-        command(true).doExecute();
+        command("-j " + LEGS + " " + ENDPOINTS).doExecute();
         JsonNode json = json();
         assertEquals("17", json.get("id").asText());
         assertEquals("OFFLOADING", json.get("state").asText());
@@ -125,124 +119,110 @@ public class BypassOffloadCommandTest extends CommandTest {
     }
 
     @Test
-    public void refusalByTheServiceIsOneLineWithItsReason() {
+    public void refusalByTheServiceIsOneLineWithItsReason() throws Exception {
         expect(bypassService.offload(REQUEST)).andThrow(new OffloadException(
                 OffloadException.Reason.FORBIDDEN, "198.18.0.100 is not a VIP of proxy1"));
         replayService();
-        command(false).doExecute();
+        command(LEGS + " " + ENDPOINTS).doExecute();
         assertEquals("", shell.out());
         assertEquals("Offload refused (FORBIDDEN): 198.18.0.100 is not a VIP of proxy1\n", shell.err());
     }
 
     @Test
-    public void conflictIsOneLine() {
+    public void conflictIsOneLine() throws Exception {
         expect(bypassService.offload(REQUEST)).andThrow(new OffloadException(
                 OffloadException.Reason.CONFLICT, "connection already bypassed as 17"));
         replayService();
-        command(false).doExecute();
+        command(LEGS + " " + ENDPOINTS).doExecute();
         assertEquals("Offload refused (CONFLICT): connection already bypassed as 17\n", shell.err());
     }
 
     @Test
-    public void invalidArgumentFromTheServiceIsOneLine() {
+    public void invalidArgumentFromTheServiceIsOneLine() throws Exception {
         expect(bypassService.offload(REQUEST)).andThrow(new IllegalArgumentException(
                 "timestamps: negotiated on one leg only"));
         replayService();
-        command(false).doExecute();
+        command(LEGS + " " + ENDPOINTS).doExecute();
         assertEquals("Invalid offload: timestamps: negotiated on one leg only\n", shell.err());
     }
 
     @Test
-    public void endpointWithoutPortIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.client = "198.18.0.1";
-        assertEquals("Invalid offload: client: '198.18.0.1' is not IPv4:port\n", refused(command));
+    public void endpointWithoutPortIsRefused() throws Exception {
+        String line = with("198.18.0.1:40000", "198.18.0.1");
+        assertEquals("Invalid offload: client: '198.18.0.1' is not IPv4:port\n", refused(line));
     }
 
     @Test
-    public void endpointPortOutOfRangeIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.server = "198.18.0.3:65536";
-        assertEquals("Invalid offload: server: port 65536 is not in 1..65535\n", refused(command));
+    public void endpointPortOutOfRangeIsRefused() throws Exception {
+        String line = with("198.18.0.3:8080", "198.18.0.3:65536");
+        assertEquals("Invalid offload: server: port 65536 is not in 1..65535\n", refused(line));
     }
 
     @Test
-    public void sameConnectionOnBothLegsIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.proxyAddress = "198.18.0.1:40000";
-        command.server = "198.18.0.100:80";
-        assertEquals("Invalid offload: client leg and server leg are the same connection\n", refused(command));
+    public void sameConnectionOnBothLegsIsRefused() throws Exception {
+        String line = with("198.18.0.2:51000 198.18.0.3:8080", "198.18.0.1:40000 198.18.0.100:80");
+        assertEquals("Invalid offload: client leg and server leg are the same connection\n", refused(line));
     }
 
     @Test
-    public void missingLegFieldIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.clientLeg = "sndNxt=1000,mss=1460";
-        assertEquals("Invalid offload: clientLeg: rcvNxt missing\n", refused(command));
+    public void missingLegFieldIsRefused() throws Exception {
+        String line = with(CLIENT_LEG_TEXT, "sndNxt=1000,mss=1460");
+        assertEquals("Invalid offload: clientLeg: rcvNxt missing\n", refused(line));
     }
 
     @Test
-    public void sequenceNumberAbove32BitsIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.serverLeg = "sndNxt=4294967296,rcvNxt=1,mss=1460";
-        assertEquals("Invalid offload: serverLeg: sndNxt: 4294967296 is not in 0..4294967295\n", refused(command));
+    public void sequenceNumberAbove32BitsIsRefused() throws Exception {
+        String line = with(SERVER_LEG_TEXT, "sndNxt=4294967296,rcvNxt=1,mss=1460");
+        assertEquals("Invalid offload: serverLeg: sndNxt: 4294967296 is not in 0..4294967295\n", refused(line));
     }
 
     @Test
-    public void windowShiftAbove14IsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.serverLeg = "sndNxt=1,rcvNxt=1,mss=1460,localWindowShift=15";
-        assertEquals("Invalid offload: serverLeg: localWindowShift: 15 is not in 0..14\n", refused(command));
+    public void windowShiftAbove14IsRefused() throws Exception {
+        String line = with(SERVER_LEG_TEXT, "sndNxt=1,rcvNxt=1,mss=1460,localWindowShift=15");
+        assertEquals("Invalid offload: serverLeg: localWindowShift: 15 is not in 0..14\n", refused(line));
     }
 
     @Test
-    public void timestampValuesWithoutTimestampsAreRefused() {
-        BypassOffloadCommand command = command(false);
-        command.clientLeg = "sndNxt=1,rcvNxt=1,mss=1460,tsVal=5";
+    public void timestampValuesWithoutTimestampsAreRefused() throws Exception {
+        String line = with(CLIENT_LEG_TEXT, "sndNxt=1,rcvNxt=1,mss=1460,tsVal=5");
         assertEquals("Invalid offload: clientLeg: tsVal: timestamps were not negotiated, tsVal and peerTsVal"
-                             + " must be 0\n", refused(command));
+                             + " must be 0\n", refused(line));
     }
 
     @Test
-    public void unknownLegFieldIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.clientLeg = CLIENT_LEG_TEXT + ",sack=true";
-        assertEquals("Invalid offload: clientLeg: unknown field 'sack'\n", refused(command));
+    public void unknownLegFieldIsRefused() throws Exception {
+        String line = with(CLIENT_LEG_TEXT, CLIENT_LEG_TEXT + ",sack=true");
+        assertEquals("Invalid offload: clientLeg: unknown field 'sack'\n", refused(line));
     }
 
     @Test
-    public void nonNumericLegValueIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.clientLeg = "sndNxt=1k,rcvNxt=1,mss=1460";
-        assertEquals("Invalid offload: clientLeg: sndNxt: '1k' is not a number\n", refused(command));
+    public void nonNumericLegValueIsRefused() throws Exception {
+        String line = with(CLIENT_LEG_TEXT, "sndNxt=1k,rcvNxt=1,mss=1460");
+        assertEquals("Invalid offload: clientLeg: sndNxt: '1k' is not a number\n", refused(line));
     }
 
     @Test
-    public void nonBooleanFlagIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.clientLeg = "sndNxt=1,rcvNxt=1,mss=1460,timestamps=yes";
-        assertEquals("Invalid offload: clientLeg: timestamps: 'yes' is not true or false\n", refused(command));
+    public void nonBooleanFlagIsRefused() throws Exception {
+        String line = with(CLIENT_LEG_TEXT, "sndNxt=1,rcvNxt=1,mss=1460,timestamps=yes");
+        assertEquals("Invalid offload: clientLeg: timestamps: 'yes' is not true or false\n", refused(line));
     }
 
     @Test
-    public void legTextWithoutKeyValuePairsIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.serverLeg = "1000,2000";
-        assertEquals("Invalid offload: serverLeg: Chunk [1000] is not a valid entry\n", refused(command));
+    public void legTextWithoutKeyValuePairsIsRefused() throws Exception {
+        String line = with(SERVER_LEG_TEXT, "1000,2000");
+        assertEquals("Invalid offload: serverLeg: Chunk [1000] is not a valid entry\n", refused(line));
     }
 
     @Test
-    public void attachmentWithoutMacIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.clientAttachment = "1";
-        assertEquals("Invalid offload: clientAttachment: '1' is not port/mac\n", refused(command));
+    public void attachmentWithoutMacIsRefused() throws Exception {
+        String line = "--client-attachment 1 " + LEGS + " " + ENDPOINTS;
+        assertEquals("Invalid offload: clientAttachment: '1' is not port/mac\n", refused(line));
     }
 
     @Test
-    public void attachmentWithBadMacIsRefused() {
-        BypassOffloadCommand command = command(false);
-        command.serverAttachment = "3/00:00:00:00:00";
+    public void attachmentWithBadMacIsRefused() throws Exception {
+        String line = "--server-attachment 3/00:00:00:00:00 " + LEGS + " " + ENDPOINTS;
         assertEquals("Invalid offload: serverAttachment: Specified MAC Address must contain 12 hex digits"
-                             + " separated pairwise by :'s.\n", refused(command));
+                             + " separated pairwise by :'s.\n", refused(line));
     }
 }

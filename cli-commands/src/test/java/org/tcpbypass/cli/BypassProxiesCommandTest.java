@@ -15,8 +15,8 @@ import static org.tcpbypass.cli.TestBypasses.PROXY2;
  */
 public class BypassProxiesCommandTest extends CommandTest {
 
-    private BypassProxiesCommand command(boolean json) {
-        return new BypassProxiesCommand() {
+    private BypassProxiesCommand command(String arguments) throws Exception {
+        return parse(new BypassProxiesCommand() {
             @Override
             public <T> T getService(Class<T> type) {
                 return service(type);
@@ -26,19 +26,14 @@ public class BypassProxiesCommandTest extends CommandTest {
             public <T> JsonCodec<T> codec(Class<T> type) {
                 return codecFor(type);
             }
-
-            @Override
-            protected boolean outputJson() {
-                return json;
-            }
-        };
+        }, arguments);
     }
 
     @Test
-    public void listsRegisteredProxiesByName() {
+    public void listsRegisteredProxiesByName() throws Exception {
         expect(bypassService.proxies()).andReturn(ImmutableList.of(PROXY2, PROXY1));
         replayService();
-        command(false).doExecute();
+        command("").doExecute();
         assertEquals("name=proxy1, ip=198.18.0.2, vips=198.18.0.100,198.18.0.101, mac=00:00:00:00:00:02,"
                              + " connectPoint=device:bmv2:s1/2\n"
                              + "name=proxy2, ip=198.18.1.2, vips=198.18.1.100, mac=00:00:00:00:01:02,"
@@ -48,10 +43,10 @@ public class BypassProxiesCommandTest extends CommandTest {
     }
 
     @Test
-    public void printsNothingWithoutProxies() {
+    public void printsNothingWithoutProxies() throws Exception {
         expect(bypassService.proxies()).andReturn(ImmutableList.of());
         replayService();
-        command(false).doExecute();
+        command("").doExecute();
         assertEquals("", shell.out());
     }
 
@@ -59,7 +54,7 @@ public class BypassProxiesCommandTest extends CommandTest {
     public void jsonIsAnArrayOfTheAppsProxyCodec() throws Exception {
         expect(bypassService.proxies()).andReturn(ImmutableList.of(PROXY2, PROXY1));
         replayService();
-        command(true).doExecute();
+        command("--json").doExecute();
         JsonNode json = json();
         assertEquals(2, json.size());
         assertEquals("proxy1", json.get(0).get("name").asText());

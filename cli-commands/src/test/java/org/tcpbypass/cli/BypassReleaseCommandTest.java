@@ -25,17 +25,13 @@ public class BypassReleaseCommandTest extends CommandTest {
     private static final BypassId ID_17 = BypassId.of(17);
     private static final BypassId ID_18 = BypassId.of(18);
 
-    private BypassReleaseCommand command(String id, boolean all, String device) {
-        BypassReleaseCommand command = new BypassReleaseCommand() {
+    private BypassReleaseCommand command(String arguments) throws Exception {
+        return parse(new BypassReleaseCommand() {
             @Override
             public <T> T getService(Class<T> type) {
                 return service(type);
             }
-        };
-        command.id = id;
-        command.all = all;
-        command.device = device;
-        return command;
+        }, arguments);
     }
 
     private static Bypass released(Bypass b) {
@@ -43,90 +39,90 @@ public class BypassReleaseCommandTest extends CommandTest {
     }
 
     @Test
-    public void releasesOneLiveRecord() {
+    public void releasesOneLiveRecord() throws Exception {
         expect(bypassService.bypass(ID_17)).andReturn(Optional.of(bypassed(T0)));
         expect(bypassService.release(ID_17, REASON)).andReturn(released(bypassed(T0)));
         replayService();
-        command("17", false, null).doExecute();
+        command("17").doExecute();
         assertEquals("Released bypass 17: state=RELEASED\n", shell.out());
         assertEquals("", shell.err());
     }
 
     @Test
-    public void unknownIdIsOneErrorLineAndReleasesNothing() {
+    public void unknownIdIsOneErrorLineAndReleasesNothing() throws Exception {
         expect(bypassService.bypass(BypassId.of(99))).andReturn(Optional.empty());
         replayService();
-        command("99", false, null).doExecute();
+        command("99").doExecute();
         assertEquals("", shell.out());
         assertEquals("No bypass with id 99\n", shell.err());
     }
 
     @Test
-    public void endedRecordIsOneErrorLineAndReleasesNothing() {
+    public void endedRecordIsOneErrorLineAndReleasesNothing() throws Exception {
         expect(bypassService.bypass(BypassId.of(5))).andReturn(Optional.of(failed(T0)));
         replayService();
-        command("5", false, null).doExecute();
+        command("5").doExecute();
         assertEquals("", shell.out());
         assertEquals("Bypass 5 is already FAILED\n", shell.err());
     }
 
     @Test
-    public void idThatIsNotANumberIsOneErrorLine() {
+    public void idThatIsNotANumberIsOneErrorLine() throws Exception {
         replayService();
-        command("seventeen", false, null).doExecute();
+        command("seventeen").doExecute();
         assertEquals("bypass id 'seventeen' is not a number\n", shell.err());
     }
 
     @Test
-    public void neitherIdNorAllIsOneErrorLine() {
+    public void neitherIdNorAllIsOneErrorLine() throws Exception {
         replayService();
-        command(null, false, null).doExecute();
+        command("").doExecute();
         assertEquals("Give either a bypass id or --all\n", shell.err());
     }
 
     @Test
-    public void bothIdAndAllIsOneErrorLine() {
+    public void bothIdAndAllIsOneErrorLine() throws Exception {
         replayService();
-        command("17", true, null).doExecute();
+        command("--all 17").doExecute();
         assertEquals("", shell.out());
         assertEquals("Give either a bypass id or --all\n", shell.err());
     }
 
     @Test
-    public void deviceWithoutAllIsOneErrorLine() {
+    public void deviceWithoutAllIsOneErrorLine() throws Exception {
         replayService();
-        command("17", false, "device:bmv2:s1").doExecute();
+        command("-d device:bmv2:s1 17").doExecute();
         assertEquals("", shell.out());
         assertEquals("--device applies only with --all\n", shell.err());
     }
 
     @Test
-    public void allReleasesEveryLiveRecordAndSkipsEndedOnes() {
+    public void allReleasesEveryLiveRecordAndSkipsEndedOnes() throws Exception {
         expect(bypassService.bypasses()).andReturn(ImmutableList.of(proxied(T0), bypassed(T0), failed(T0)));
         expect(bypassService.release(ID_17, REASON)).andReturn(released(bypassed(T0)));
         expect(bypassService.release(ID_18, REASON)).andReturn(released(proxied(T0)));
         replayService();
-        command(null, true, null).doExecute();
+        command("--all").doExecute();
         assertEquals("Released 2 bypasses\n", shell.out());
         assertEquals("", shell.err());
     }
 
     @Test
-    public void allOnOneDeviceReleasesOnlyThatSwitchsRecords() {
+    public void allOnOneDeviceReleasesOnlyThatSwitchsRecords() throws Exception {
         expect(bypassService.bypasses()).andReturn(ImmutableList.of(proxied(T0), bypassed(T0), failed(T0)));
         replayService();
-        command(null, true, "device:bmv2:s2").doExecute();
+        command("-a --device device:bmv2:s2").doExecute();
         assertEquals("Released 0 bypasses\n", shell.out());
     }
 
     @Test
-    public void allCountsARecordThatEndedMeanwhileAsNotReleased() {
+    public void allCountsARecordThatEndedMeanwhileAsNotReleased() throws Exception {
         expect(bypassService.bypasses()).andReturn(ImmutableList.of(proxied(T0), bypassed(T0)));
         expect(bypassService.release(ID_17, REASON)).andThrow(
                 new OffloadException(OffloadException.Reason.NOT_FOUND, "no bypass 17"));
         expect(bypassService.release(ID_18, REASON)).andReturn(released(proxied(T0)));
         replayService();
-        command(null, true, "device:bmv2:s1").doExecute();
+        command("--all -d device:bmv2:s1").doExecute();
         assertEquals("Bypass 17: no bypass 17\nReleased 1 bypass\n", shell.out());
     }
 }

@@ -15,8 +15,8 @@ import static org.tcpbypass.cli.TestBypasses.STATISTICS;
  */
 public class BypassStatsCommandTest extends CommandTest {
 
-    private BypassStatsCommand command(boolean json) {
-        return new BypassStatsCommand() {
+    private BypassStatsCommand command(String arguments) throws Exception {
+        return parse(new BypassStatsCommand() {
             @Override
             public <T> T getService(Class<T> type) {
                 return service(type);
@@ -26,19 +26,14 @@ public class BypassStatsCommandTest extends CommandTest {
             public <T> JsonCodec<T> codec(Class<T> type) {
                 return codecFor(type);
             }
-
-            @Override
-            protected boolean outputJson() {
-                return json;
-            }
-        };
+        }, arguments);
     }
 
     @Test
-    public void showsCountsTrafficLatencyAndFailures() {
+    public void showsCountsTrafficLatencyAndFailures() throws Exception {
         expect(bypassService.statistics()).andReturn(STATISTICS);
         replayService();
-        command(false).doExecute();
+        command("").doExecute();
         assertEquals("proxied=1, offloading=0, bypassed=1, released=0, failed=2\n"
                              + "bypassed traffic: packets=18, bytes=15120\n"
                              + "hand-offs=3, latency p50=12 ms, p90=30 ms, p99=45 ms\n"
@@ -50,11 +45,11 @@ public class BypassStatsCommandTest extends CommandTest {
     }
 
     @Test
-    public void saysWhenNothingFailed() {
+    public void saysWhenNothingFailed() throws Exception {
         expect(bypassService.statistics()).andReturn(
                 new BypassStatistics(ImmutableMap.of(), 0, 0, 0, 0, 0, 0, ImmutableMap.of()));
         replayService();
-        command(false).doExecute();
+        command("").doExecute();
         assertEquals("proxied=0, offloading=0, bypassed=0, released=0, failed=0\n"
                              + "bypassed traffic: packets=0, bytes=0\n"
                              + "hand-offs=0, latency p50=0 ms, p90=0 ms, p99=0 ms\n"
@@ -66,7 +61,7 @@ public class BypassStatsCommandTest extends CommandTest {
     public void jsonIsTheAppsStatisticsCodec() throws Exception {
         expect(bypassService.statistics()).andReturn(STATISTICS);
         replayService();
-        command(true).doExecute();
+        command("--json").doExecute();
         JsonNode json = json();
         assertEquals(2, json.get("countByState").get("FAILED").asLong());
         assertEquals(0, json.get("countByState").get("OFFLOADING").asLong());

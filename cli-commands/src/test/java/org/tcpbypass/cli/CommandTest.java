@@ -2,6 +2,8 @@ package org.tcpbypass.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.impl.action.command.DefaultActionPreparator;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -16,18 +18,23 @@ import org.tcpbypass.api.BypassService;
 import org.tcpbypass.codec.BypassCodecRegistrar;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.easymock.EasyMock.createMock;
 import static org.easymock.EasyMock.replay;
 import static org.easymock.EasyMock.verify;
+import static org.junit.Assert.assertTrue;
 
 /**
  * Base of the command tests: an EasyMock'd bypass service, ONOS's codec service with ONOS's own codecs and
  * tcp-bypass's (registered by the app's real registrar), and the shell's output.
  *
  * <p>ONOS 2.7's AbstractShellCommand looks services up through OSGi only (DefaultServiceDirectory, no setter),
- * and execute() first asks for the AuditService; so the tests run doExecute() on commands whose service and
- * codec look-ups are pointed at this directory.
+ * and execute() first asks for the AuditService; so the tests let Karaf's own preparator parse the command line
+ * into a command whose service and codec look-ups are pointed at this directory, then run doExecute().
  */
 public abstract class CommandTest {
 
@@ -64,6 +71,33 @@ public abstract class CommandTest {
     @After
     public void verifyService() {
         verify(bypassService);
+    }
+
+    /**
+     * Fills a command's arguments and options from a command line, as the Karaf shell does: Karaf's own preparator
+     * parses the line into an instance of the command class (it reads the class's {@code @Command}), whose fields
+     * are then copied into the test's instance of it.
+     *
+     * @param command   test instance, an anonymous subclass of the command class
+     * @param arguments words after the command name, separated by spaces
+     * @param <A>       command type
+     * @return the test instance
+     * @throws Exception if Karaf refuses the command line
+     */
+    protected static <A extends Action> A parse(A command, String arguments) throws Exception {
+        Class<?> commandClass = command.getClass().getSuperclass();
+        Action parsed = (Action) commandClass.getDeclaredConstructor().newInstance();
+        List<Object> words = arguments.isEmpty() ? List.of() : Arrays.asList((Object[]) arguments.split(" +"));
+        assertTrue("printed usage", new DefaultActionPreparator().prepare(parsed, null, words));
+        for (Class<?> c = commandClass; c != Object.class; c = c.getSuperclass()) {
+            for (Field field : c.getDeclaredFields()) {
+                if (!Modifier.isStatic(field.getModifiers())) {
+                    field.setAccessible(true);
+                    field.set(command, field.get(parsed));
+                }
+            }
+        }
+        return command;
     }
 
     /**
