@@ -7,6 +7,8 @@ import org.tcpbypass.proxy.linux.Segment;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -46,9 +48,11 @@ public class HandoffNetnsTest {
         List<String> args = new ArrayList<>(List.of(
                 "--listen", VIP.getAddress().getHostAddress() + ":8000", "--backend", Netns.SERVER_IP + ":9000",
                 "--name", "proxy1", "--device-id", "device:bmv2:s1", "--controller-url", c.url(),
-                "--controller-user", "karaf", "--controller-password", "karaf-pw", "--offload", "bytes",
-                "--offload-bytes", "262144", "--report-interval", "200", "--metrics-interval", "0",
-                "--nft-table", "tbp_test", "--verbose"));
+                "--controller-user", "karaf", "--controller-password", "karaf-pw", "--offload-bytes", "262144",
+                "--report-interval", "200", "--metrics-interval", "0", "--nft-table", "tbp_test", "--verbose"));
+        if (!List.of(extra).contains("--offload")) {
+            args.addAll(List.of("--offload", "bytes"));
+        }
         args.addAll(List.of(extra));
         ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
         assertTrue(p.output(), p.listening());
@@ -327,6 +331,59 @@ public class HandoffNetnsTest {
                 sp.shutdownNow();
                 cp.shutdownNow();
             }
+        }
+    }
+
+    @Test
+    public void policiesDecideWhenToHandOff() throws Exception {
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
+                    r -> new FakeController.Answer(403, "{}", 0))));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 0);
+                 ProxyProcess proxy = proxy(n, controller, "--offload", "handshake")) {
+                cp.submit(() -> {
+                    try (Socket s = new Socket(VIP.getAddress(), VIP.getPort())) {
+                        waitForPosts(controller, 1);
+                        assertEquals("handshake: offered right after connecting", 1, posts(controller));
+                    }
+                    return null;
+                }).get(30, TimeUnit.SECONDS);
+            }
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
+                    r -> new FakeController.Answer(403, "{}", 0))));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 0);
+                 ProxyProcess proxy = proxy(n, controller, "--offload", "first-exchange")) {
+                cp.submit(() -> {
+                    try (Socket s = new Socket(VIP.getAddress(), VIP.getPort())) {
+                        s.getOutputStream().write(ByteBuffer.allocate(16).putLong(0).putLong(1).array());
+                        Thread.sleep(400);
+                        assertEquals("first-exchange: not after the request alone", 0, posts(controller));
+                    }
+                    try (Socket s = new Socket(VIP.getAddress(), VIP.getPort())) {
+                        s.getOutputStream().write(ByteBuffer.allocate(16).putLong(100).putLong(1).array());
+                        assertEquals(100, s.getInputStream().readNBytes(100).length);
+                        waitForPosts(controller, 1);
+                        assertEquals("first-exchange: after request and response", 1, posts(controller));
+                    }
+                    return null;
+                }).get(30, TimeUnit.SECONDS);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    private static int posts(FakeController c) {
+        return c.requests("POST", "/offloads").size();
+    }
+
+    private static void waitForPosts(FakeController c, int count) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (posts(c) < count && System.nanoTime() < end) {
+            Thread.sleep(10);
         }
     }
 

@@ -1,0 +1,90 @@
+package org.tcpbypass.proxy;
+
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.tcpbypass.proxy.linux.Capabilities;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThat;
+import static org.junit.Assume.assumeTrue;
+
+/** Start-up failures as a user meets them: a clear error, a non-zero exit, nothing left behind. */
+public class StartupNetnsTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @BeforeClass
+    public static void namespaces() throws IOException {
+        Netns.assumeAvailable();
+    }
+
+    private static final String[] OFFLOAD = {"--name", "proxy1", "--device-id", "device:bmv2:s1",
+        "--controller-url", "http://127.0.0.1:1/onos/tcp-bypass", "--offload", "handshake", "--nft-table", "tbp_start"};
+
+    @Test
+    public void withoutCapNetAdminOffloadingRefusesToStart() throws Exception {
+        assumeTrue("needs setpriv (util-linux)", Capabilities.onPath("setpriv") != null);
+        try (Netns n = new Netns()) {
+            List<String> prefix = List.of("ip", "netns", "exec", n.proxy, "setpriv", "--inh-caps=-net_admin",
+                                          "--bounding-set=-net_admin", "--");
+            List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
+                                                                  "198.18.1.3:9000"));
+            args.addAll(List.of(OFFLOAD));
+            ProxyProcess p = new ProxyProcess(prefix, args);
+            assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+            assertThat(p.output(), containsString("offloading needs CAP_NET_ADMIN"));
+            assertFalse(p.listening());
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertTrue8000Free(n);
+        }
+    }
+
+    @Test
+    public void aListenerThatCannotBindUndoesEverything() throws Exception {
+        Path config = tmp.newFile("proxy.json").toPath();
+        Files.writeString(config, "{\"listeners\": ["
+                + "{\"listen\": \"198.18.0.2:8000\", \"backends\": [\"198.18.1.3:9000\"]},"
+                + "{\"listen\": \"198.18.0.2:8001\", \"backends\": [\"198.18.1.3:9000\"]}]}");
+        try (Netns n = new Netns();
+             ServerSocket taken = Netns.in(n.proxy, () -> new ServerSocket(8001, 1,
+                     InetAddress.getByName(Netns.PROXY_CLIENT_SIDE_IP)))) {
+            List<String> args = new java.util.ArrayList<>(List.of("--config", config.toString()));
+            args.addAll(List.of(OFFLOAD));
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
+            assertEquals(Main.EXIT_START, p.exitStatus());
+            assertThat(p.output(), containsString("cannot listen on /198.18.0.2:8001"));
+            assertFalse(p.listening());
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertTrue8000Free(n);
+        }
+    }
+
+    @Test
+    public void badValueExitsWithStatus2() throws Exception {
+        try (Netns n = new Netns()) {
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, "--listen", "198.18.0.2:8000", "--backend",
+                                                      "198.18.1.3:9000", "--threads", "-1");
+            assertEquals(Main.EXIT_CONFIG, p.exitStatus());
+            assertThat(p.output(), containsString("threads: -1 is outside 1..256"));
+            assertTrue8000Free(n);
+        }
+    }
+
+    private static void assertTrue8000Free(Netns n) throws Exception {
+        Netns.in(n.proxy, () -> {
+            new ServerSocket(8000, 1, InetAddress.getByName(Netns.PROXY_CLIENT_SIDE_IP)).close();
+            return null;
+        });
+    }
+}
