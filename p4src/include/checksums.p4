@@ -9,30 +9,30 @@
 // payload length. Sums are kept in 32 bits and folded at the end.
 
 // ~m + m' for one 16-bit word.
-function bit<32> csum_diff16(in bit<16> old_value, in bit<16> new_value) {
+bit<32> csum_diff16(in bit<16> old_value, in bit<16> new_value) {
     return (bit<32>) (~old_value) + (bit<32>) new_value;
 }
 
 // ~m + m' for a 32-bit field (two 16-bit words).
-function bit<32> csum_diff32(in bit<32> old_value, in bit<32> new_value) {
+bit<32> csum_diff32(in bit<32> old_value, in bit<32> new_value) {
     return (bit<32>) (~old_value[31:16]) + (bit<32>) (~old_value[15:0])
          + (bit<32>) new_value[31:16] + (bit<32>) new_value[15:0];
 }
 
 // One's complement fold of a 32-bit sum into 16 bits (two rounds suffice for sums below 2^31).
-function bit<16> csum_fold(in bit<32> sum) {
+bit<16> csum_fold(in bit<32> sum) {
     bit<32> folded = (sum & 0xffff) + (sum >> 16);
     folded = (folded & 0xffff) + (folded >> 16);
     return folded[15:0];
 }
 
 // A difference summed over words at odd byte offsets counts byte-swapped (RFC 1071, byte order independence).
-function bit<32> csum_swap(in bit<32> sum) {
+bit<32> csum_swap(in bit<32> sum) {
     bit<16> folded = csum_fold(sum);
     return (bit<32>) (folded[7:0] ++ folded[15:8]);
 }
 
-function bit<16> csum_update(in bit<16> checksum, in bit<32> diff) {
+bit<16> csum_update(in bit<16> checksum, in bit<32> diff) {
     return ~csum_fold((bit<32>) (~checksum) + diff);
 }
 

@@ -183,7 +183,8 @@ parser tcp_bypass_parser(packet_in packet,
     }
 
     state parse_tcp_opt_sack {
-        local_metadata.tcp_sack_blocks = (packet.lookahead<bit<16>>()[7:0] - 2) >> 3;
+        bit<16> kind_len = packet.lookahead<bit<16>>();
+        local_metadata.tcp_sack_blocks = (kind_len[7:0] - 2) >> 3;
         packet.extract(hdr.tcp_opts.next.sack);
         local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 2;
         local_metadata.tcp_opt_count = local_metadata.tcp_opt_count + 1;
@@ -209,9 +210,9 @@ parser tcp_bypass_parser(packet_in packet,
     }
 
     state parse_tcp_opt_other {
-        bit<8> len = packet.lookahead<bit<16>>()[7:0];
-        packet.extract(hdr.tcp_opts.next.other, ((bit<32>) len - 2) << 3);
-        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - len;
+        bit<16> kind_len = packet.lookahead<bit<16>>();
+        packet.extract(hdr.tcp_opts.next.other, ((bit<32>) kind_len[7:0] - 2) << 3);
+        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - kind_len[7:0];
         local_metadata.tcp_opt_count = local_metadata.tcp_opt_count + 1;
         transition parse_tcp_options;
     }
