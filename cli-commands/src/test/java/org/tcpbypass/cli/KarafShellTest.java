@@ -41,6 +41,7 @@ public class KarafShellTest {
 
     private final ThreadIOImpl threadIO = new ThreadIOImpl();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final List<Class<?>> services = new ArrayList<>();
     private SessionFactoryImpl factory;
     private Session session;
@@ -62,7 +63,7 @@ public class KarafShellTest {
         }
         session = factory.create(new ByteArrayInputStream(new byte[0]),
                                  new PrintStream(out, true, StandardCharsets.UTF_8),
-                                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     @After
@@ -149,6 +150,24 @@ public class KarafShellTest {
         // Karaf reads every word after the first argument as an argument.
         assertRefused("bypass-offload device:bmv2:s1 proxy1 198.18.0.1:40000 198.18.0.100:80 198.18.0.2:51000"
                               + " 198.18.0.3:8080 -c sndNxt=1,rcvNxt=1,mss=1460", "Too many arguments specified");
+    }
+
+    @Test
+    public void documentedCommandLinesGetThroughTheShellToTheCommand() throws Exception {
+        // Outside OSGi a command stops at ONOS's AuditService look-up, printing one line to the session: reaching
+        // it proves the shell's tokenizer and Karaf's preparator accepted the line and started the command.
+        session.execute("bypass-offload"
+                                + " -c sndNxt=1000,rcvNxt=2000,localWindowShift=7,peerWindowShift=7,mss=1460,"
+                                + "sackPermitted=true,timestamps=true,tsVal=500,peerTsVal=900"
+                                + " -s sndNxt=3000,rcvNxt=4000,localWindowShift=7,peerWindowShift=7,mss=1460,"
+                                + "sackPermitted=true,timestamps=true,tsVal=700,peerTsVal=100"
+                                + " --client-attachment 1/00:00:00:00:00:01"
+                                + " device:bmv2:s1 proxy1 198.18.0.1:40000 198.18.0.100:80 198.18.0.2:51000"
+                                + " 198.18.0.3:8080");
+        session.execute("bypass-list -s bypassed -d device:bmv2:s1 -j");
+        session.execute("bypass-release --all --device device:bmv2:s1");
+        String notFound = "Service org.onosproject.security.AuditService not found\n";
+        assertEquals(notFound + notFound + notFound, err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
