@@ -11,6 +11,7 @@ import org.tcpbypass.proxy.linux.TcpSocket;
 import org.tcpbypass.proxy.offload.ConnectionReporter;
 import org.tcpbypass.proxy.offload.OffloadClient;
 import org.tcpbypass.proxy.offload.Offloader;
+import org.tcpbypass.proxy.offload.RttRamp;
 import org.tcpbypass.proxy.relay.RelayServer;
 
 import java.io.IOException;
@@ -56,6 +57,11 @@ public final class Main {
         FLAGS.put("--drain-timeout", "handoff.drainTimeoutMillis");
         FLAGS.put("--probe-timeout", "handoff.probeTimeoutMillis");
         FLAGS.put("--max-handoffs", "handoff.maxConcurrent");
+        FLAGS.put("--rtt-ramp", "rttRamp.enabled");
+        FLAGS.put("--rtt-ramp-interface", "rttRamp.interface");
+        FLAGS.put("--rtt-ramp-step", "rttRamp.stepMillis");
+        FLAGS.put("--rtt-ramp-interval", "rttRamp.intervalMillis");
+        FLAGS.put("--rtt-ramp-max", "rttRamp.maxMillis");
     }
 
     private static final String USAGE = String.join("\n",
@@ -80,6 +86,11 @@ public final class Main {
             "  --drain-timeout MS        wait for both legs to drain (default 2000)",
             "  --probe-timeout MS        wait for the peers' TSvals (default 500)",
             "  --max-handoffs N          concurrent hand-offs (default 16)",
+            "  --rtt-ramp true|false     delay the client leg in steps before a hand-off (needs netem)",
+            "  --rtt-ramp-interface IF   the proxy's client-facing interface for the ramp",
+            "  --rtt-ramp-step MS        delay step (default 20)",
+            "  --rtt-ramp-interval MS    time between steps (default 200)",
+            "  --rtt-ramp-max MS         largest added delay (default 1000)",
             "  --threads N               relay threads (default: number of cores)",
             "  --buffer-bytes N          relay buffer per direction (default 65536)",
             "  --metrics-interval S      metrics log line period, 0 = off (default 10)",
@@ -234,27 +245,40 @@ public final class Main {
         if (Capabilities.onPath("nft") == null) {
             throw new IllegalStateException("offloading needs the nft command (Debian package nftables) on PATH");
         }
+        if (config.rttRamp.enabled && Capabilities.onPath("tc") == null) {
+            throw new IllegalStateException("rttRamp needs the tc command (Debian package iproute2) on PATH");
+        }
     }
 
     private static int serve(ProxyConfig config, PrintStream out, PrintStream err) {
         Metrics metrics = new Metrics();
         ProxyEvents events = new ProxyEvents(metrics);
         PayloadFreeze freeze = config.offloads() ? new PayloadFreeze(config.nftTable) : null;
+        RttRamp ramp = config.offloads() && config.rttRamp.enabled ? new RttRamp(config.rttRamp) : null;
         RelayServer server;
         try {
             if (freeze != null) {
                 freeze.install();
             }
+            if (ramp != null) {
+                ramp.install();
+            }
+        } catch (IOException e) {
+            err.println("tcp-bypass-proxy: " + e.getMessage());
+            uninstall(freeze, null);
+            return EXIT_ENVIRONMENT;
+        }
+        try {
             server = new RelayServer(config, events, metrics);
         } catch (IOException e) {
             err.println("tcp-bypass-proxy: " + e.getMessage());
-            uninstall(freeze);
+            uninstall(freeze, ramp);
             return EXIT_START;
         }
         OffloadClient controller = config.controller.url == null ? null : new OffloadClient(config.controller);
         ConnectionReporter reporter = controller == null || config.controller.reportIntervalMillis == 0 ? null
                 : new ConnectionReporter(config.name, controller, config.controller.reportIntervalMillis);
-        Offloader offloader = freeze == null ? null : new Offloader(config, controller, freeze, metrics);
+        Offloader offloader = freeze == null ? null : new Offloader(config, controller, freeze, ramp, metrics);
         events.connect(reporter, offloader);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "metrics");
@@ -276,7 +300,7 @@ public final class Main {
             if (reporter != null) {
                 reporter.close();
             }
-            uninstall(freeze);
+            uninstall(freeze, ramp);
             // JUL's own shutdown hook may already have closed its handlers.
             out.println("tcp-bypass-proxy: stopped; " + metrics.line());
             out.flush();
@@ -295,14 +319,16 @@ public final class Main {
         return 0;
     }
 
-    private static void uninstall(PayloadFreeze freeze) {
-        if (freeze == null) {
-            return;
-        }
+    private static void uninstall(PayloadFreeze freeze, RttRamp ramp) {
         try {
-            freeze.uninstall();
+            if (freeze != null) {
+                freeze.uninstall();
+            }
+            if (ramp != null) {
+                ramp.uninstall();
+            }
         } catch (IOException e) {
-            Logger.getLogger(Main.class.getName()).log(Level.WARNING, "cannot remove the nftables table", e);
+            Logger.getLogger(Main.class.getName()).log(Level.WARNING, "cannot undo the start-up changes", e);
         }
     }
 }

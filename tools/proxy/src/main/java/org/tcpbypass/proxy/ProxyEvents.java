@@ -36,7 +36,8 @@ final class ProxyEvents implements RelayEvents {
         }
         metrics.closed();
         ConnectionReporter r = reporter;
-        if (r != null) {
+        // a handed-off connection lives on as the bypass: reporting it closed would tell the app to release it
+        if (r != null && relay.state() != Relay.State.HANDED_OFF) {
             r.closed(relay);
         }
     }

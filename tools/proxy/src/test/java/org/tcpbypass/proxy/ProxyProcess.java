@@ -21,6 +21,7 @@ final class ProxyProcess implements AutoCloseable {
                            "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
         log = Files.createTempFile("tcp-bypass-proxy", ".log");
+        log.toFile().deleteOnExit();
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!listening() && process.isAlive() && System.nanoTime() < end) {

@@ -17,6 +17,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
 /** Start-up failures as a user meets them: a clear error, a non-zero exit, nothing left behind. */
@@ -78,6 +79,34 @@ public class StartupNetnsTest {
             assertEquals(Main.EXIT_CONFIG, p.exitStatus());
             assertThat(p.output(), containsString("threads: -1 is outside 1..256"));
             assertTrue8000Free(n);
+        }
+    }
+
+    @Test
+    public void rttRampNeedsNetemAndLeavesNothingBehind() throws Exception {
+        try (Netns n = new Netns()) {
+            boolean netem;
+            try {
+                Netns.exec(n.proxy, "tc", "qdisc", "add", "dev", "p1", "root", "netem", "delay", "1ms");
+                Netns.exec(n.proxy, "tc", "qdisc", "del", "dev", "p1", "root");
+                netem = true;
+            } catch (IOException e) {
+                netem = false;
+            }
+            List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
+                    "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-interface", "p0"));
+            args.addAll(List.of(OFFLOAD));
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
+            if (netem) {
+                assertTrue(p.output(), p.listening());
+                assertThat(Netns.exec(n.proxy, "tc", "qdisc", "show", "dev", "p0"), containsString("htb 1:"));
+                p.close();
+            } else {
+                assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+                assertThat(p.output(), containsString("rttRamp needs the netem qdisc"));
+            }
+            assertFalse(Netns.exec(n.proxy, "tc", "qdisc", "show", "dev", "p0").contains("htb"));
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
         }
     }
 

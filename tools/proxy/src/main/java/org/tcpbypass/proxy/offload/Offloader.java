@@ -33,12 +33,15 @@ public final class Offloader implements AutoCloseable {
     private final OffloadClient controller;
     private final PayloadFreeze freeze;
     private final Metrics metrics;
+    private final RttRamp ramp;
     private final Semaphore slots;
     private final ExecutorService executor;
 
-    /** An offloader; {@code freeze} must be installed. */
-    public Offloader(ProxyConfig config, OffloadClient controller, PayloadFreeze freeze, Metrics metrics) {
+    /** An offloader; {@code freeze} and {@code ramp} (null: no ramp) must be installed. */
+    public Offloader(ProxyConfig config, OffloadClient controller, PayloadFreeze freeze, RttRamp ramp,
+                     Metrics metrics) {
         this.config = config;
+        this.ramp = ramp;
         this.controller = controller;
         this.freeze = freeze;
         this.metrics = metrics;
@@ -76,7 +79,12 @@ public final class Offloader implements AutoCloseable {
         String id = null;
         boolean failedByController = false;
         Steps steps = new Steps(decided);
+        Integer delay = null;
         try (PacketCapture capture = new PacketCapture(List.of(r.client(), r.server()), CAPTURE_POLL_MILLIS)) {
+            if (ramp != null) {
+                delay = ramp.ramp(r);
+                steps.mark("rtt ramp");
+            }
             freeze.freeze(flows);
             frozenAt = steps.mark("freeze");
             paused = drain(r, decided);
@@ -131,6 +139,14 @@ public final class Offloader implements AutoCloseable {
                 controller.release(id);
             }
             fallBack(r, c, s, flows, repaired, frozenAt, paused);
+        } finally {
+            if (delay != null) {
+                try {
+                    ramp.remove(delay);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot remove the RTT ramp of " + r, e);
+                }
+            }
         }
     }
 
