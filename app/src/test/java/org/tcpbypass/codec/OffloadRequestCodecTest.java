@@ -1,14 +1,19 @@
 package org.tcpbypass.codec;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.Test;
 import org.tcpbypass.api.OffloadRequest;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 import static org.tcpbypass.codec.BypassFixtures.request;
 import static org.tcpbypass.codec.CodecAssertions.assertInvalid;
 
@@ -91,5 +96,56 @@ public class OffloadRequestCodecTest {
                           json.set("proxyAddress", json.get("client").deepCopy());
                           json.set("server", json.get("vip").deepCopy());
                       }));
+    }
+
+    @Test
+    public void everyFieldRefusesEveryWrongValueNamingItself() {
+        String[] wrongValues = {"\"\"", "\"10.0.0.1:80\"", "-1", "1.5", "1e3", "[]", "{}", "null", "true",
+                                "99999999999999999999999"};
+        for (String path : fieldPaths(example(), "")) {
+            for (String wrong : wrongValues) {
+                ObjectNode json = example();
+                JsonNode original = replace(json, path, wrong);
+                try {
+                    codec.decode(json, context);
+                    boolean optionalLeftOut = wrong.equals("null") && path.endsWith("Attachment");
+                    boolean sameValue = original.toString().equals(wrong);
+                    boolean otherBoolean = original.isBoolean() && wrong.equals("true");
+                    boolean anyTextNamesAProxy = path.equals("proxy") && wrong.startsWith("\"1");
+                    assertTrue(path + " accepted " + wrong,
+                               optionalLeftOut || sameValue || otherBoolean || anyTextNamesAProxy);
+                } catch (InvalidFieldException e) {
+                    assertTrue(path + "=" + wrong + " reported as " + e.getMessage(),
+                               e.field().equals(path) || e.field().startsWith(path + "."));
+                } catch (RuntimeException e) {
+                    fail(path + "=" + wrong + " failed with " + e);
+                }
+            }
+        }
+    }
+
+    private static List<String> fieldPaths(JsonNode json, String prefix) {
+        List<String> paths = new ArrayList<>();
+        json.fieldNames().forEachRemaining(name -> {
+            String path = prefix + name;
+            paths.add(path);
+            if (json.get(name).isObject()) {
+                paths.addAll(fieldPaths(json.get(name), path + "."));
+            }
+        });
+        return paths;
+    }
+
+    private JsonNode replace(ObjectNode json, String path, String value) {
+        int dot = path.lastIndexOf('.');
+        ObjectNode parent = dot < 0 ? json : (ObjectNode) json.at("/" + path.substring(0, dot).replace('.', '/'));
+        String field = path.substring(dot + 1);
+        JsonNode original = parent.get(field);
+        try {
+            parent.set(field, context.mapper().readTree(value));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(value, e);
+        }
+        return original;
     }
 }

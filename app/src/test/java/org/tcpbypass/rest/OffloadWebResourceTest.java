@@ -292,4 +292,12 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         replay(service);
         assertError(404, "bypass 99 not found", target("offloads/99").request().delete());
     }
+
+    @Test
+    public void invalidArgumentsFromTheServiceAnswer400() {
+        expect(service.offload(request()))
+                .andThrow(new IllegalArgumentException("timestamps: negotiated on one leg only"));
+        replay(service);
+        assertError(400, "timestamps: negotiated on one leg only", post(fixture("post-offload.json")));
+    }
 }
