@@ -1,0 +1,175 @@
+package org.tcpbypass.lab;
+
+import org.tcpbypass.lab.net.LabHost;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The project's real proxy (tools/proxy's jar) running in the lab's proxy namespace, with its log kept for
+ * the scenarios: hand-offs, fallbacks, its metrics line, and its CPU time from /proc.
+ */
+public final class ProxyProcess implements AutoCloseable {
+
+    /** Where the proxy's runnable jar is built (mvn package -pl tools/proxy). */
+    public static final String JAR = "tools/proxy/target/tcp-bypass-proxy.jar";
+
+    private static final Pattern METRICS = Pattern.compile(
+            "offloaded=(\\d+) fallbacks=(\\d+).*hand-off ms (\\S+(?: \\S+ \\S+)?);.*cpu s=([0-9.]+)");
+    private static final long CLOCK_TICKS = 100;
+
+    private final Process process;
+    private final Path log;
+
+    private ProxyProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts the proxy.
+     *
+     * @param repo       repository root (for the jar)
+     * @param proxy      the proxy host
+     * @param controller the app's REST base as seen from the proxy's namespace
+     * @param config     the proxy's JSON configuration (listeners, offload policy, ramp)
+     * @return the running proxy, once it listens
+     */
+    public static ProxyProcess start(Path repo, LabHost proxy, URI controller, String config) {
+        Path jar = repo.resolve(JAR);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: mvn -B -q package -DskipTests -pl tools/proxy -am");
+        }
+        try {
+            Path cfg = Files.createTempFile("tcp-bypass-lab-proxy", ".json");
+            cfg.toFile().deleteOnExit();
+            Files.writeString(cfg, config);
+            Path log = Files.createTempFile("tcp-bypass-lab-proxy", ".log");
+            log.toFile().deleteOnExit();
+            String base = controller.toString().replaceAll("/$", "");
+            List<String> cmd = new ArrayList<>(List.of(
+                    "ip", "netns", "exec", proxy.namespace(),
+                    System.getProperty("java.home") + "/bin/java", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+                    "-jar", jar.toString(), "--config", cfg.toString(),
+                    "--name", LabController.PROXY_NAME, "--device-id", LabController.DEVICE_ID.toString(),
+                    "--controller-url", base, "--metrics-interval", "1", "--verbose"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProxyProcess pp = new ProxyProcess(p, log);
+            pp.awaitStart();
+            return pp;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the proxy", e);
+        }
+    }
+
+    private void awaitStart() {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the proxy exited " + process.exitValue() + ": " + log());
+            }
+            if (log().contains("relays opened=")) {
+                return;
+            }
+            sleep(100);
+        }
+        close();
+        throw new IllegalStateException("the proxy did not start in 15 s: " + log());
+    }
+
+    /** Everything the proxy logged so far. */
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Hand-offs completed so far (from its latest metrics line). */
+    public long offloaded() {
+        return lastMetrics().map(m -> Long.parseLong(m.group(1))).orElse(0L);
+    }
+
+    /** Fallbacks (hand-offs abandoned, relaying resumed) so far. */
+    public long fallbacks() {
+        return lastMetrics().map(m -> Long.parseLong(m.group(2))).orElse(0L);
+    }
+
+    /** Its latest hand-off latency summary, e.g. "p50=12.0 p99=40.0 max=41.0". */
+    public String handoffSummary() {
+        return lastMetrics().map(m -> m.group(3)).orElse("-");
+    }
+
+    private java.util.Optional<Matcher> lastMetrics() {
+        Matcher last = null;
+        for (String line : log().split("\n")) {
+            Matcher m = METRICS.matcher(line);
+            if (m.find()) {
+                last = m;
+            }
+        }
+        return java.util.Optional.ofNullable(last);
+    }
+
+    /** CPU seconds (user + system) the proxy process has used, from /proc. */
+    public double cpuSeconds() {
+        try {
+            String stat = Files.readString(new File("/proc/" + process.pid() + "/stat").toPath());
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the proxy's CPU time", e);
+        }
+    }
+
+    /**
+     * Waits until the proxy reports at least a number of completed hand-offs.
+     *
+     * @param count     hand-offs
+     * @param timeoutMs bound
+     * @return true when reached
+     */
+    public boolean awaitOffloaded(long count, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (offloaded() >= count) {
+                return true;
+            }
+            sleep(100);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

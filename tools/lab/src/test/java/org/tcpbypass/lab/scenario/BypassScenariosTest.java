@@ -1,0 +1,568 @@
+package org.tcpbypass.lab.scenario;
+
+import org.junit.After;
+import org.junit.Assume;
+import org.junit.BeforeClass;
+import org.junit.Test;
+import org.onosproject.net.flow.FlowEntry;
+import org.tcpbypass.lab.Lab;
+import org.tcpbypass.lab.LabEnvironment;
+import org.tcpbypass.lab.ProxyProcess;
+import org.tcpbypass.lab.net.FramePort;
+import org.tcpbypass.lab.net.LabHost;
+import org.tcpbypass.lab.net.Netns;
+import org.tcpbypass.proxy.linux.TcpSocket;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.StreamSupport;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.lessThan;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
+
+/**
+ * The issue's six end-to-end scenarios on BMv2 with the real pipeline, proxy and offload path. Each test
+ * builds its own lab and tears it down.
+ */
+public class BypassScenariosTest {
+
+    private static final long MB = 1 << 20;
+    private static final long TIMEOUT_MS = 180_000;
+
+    private Lab lab;
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    @BeforeClass
+    public static void needsBmv2() {
+        LabEnvironment.bmv2Missing().ifPresent(reason -> Assume.assumeTrue("skipped: " + reason, false));
+    }
+
+    @After
+    public void tearDown() {
+        pool.shutdownNow();
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    static Path repo() {
+        return Paths.get(System.getProperty("lab.repo", "../..")).toAbsolutePath().normalize();
+    }
+
+    private static String bytesPolicy(long bytes) {
+        return "{\"policy\": \"bytes\", \"bytes\": " + bytes + "}";
+    }
+
+    /** Scenario 1: 100 MB down and up, hand-off mid-transfer; SHA-256 equal, no RST, proxy idle afterwards. */
+    @Test
+    public void scenario1BulkDownloadAndUploadHandedOffMidTransfer() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(20 * MB), "");
+        for (boolean download : new boolean[]{true, false}) {
+            long before = proxy.offloaded();
+            Transfer t = bulk(download, 100 * MB, proxy, before + 1);
+            assertArrayEquals((download ? "download" : "upload") + " SHA-256", t.sent, t.received.sha256);
+            assertEquals(100 * MB, t.received.bytes);
+            assertTrue("handed off during the transfer", t.bytesAtHandoff > 0 && t.bytesAtHandoff < 100 * MB);
+            assertThat("the bypass table carried the rest", t.bypassBytes, greaterThan(50 * MB));
+            double relayedGb = t.bytesAtHandoff / 1e9;
+            double bypassedGb = (100 * MB - t.bytesAtHandoff) / 1e9;
+            double cpuPerGbBefore = t.cpuAtHandoff / relayedGb;
+            double cpuPerGbAfter = t.cpuAfterHandoff / bypassedGb;
+            System.out.printf("scenario 1 %s: hand-off at %d MB; proxy CPU %.2f s/GB relayed, %.3f s/GB bypassed%n",
+                              download ? "download" : "upload", t.bytesAtHandoff / MB, cpuPerGbBefore,
+                              cpuPerGbAfter);
+            assertThat("proxy CPU after hand-off is about zero", cpuPerGbAfter, lessThan(cpuPerGbBefore / 10));
+        }
+    }
+
+    /** Scenario 2: 50 concurrent pipelined request/response connections, each handed off at its own moment. */
+    @Test
+    public void scenario2PipelinedConnectionsHandedOffAtRandomMoments() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(256 * 1024), "");
+        ServerSocketChannel server = lab.listenOnServer();
+        pool.submit(() -> echoServer(server));
+        Random random = new Random(2);
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            long seed = random.nextLong();
+            // Request sizes differ per connection, so the byte count that triggers the hand-off falls at a
+            // different point of each connection's exchange.
+            int requests = 40 + random.nextInt(40);
+            SocketChannel c = lab.socketIn(lab.topology().client());
+            results.add(pool.submit(() -> pipelined(c, lab.vip(), seed, requests)));
+        }
+        for (Future<Boolean> r : results) {
+            assertTrue("every byte exact", r.get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        }
+        assertThat("hand-offs", proxy.offloaded(), greaterThanOrEqualTo(45L));
+        System.out.println("scenario 2: " + proxy.offloaded() + " of 50 handed off; hand-off ms "
+                                   + proxy.handoffSummary());
+    }
+
+    /** Scenario 3: 1 % loss and reordering on client and server links, SACK and timestamps on. */
+    @Test
+    public void scenario3LossAndReorderingWithSackAndTimestamps() throws Exception {
+        lab = Lab.start(repo(), Set.of("client", "server"));
+        for (LabHost h : List.of(lab.topology().client(), lab.topology().server())) {
+            h.exec("sysctl", "-qw", "net.ipv4.tcp_sack=1");
+            h.exec("sysctl", "-qw", "net.ipv4.tcp_timestamps=1");
+            lab.topology().link(h).setImpairment(1, 1, 3_000);
+            lab.topology().link(h).setDelayMicros(1_000);
+        }
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(4 * MB), "");
+        // In a download the client's ACKs carry the SACK blocks: count them where they arrive, at the server,
+        // from the hand-off on (before it, the proxy's own socket wrote them).
+        OptionCounter atServer = OptionCounter.startAfter(lab.topology().server(), () -> proxy.offloaded() >= 1);
+        Transfer t = bulk(true, 32 * MB, proxy, 1);
+        atServer.stop();
+        assertArrayEquals("byte-exact under loss", t.sent, t.received.sha256);
+        assertThat("the bypass carried the transfer", t.bypassBytes, greaterThan(8 * MB));
+        String client = nstat(lab.topology().client());
+        String server = nstat(lab.topology().server());
+        System.out.println("scenario 3: client " + client + "; server " + server + "; segments reaching the server"
+                                   + " after the hand-off with SACK=" + atServer.sack + " TS=" + atServer.timestamps
+                                   + "; link drops client " + lab.topology().link(lab.topology().client()).dropped()
+                                   + " server " + lab.topology().link(lab.topology().server()).dropped());
+        assertThat("SACK blocks came through the bypass", atServer.sack, greaterThan(0L));
+        assertThat("timestamps came through the bypass", atServer.timestamps, greaterThan(100L));
+        assertThat("no PAWS drop at the client", client, containsString("PAWSEstab=0"));
+        assertThat("no PAWS drop at the server", server, containsString("PAWSEstab=0"));
+        assertThat("no SACK discarded at the server", server, containsString("TCPSACKDiscard=0"));
+    }
+
+    /** Scenario 4: a sequence space crosses 2^32 while the connection is bypassed. */
+    @Test
+    public void scenario4SequenceNumbersWrapDuringTheBypass() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        long handoff = MB;
+        long window = 48 * MB;
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(handoff), "");
+        ServerSocketChannel server = lab.listenOnServer();
+        // Linux picks initial sequence numbers at random: open connections until a download's bytes (server
+        // space, or the proxy's client-leg space the switch maps it to) will cross 2^32 after the hand-off.
+        for (int attempt = 0; attempt < 400; attempt++) {
+            SocketChannel c = lab.socketIn(lab.topology().client());
+            c.connect(lab.vip());
+            SocketChannel s = server.accept();
+            long serverSeq = sendSeq(s);
+            long proxySeq = receiveSeq(c);
+            long toWrap = Math.min(distanceToWrap(serverSeq), distanceToWrap(proxySeq));
+            if (toWrap > handoff + 2 * MB && toWrap < window) {
+                long bytes = toWrap + 8 * MB;
+                System.out.printf("scenario 4: attempt %d, server ISN space %d, proxy client-leg space %d,"
+                                          + " wrap after %d MB, transfer %d MB%n", attempt, serverSeq, proxySeq,
+                                  toWrap / MB, bytes / MB);
+                Transfer t = transfer(c, s, bytes, proxy, 1);
+                assertArrayEquals("byte-exact across 2^32", t.sent, t.received.sha256);
+                assertThat("handed off before the wrap", t.bytesAtHandoff, lessThan(toWrap));
+                return;
+            }
+            s.setOption(StandardSocketOptions.SO_LINGER, 0);
+            s.close();
+            c.close();
+        }
+        fail("no connection's sequence numbers came near 2^32 in 400 attempts");
+    }
+
+    /** Scenario 5: FIN and RST after the hand-off; both ends see them; the bypass entries go. */
+    @Test
+    public void scenario5FinAndRstAfterHandoff() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        lab.controller().configure(org.tcpbypass.lab.LabController.PROXY_NAME, 30, 500);
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
+        ServerSocketChannel server = lab.listenOnServer();
+
+        SocketChannel c = lab.socketIn(lab.topology().client());
+        c.connect(lab.vip());
+        SocketChannel s = server.accept();
+        Transfer t = transfer(c, s, 4 * MB, proxy, 1, false);
+        assertArrayEquals(t.sent, t.received.sha256);
+        c.shutdownOutput();
+        assertEquals("server sees the client's FIN", -1, s.read(ByteBuffer.allocate(1)));
+        s.close();
+        assertEquals("client sees the server's FIN", -1, c.read(ByteBuffer.allocate(1)));
+        c.close();
+        assertTrue("bypass entries gone after both FINs and the linger", bypassEntriesGone(10_000));
+
+        SocketChannel c2 = lab.socketIn(lab.topology().client());
+        c2.connect(lab.vip());
+        SocketChannel s2 = server.accept();
+        Transfer t2 = transfer(c2, s2, 4 * MB, proxy, 2, false);
+        assertArrayEquals(t2.sent, t2.received.sha256);
+        s2.setOption(StandardSocketOptions.SO_LINGER, 0);
+        s2.close();
+        try {
+            c2.read(ByteBuffer.allocate(1));
+            fail("the client did not see the reset");
+        } catch (IOException e) {
+            assertThat(e.getMessage(), containsString("reset"));
+        }
+        c2.close();
+        assertTrue("bypass entries gone after the RST and the linger", bypassEntriesGone(10_000));
+    }
+
+    /** Scenario 6: the controller refuses, then is down; the proxy keeps relaying and reports the fallback. */
+    @Test
+    public void scenario6ControllerRefusesOrIsDown() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        lab.controller().configure("some-other-proxy", 60, 1000);
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
+        Transfer refused = bulk(true, 16 * MB, proxy, Long.MAX_VALUE);
+        assertArrayEquals("byte-exact while refused", refused.sent, refused.received.sha256);
+        assertThat("fallback reported", proxy.fallbacks(), greaterThanOrEqualTo(1L));
+        assertEquals("nothing handed off", 0, proxy.offloaded());
+
+        lab.controller().stopRest();
+        long fallbacks = proxy.fallbacks();
+        Transfer down = bulk(false, 16 * MB, proxy, Long.MAX_VALUE);
+        assertArrayEquals("byte-exact while the controller is down", down.sent, down.received.sha256);
+        assertThat("second fallback reported", proxy.fallbacks(), greaterThan(fallbacks));
+        assertThat(proxy.log(), containsString("relaying on"));
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+
+    private Transfer bulk(boolean download, long bytes, ProxyProcess proxy, long handoffsExpected)
+            throws Exception {
+        try (ServerSocketChannel server = lab.listenOnServer()) {
+            SocketChannel c = lab.socketIn(lab.topology().client());
+            c.connect(lab.vip());
+            SocketChannel s = server.accept();
+            Transfer t = download ? transfer(c, s, bytes, proxy, handoffsExpected)
+                    : transferFrom(s, c, bytes, proxy, handoffsExpected, true);
+            c.close();
+            s.close();
+            return t;
+        }
+    }
+
+    private Transfer transfer(SocketChannel client, SocketChannel server, long bytes, ProxyProcess proxy,
+                              long handoffsExpected) throws Exception {
+        return transferFrom(client, server, bytes, proxy, handoffsExpected, true);
+    }
+
+    private Transfer transfer(SocketChannel client, SocketChannel server, long bytes, ProxyProcess proxy,
+                              long handoffsExpected, boolean halfClose) throws Exception {
+        return transferFrom(client, server, bytes, proxy, handoffsExpected, halfClose);
+    }
+
+    // Sends from {@code sender} to {@code receiver}, watching the proxy's hand-off count and CPU time.
+    private Transfer transferFrom(SocketChannel receiver, SocketChannel sender, long bytes, ProxyProcess proxy,
+                                  long handoffsExpected, boolean halfClose) throws Exception {
+        AtomicLong progress = new AtomicLong();
+        long seed = System.nanoTime();
+        CompletableFuture<byte[]> sent = CompletableFuture.supplyAsync(() -> {
+            try {
+                return halfClose ? Stream.send(sender, bytes, seed, x -> { })
+                        : sendOnly(sender, bytes, seed);
+            } catch (IOException e) {
+                throw new IllegalStateException("sender: " + e, e);
+            }
+        }, pool);
+        Transfer t = new Transfer();
+        double cpuStart = proxy.cpuSeconds();
+        Future<Stream.Received> received = pool.submit(() -> halfClose
+                ? Stream.receive(receiver, progress::set) : receiveExactly(receiver, bytes, progress));
+        long deadline = System.currentTimeMillis() + TIMEOUT_MS;
+        while (!received.isDone() && System.currentTimeMillis() < deadline) {
+            if (t.bytesAtHandoff == 0 && proxy.offloaded() >= handoffsExpected) {
+                t.bytesAtHandoff = progress.get();
+                t.cpuAtHandoff = proxy.cpuSeconds() - cpuStart;
+            }
+            if (t.bytesAtHandoff > 0) {
+                t.bypassBytes = Math.max(t.bypassBytes, bypassBytes());
+            }
+            Thread.sleep(20);
+        }
+        t.received = received.get(1, TimeUnit.SECONDS);
+        t.sent = sent.get(10, TimeUnit.SECONDS);
+        if (t.bytesAtHandoff > 0) {
+            t.cpuAfterHandoff = proxy.cpuSeconds() - cpuStart - t.cpuAtHandoff;
+        }
+        return t;
+    }
+
+    private static byte[] sendOnly(SocketChannel ch, long bytes, long seed) throws IOException {
+        Random r = new Random(seed);
+        java.security.MessageDigest md = Stream.sha256();
+        byte[] chunk = new byte[64 * 1024];
+        long sent = 0;
+        while (sent < bytes) {
+            int n = (int) Math.min(chunk.length, bytes - sent);
+            r.nextBytes(chunk);
+            md.update(chunk, 0, n);
+            ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            sent += n;
+        }
+        return md.digest();
+    }
+
+    private static Stream.Received receiveExactly(SocketChannel ch, long bytes, AtomicLong progress)
+            throws IOException {
+        java.security.MessageDigest md = Stream.sha256();
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        long total = 0;
+        while (total < bytes) {
+            b.limit((int) Math.min(b.capacity(), bytes - total));
+            int n = ch.read(b);
+            if (n < 0) {
+                break;
+            }
+            b.flip();
+            md.update(b);
+            b.clear();
+            total += n;
+            progress.set(total);
+        }
+        return new Stream.Received(md.digest(), total);
+    }
+
+    private long bypassBytes() {
+        long sum = 0;
+        for (FlowEntry e : lab.controller().flowRules().getFlowEntries(org.tcpbypass.lab.LabController.DEVICE_ID)) {
+            if (BYPASS_TABLE.equals(e.table())) {
+                sum += e.bytes();
+            }
+        }
+        return sum;
+    }
+
+    private boolean bypassEntriesGone(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            boolean any = StreamSupport.stream(lab.controller().flowRules()
+                    .getFlowEntries(org.tcpbypass.lab.LabController.DEVICE_ID).spliterator(), false)
+                    .anyMatch(e -> BYPASS_TABLE.equals(e.table()));
+            if (!any) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    private static boolean pipelined(SocketChannel c, java.net.InetSocketAddress vip, long seed, int requests) {
+        try (SocketChannel ch = c) {
+            ch.connect(vip);
+            Random r = new Random(seed);
+            ByteArrayBuilder expected = new ByteArrayBuilder();
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return readAll(ch);
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (int i = 0; i < requests; i++) {
+                byte[] req = new byte[1024 + r.nextInt(32 * 1024)];
+                r.nextBytes(req);
+                expected.add(req);
+                ByteBuffer b = ByteBuffer.wrap(req);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                if (r.nextInt(4) == 0) {
+                    Thread.sleep(r.nextInt(20));
+                }
+            }
+            ch.shutdownOutput();
+            byte[] got = reader.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return Arrays.equals(expected.toArray(), got);
+        } catch (Exception e) {
+            throw new IllegalStateException("pipelined connection failed: " + e, e);
+        }
+    }
+
+    private static byte[] readAll(SocketChannel ch) throws IOException {
+        ByteArrayBuilder out = new ByteArrayBuilder();
+        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+        while (ch.read(b) >= 0) {
+            b.flip();
+            byte[] chunk = new byte[b.remaining()];
+            b.get(chunk);
+            out.add(chunk);
+            b.clear();
+        }
+        return out.toArray();
+    }
+
+    // The server answers each byte stream with itself: responses are pipelined behind requests.
+    private void echoServer(ServerSocketChannel server) {
+        while (server.isOpen()) {
+            try {
+                SocketChannel s = server.accept();
+                pool.submit(() -> {
+                    try (SocketChannel ch = s) {
+                        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                        while (ch.read(b) >= 0) {
+                            b.flip();
+                            while (b.hasRemaining()) {
+                                ch.write(b);
+                            }
+                            b.clear();
+                        }
+                        ch.shutdownOutput();
+                    }
+                    return null;
+                });
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static long sendSeq(SocketChannel ch) throws IOException {
+        TcpSocket s = TcpSocket.of(ch);
+        s.setRepair(true);
+        try {
+            return s.sendQueueSeq();
+        } finally {
+            s.setRepair(false);
+        }
+    }
+
+    private static long receiveSeq(SocketChannel ch) throws IOException {
+        TcpSocket s = TcpSocket.of(ch);
+        s.setRepair(true);
+        try {
+            return s.receiveQueueSeq();
+        } finally {
+            s.setRepair(false);
+        }
+    }
+
+    private static long distanceToWrap(long seq) {
+        return (1L << 32) - seq;
+    }
+
+    private static String nstat(LabHost h) {
+        StringBuilder sb = new StringBuilder();
+        String out = h.exec("nstat", "-az", "TcpExtPAWSEstab", "TcpExtTCPSACKDiscard", "TcpExtTCPSackRecovery",
+                            "TcpExtTCPSACKReorder");
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 2 && f[0].startsWith("TcpExt")) {
+                sb.append(f[0].substring("TcpExt".length())).append('=').append(f[1]).append(' ');
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    private static final class Transfer {
+        byte[] sent;
+        Stream.Received received;
+        long bytesAtHandoff;
+        double cpuAtHandoff;
+        double cpuAfterHandoff;
+        long bypassBytes;
+    }
+
+    private static final class ByteArrayBuilder {
+        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+        void add(byte[] b) {
+            out.writeBytes(b);
+        }
+
+        byte[] toArray() {
+            return out.toByteArray();
+        }
+    }
+
+    // Counts TCP segments arriving at a host that carry SACK blocks or timestamps.
+    private static final class OptionCounter {
+        volatile long sack;
+        volatile long timestamps;
+        volatile boolean running = true;
+        Thread thread;
+
+        static OptionCounter startAfter(LabHost host, java.util.function.BooleanSupplier armed) {
+            OptionCounter oc = new OptionCounter();
+            FramePort port = Netns.call(host.namespace(), () -> new FramePort("eth0", 100));
+            oc.thread = new Thread(() -> {
+                boolean on = false;
+                long nextCheck = 0;
+                while (oc.running) {
+                    byte[] f = port.receive();
+                    if (!on && System.currentTimeMillis() >= nextCheck) {
+                        on = armed.getAsBoolean();
+                        nextCheck = System.currentTimeMillis() + 50;
+                    }
+                    if (f != null && on) {
+                        oc.count(f);
+                    }
+                }
+                port.close();
+            });
+            oc.thread.setDaemon(true);
+            oc.thread.start();
+            return oc;
+        }
+
+        void count(byte[] f) {
+            if (f.length < 54 || f[12] != 0x08 || f[13] != 0x00 || f[23] != 6) {
+                return;
+            }
+            int ihl = (f[14] & 0x0f) * 4;
+            int tcp = 14 + ihl;
+            int dataOffset = ((f[tcp + 12] & 0xf0) >> 4) * 4;
+            int i = tcp + 20;
+            int end = Math.min(f.length, tcp + dataOffset);
+            while (i < end) {
+                int kind = f[i] & 0xff;
+                if (kind == 0) {
+                    break;
+                }
+                if (kind == 1) {
+                    i++;
+                    continue;
+                }
+                if (i + 1 >= end) {
+                    break;
+                }
+                int len = f[i + 1] & 0xff;
+                if (kind == 5) {
+                    sack++;
+                } else if (kind == 8) {
+                    timestamps++;
+                }
+                i += Math.max(len, 2);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(2000);
+        }
+    }
+}
