@@ -70,4 +70,16 @@ public class BypassStatsCommandTest extends CommandTest {
         assertEquals(45, json.get("handOffP99Millis").asLong());
         assertEquals(1, json.get("failuresByReason").get("device removed").asLong());
     }
+
+    @Test
+    public void jsonAsTheReadmeShowsIt() throws Exception {
+        expect(bypassService.statistics()).andReturn(STATISTICS);
+        replayService();
+        command("-j").doExecute();
+        assertEquals("{\"countByState\":{\"PROXIED\":1,\"OFFLOADING\":0,\"BYPASSED\":1,\"RELEASED\":0,\"FAILED\":2},"
+                             + "\"packetsBypassed\":18,\"bytesBypassed\":15120,\"handOffs\":3,\"handOffP50Millis\":12,"
+                             + "\"handOffP90Millis\":30,\"handOffP99Millis\":45,"
+                             + "\"failuresByReason\":{\"device removed\":1,\"intent failed\":1}}\n",
+                     shell.out());
+    }
 }
