@@ -1,6 +1,7 @@
 package org.tcpbypass.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.base.Strings;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import org.junit.Test;
@@ -123,6 +124,11 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         assertThat(message, startsWith("body: malformed JSON at line 6, column 1: Unexpected end-of-input"));
         assertThat(message, not(containsString("jersey")));
         assertError(400, "body: is required", post(Entity.json("")));
+        assertError(400, "body: nested deeper than 16 levels",
+                    post(Entity.json("{\"a\":" + Strings.repeat("[", 100000) + Strings.repeat("]", 100000) + "}")));
+        Response badUtf8 = post(Entity.json(new byte[]{'{', '"', (byte) 0xff, '"', ':', '1', '}'}));
+        assertEquals(400, badUtf8.getStatus());
+        assertThat(body(badUtf8).get("message").asText(), startsWith("body: malformed JSON"));
         assertError(400, "body: must be a JSON object", post(Entity.json("[]")));
         assertError(400, "body: must be a JSON object", post(Entity.json("null")));
         assertThat(body(post(Entity.json("{} {}"))).get("message").asText(), startsWith("body: malformed JSON"));
