@@ -86,6 +86,11 @@ public final class FlowRuleTranslator {
                     () -> new PiTranslationException(format("table %s has no match field %s", tableId, fieldId)));
             matches.put(fieldId, fieldMatch(c, field));
         }
+        for (PiMatchFieldModel f : table.matchFields()) {
+            if (f.matchType() == PiMatchType.EXACT && !matches.containsKey(f.id())) {
+                throw new PiTranslationException(format("no value for exact match field %s of %s", f.id(), tableId));
+            }
+        }
         PiTableEntry.Builder entry = PiTableEntry.builder()
                 .forTable(tableId)
                 .withMatchKey(PiMatchKey.builder().addFieldMatches(matches.values()).build())
