@@ -46,9 +46,9 @@ import static org.junit.Assume.assumeTrue;
 import static org.tcpbypass.gui.SampleBypasses.NOW;
 
 /**
- * The view's page (its own html, js and css) in headless Chromium, inside a harness that stands in for the ONOS
- * UI framework and answers with what the real message handler produced for sample records. Skipped when
- * Chromium is not installed (Debian package {@code chromium}).
+ * The view's page (its own html, js and css) and the overlay script in headless Chromium, inside harness pages that
+ * stand in for the ONOS UI framework; the view's harness answers with what the real message handler produced for
+ * sample records. Skipped when Chromium is not installed (Debian package {@code chromium}).
  */
 public class BypassViewPageTest {
 
@@ -117,8 +117,9 @@ public class BypassViewPageTest {
         if (path.equals("/sample.js")) {
             return sampleJs.getBytes(StandardCharsets.UTF_8);
         }
+        // the harness pages sit at the root, where the view's relative paths (app/view/...) resolve as in ONOS
         String resource = path.equals("/angular.js") ? ANGULAR
-                : path.equals("/harness.html") ? "harness/harness.html" : path.substring(1);
+                : path.matches("/\\w+\\.html") ? "harness" + path : path.substring(1);
         if (resource.contains("..")) {
             return null;
         }
@@ -212,6 +213,17 @@ public class BypassViewPageTest {
         assertThat(count(dom, "sent tcpBypassDataRequest"), is(3));
         assertThat(dom, containsString("sent tcpBypassReleaseRequest {\"id\":\"2\"}"));
         assertThat(dom, containsString("flash Connection 2 released"));
+    }
+
+    @Test
+    public void overlayRegistersStartsStopsAndOpensTheViewForASwitch() throws Exception {
+        String dom = chromium("--dump-dom",
+                              "http://127.0.0.1:" + server.getAddress().getPort() + "/topov.html");
+        assertThat("harness did not finish", dom, containsString("data-harness=\"done\""));
+        assertThat(dom, containsString("registered tcpBypass-overlay glyph chain buttons showTcpBypasses\n"
+                + "sent tcpBypassTopoStart {}\n"
+                + "navTo tcpBypass {\"devId\":\"device:bmv2:s1\"}\n"
+                + "sent tcpBypassTopoStop {}</pre>"));
     }
 
     @Test
