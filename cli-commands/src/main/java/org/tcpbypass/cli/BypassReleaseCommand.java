@@ -66,8 +66,13 @@ public class BypassReleaseCommand extends AbstractShellCommand {
         } else if (found.get().state().isFinal()) {
             error("Bypass %s is already %s", id, found.get().state());
         } else {
-            Bypass released = service.release(found.get().id(), REASON);
-            print("Released bypass %s: state=%s", released.id(), released.state());
+            try {
+                Bypass released = service.release(found.get().id(), REASON);
+                print("Released bypass %s: state=%s", released.id(), released.state());
+            } catch (OffloadException e) {
+                // Purged since we looked it up.
+                error("%s", e.getMessage());
+            }
         }
     }
 

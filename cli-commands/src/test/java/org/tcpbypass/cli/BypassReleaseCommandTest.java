@@ -58,6 +58,17 @@ public class BypassReleaseCommandTest extends CommandTest {
     }
 
     @Test
+    public void recordPurgedMeanwhileIsOneErrorLine() throws Exception {
+        expect(bypassService.bypass(ID_17)).andReturn(Optional.of(bypassed(T0)));
+        expect(bypassService.release(ID_17, REASON)).andThrow(
+                new OffloadException(OffloadException.Reason.NOT_FOUND, "no bypass 17"));
+        replayService();
+        command("17").doExecute();
+        assertEquals("", shell.out());
+        assertEquals("no bypass 17\n", shell.err());
+    }
+
+    @Test
     public void endedRecordIsOneErrorLineAndReleasesNothing() throws Exception {
         expect(bypassService.bypass(BypassId.of(5))).andReturn(Optional.of(failed(T0)));
         replayService();
