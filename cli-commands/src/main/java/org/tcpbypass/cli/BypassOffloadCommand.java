@@ -1,6 +1,5 @@
 package org.tcpbypass.cli;
 
-import com.google.common.base.Splitter;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -19,6 +18,9 @@ import org.tcpbypass.api.OffloadException;
 import org.tcpbypass.api.OffloadRequest;
 import org.tcpbypass.api.TcpEndpoint;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,9 +31,12 @@ import java.util.Map;
         description = "Requests the offload of one proxied TCP connection to the switch")
 public class BypassOffloadCommand extends AbstractShellCommand {
 
-    private static final String LEG_HELP = "Leg state, as in the REST API: sndNxt=N,rcvNxt=N,mss=N"
-            + "[,localWindowShift=N][,peerWindowShift=N][,sackPermitted=true][,timestamps=true]"
-            + "[,tsVal=N][,peerTsVal=N]";
+    private static final String TIMESTAMPS = "timestamps";
+    private static final List<String> REQUIRED_LEG_FIELDS = List.of(
+            "sndNxt", "rcvNxt", "localWindowShift", "peerWindowShift", "mss", "sackPermitted", TIMESTAMPS);
+    private static final List<String> TIMESTAMP_FIELDS = List.of("tsVal", "peerTsVal");
+    private static final String LEG_HELP = "Leg state, the REST API's fields: sndNxt=N,rcvNxt=N,localWindowShift=N,"
+            + "peerWindowShift=N,mss=N,sackPermitted=B,timestamps=B[,tsVal=N,peerTsVal=N (with timestamps=true)]";
     private static final String ATTACHMENT_HELP = "Switch port and MAC address, port/mac, e.g. 1/00:00:00:00:00:01;"
             + " resolved through the host service when absent";
 
@@ -125,20 +130,33 @@ public class BypassOffloadCommand extends AbstractShellCommand {
     }
 
     private static LegState leg(String field, String text) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException(field + ": '" + pair + "' is not name=value");
+            }
+            String name = pair.substring(0, eq).trim();
+            if (values.put(name, pair.substring(eq + 1).trim()) != null) {
+                throw new IllegalArgumentException(field + "." + name + ": given twice");
+            }
+        }
+        List<String> required = new ArrayList<>(REQUIRED_LEG_FIELDS);
+        if ("true".equals(values.get(TIMESTAMPS))) {
+            required.addAll(TIMESTAMP_FIELDS);
+        }
+        for (String name : required) {
+            if (!values.containsKey(name)) {
+                throw new IllegalArgumentException(field + "." + name + ": is required");
+            }
+        }
         try {
-            Map<String, String> values = Splitter.on(',').trimResults().withKeyValueSeparator('=').split(text);
             LegState.Builder leg = LegState.builder();
-            for (String required : new String[]{"sndNxt", "rcvNxt", "mss"}) {
-                if (!values.containsKey(required)) {
-                    throw new IllegalArgumentException(required + " missing");
-                }
-            }
-            for (Map.Entry<String, String> e : values.entrySet()) {
-                set(leg, e.getKey(), e.getValue());
-            }
+            values.forEach((name, value) -> set(leg, name, value));
             return leg.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+            // LegState's messages start with the field's name.
+            throw new IllegalArgumentException(field + "." + e.getMessage(), e);
         }
     }
 
@@ -162,7 +180,7 @@ public class BypassOffloadCommand extends AbstractShellCommand {
             case "sackPermitted":
                 leg.sackPermitted(bool(key, value));
                 break;
-            case "timestamps":
+            case TIMESTAMPS:
                 leg.timestamps(bool(key, value));
                 break;
             case "tsVal":
@@ -172,7 +190,7 @@ public class BypassOffloadCommand extends AbstractShellCommand {
                 leg.peerTsVal(number(key, value));
                 break;
             default:
-                throw new IllegalArgumentException("unknown field '" + key + "'");
+                throw new IllegalArgumentException(key + ": unknown field");
         }
     }
 
@@ -180,7 +198,7 @@ public class BypassOffloadCommand extends AbstractShellCommand {
         try {
             return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not a number", e);
+            throw new IllegalArgumentException(key + ": '" + value + "' is not an integer", e);
         }
     }
 
@@ -188,7 +206,7 @@ public class BypassOffloadCommand extends AbstractShellCommand {
         try {
             return Integer.parseInt(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": '" + value + "' is not a number", e);
+            throw new IllegalArgumentException(key + ": '" + value + "' is not an integer", e);
         }
     }
 

@@ -94,15 +94,16 @@ public class BypassOffloadCommandTest extends CommandTest {
     }
 
     @Test
-    public void leavesOutOptionsThatWereNotNegotiated() throws Exception {
+    public void legWithoutTimestampsNeedsNoTimestampValues() throws Exception {
         OffloadRequest plain = OffloadRequest.builder().proxy(PROXY).deviceId(S1).tuple(TUPLE)
                 .clientLeg(LegState.builder().sndNxt(0).rcvNxt(4_294_967_295L).mss(536).build())
                 .serverLeg(LegState.builder().sndNxt(1).rcvNxt(2).mss(1460).build())
                 .build();
         expect(bypassService.offload(plain)).andReturn(ACCEPTED);
         replayService();
-        command("-c sndNxt=0,rcvNxt=4294967295,mss=536 -s sndNxt=1,rcvNxt=2,mss=1460,sackPermitted=false "
-                        + ENDPOINTS).doExecute();
+        command("-c sndNxt=0,rcvNxt=4294967295,localWindowShift=0,peerWindowShift=0,mss=536,sackPermitted=false,"
+                        + "timestamps=false -s sndNxt=1,rcvNxt=2,localWindowShift=0,peerWindowShift=0,mss=1460,"
+                        + "sackPermitted=false,timestamps=false,tsVal=0 " + ENDPOINTS).doExecute();
         assertEquals("Offload accepted: id=17, state=OFFLOADING\n", shell.out());
     }
 
@@ -166,51 +167,63 @@ public class BypassOffloadCommandTest extends CommandTest {
 
     @Test
     public void missingLegFieldIsRefused() throws Exception {
-        String line = with(CLIENT_LEG_TEXT, "sndNxt=1000,mss=1460");
-        assertEquals("Invalid offload: clientLeg: rcvNxt missing\n", refused(line));
+        String line = with("sndNxt=1000,rcvNxt=2000,", "sndNxt=1000,");
+        assertEquals("Invalid offload: clientLeg.rcvNxt: is required\n", refused(line));
+    }
+
+    @Test
+    public void timestampValuesAreRequiredWithTimestamps() throws Exception {
+        String line = with(",tsVal=700,peerTsVal=100", ",peerTsVal=100");
+        assertEquals("Invalid offload: serverLeg.tsVal: is required\n", refused(line));
     }
 
     @Test
     public void sequenceNumberAbove32BitsIsRefused() throws Exception {
-        String line = with(SERVER_LEG_TEXT, "sndNxt=4294967296,rcvNxt=1,mss=1460");
-        assertEquals("Invalid offload: serverLeg: sndNxt: 4294967296 is not in 0..4294967295\n", refused(line));
+        String line = with("sndNxt=3000", "sndNxt=4294967296");
+        assertEquals("Invalid offload: serverLeg.sndNxt: 4294967296 is not in 0..4294967295\n", refused(line));
     }
 
     @Test
     public void windowShiftAbove14IsRefused() throws Exception {
-        String line = with(SERVER_LEG_TEXT, "sndNxt=1,rcvNxt=1,mss=1460,localWindowShift=15");
-        assertEquals("Invalid offload: serverLeg: localWindowShift: 15 is not in 0..14\n", refused(line));
+        String line = with("rcvNxt=4000,localWindowShift=7", "rcvNxt=4000,localWindowShift=15");
+        assertEquals("Invalid offload: serverLeg.localWindowShift: 15 is not in 0..14\n", refused(line));
     }
 
     @Test
     public void timestampValuesWithoutTimestampsAreRefused() throws Exception {
-        String line = with(CLIENT_LEG_TEXT, "sndNxt=1,rcvNxt=1,mss=1460,tsVal=5");
-        assertEquals("Invalid offload: clientLeg: tsVal: timestamps were not negotiated, tsVal and peerTsVal"
+        String line = with("timestamps=true,tsVal=500,peerTsVal=900", "timestamps=false,tsVal=5");
+        assertEquals("Invalid offload: clientLeg.tsVal: timestamps were not negotiated, tsVal and peerTsVal"
                              + " must be 0\n", refused(line));
     }
 
     @Test
     public void unknownLegFieldIsRefused() throws Exception {
         String line = with(CLIENT_LEG_TEXT, CLIENT_LEG_TEXT + ",sack=true");
-        assertEquals("Invalid offload: clientLeg: unknown field 'sack'\n", refused(line));
+        assertEquals("Invalid offload: clientLeg.sack: unknown field\n", refused(line));
+    }
+
+    @Test
+    public void legFieldGivenTwiceIsRefused() throws Exception {
+        String line = with(CLIENT_LEG_TEXT, CLIENT_LEG_TEXT + ",mss=1400");
+        assertEquals("Invalid offload: clientLeg.mss: given twice\n", refused(line));
     }
 
     @Test
     public void nonNumericLegValueIsRefused() throws Exception {
-        String line = with(CLIENT_LEG_TEXT, "sndNxt=1k,rcvNxt=1,mss=1460");
-        assertEquals("Invalid offload: clientLeg: sndNxt: '1k' is not a number\n", refused(line));
+        String line = with("sndNxt=1000", "sndNxt=1k");
+        assertEquals("Invalid offload: clientLeg.sndNxt: '1k' is not an integer\n", refused(line));
     }
 
     @Test
     public void nonBooleanFlagIsRefused() throws Exception {
-        String line = with(CLIENT_LEG_TEXT, "sndNxt=1,rcvNxt=1,mss=1460,timestamps=yes");
-        assertEquals("Invalid offload: clientLeg: timestamps: 'yes' is not true or false\n", refused(line));
+        String line = with("timestamps=true,tsVal=500", "timestamps=yes,tsVal=500");
+        assertEquals("Invalid offload: clientLeg.timestamps: 'yes' is not true or false\n", refused(line));
     }
 
     @Test
     public void legTextWithoutKeyValuePairsIsRefused() throws Exception {
         String line = with(SERVER_LEG_TEXT, "1000,2000");
-        assertEquals("Invalid offload: serverLeg: Chunk [1000] is not a valid entry\n", refused(line));
+        assertEquals("Invalid offload: serverLeg: '1000' is not name=value\n", refused(line));
     }
 
     @Test
