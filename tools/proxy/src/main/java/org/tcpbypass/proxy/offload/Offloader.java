@@ -264,8 +264,13 @@ public final class Offloader implements AutoCloseable {
             } while (System.nanoTime() < end);
         }
 
+        /*
+         * Only pure ACKs count: Linux stamps paced data with its future departure time, so a data segment's TSval
+         * may be ahead of the peer's clock, while an ACK's is the clock itself, which every later segment
+         * reaches or passes.
+         */
         private void note(Segment seg, boolean answer) {
-            if (seg.tsVal < 0) {
+            if (seg.tsVal < 0 || seg.occupiesSequence() || (seg.flags & Segment.RST) != 0) {
                 return;
             }
             if (seg.isFrom(relay.client(), relay.vip())) {
@@ -277,7 +282,6 @@ public final class Offloader implements AutoCloseable {
             }
         }
 
-        /* Linux stamps paced data with its departure time, so a later ACK may carry an older TSval: keep the newest. */
         private static long newest(long known, long seen) {
             return known < 0 || (int) (seen - known) > 0 ? seen : known;
         }
