@@ -14,7 +14,6 @@ import org.onosproject.net.device.DeviceListener;
 import org.onosproject.net.device.DeviceService;
 import org.onosproject.net.flow.FlowEntry;
 import org.onosproject.net.flow.FlowRuleService;
-import org.onosproject.net.flow.TrafficSelector;
 import org.onosproject.net.host.HostService;
 import org.onosproject.net.config.ConfigFactory;
 import org.onosproject.net.config.NetworkConfigEvent;
@@ -39,7 +38,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.slf4j.Logger;
 import org.tcpbypass.api.Bypass;
-import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassEvent;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassListener;
@@ -252,7 +250,12 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                 throw conflict(tuple, holder.get());
             }
         }
-        intentService.submit(intent(record.id(), plan));
+        try {
+            intentService.submit(intent(record.id(), plan));
+        } catch (RuntimeException e) {
+            end(record.id(), FAILED, "intent not accepted: " + e.getMessage());
+            throw e;
+        }
         log.debug("Offloading {} as bypass {}", tuple, record.id());
         return store.get(record.id()).orElse(record);
     }
@@ -283,6 +286,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         return TcpBypassIntent.builder()
                 .appId(appId)
                 .key(key(id))
+                .bypassId(id)
                 .deviceId(plan.request().deviceId())
                 .tuple(plan.request().tuple())
                 .translation(plan.translation())
@@ -393,14 +397,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         if (record.isEmpty()) {
             return ImmutableList.of();
         }
-        ConnectionTuple tuple = record.get().tuple();
-        List<TrafficSelector> selectors = new ArrayList<>();
-        for (BypassDirection d : BypassDirection.values()) {
-            selectors.add(TcpBypassIntentCompiler.selector(tuple, d));
-        }
         List<FlowEntry> entries = new ArrayList<>();
         for (FlowEntry e : flowRuleService.getFlowEntries(record.get().deviceId())) {
-            if (e.appId() == appId.id() && BYPASS_TABLE.equals(e.table()) && selectors.contains(e.selector())) {
+            if (e.appId() == appId.id() && BYPASS_TABLE.equals(e.table())
+                    && TcpBypassIntentCompiler.bypassId(e.id().value()).equals(id)) {
                 entries.add(e);
             }
         }
@@ -481,9 +481,15 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                 break;
             case FAILED:
             case CORRUPT:
+                boolean wasLive = store.get(id).map(b -> !b.state().isFinal()).orElse(false);
                 end(id, FAILED, INTENT_FAILED);
-                // Whatever was partially installed goes with the withdrawal.
-                intentService.withdraw(intent);
+                if (wasLive) {
+                    // Whatever was partially installed goes with the withdrawal.
+                    intentService.withdraw(intent);
+                } else {
+                    // A withdrawal that failed (e.g. its switch is gone): nothing more to undo.
+                    intentService.purge(intent);
+                }
                 break;
             case WITHDRAWN:
                 String reason = releaseReasons.getOrDefault(id, WITHDRAWN);

@@ -1,20 +1,15 @@
 package org.tcpbypass.impl;
 
-import org.onlab.packet.Ip4Address;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.mastership.MastershipService;
 import org.onosproject.net.flow.FlowEntry;
 import org.onosproject.net.flow.FlowRuleService;
-import org.onosproject.net.flow.TrafficSelector;
-import org.onosproject.net.flow.criteria.Criterion;
-import org.onosproject.net.flow.criteria.IPCriterion;
-import org.onosproject.net.flow.criteria.TcpPortCriterion;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassCounters;
+import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStore;
-import org.tcpbypass.api.TcpEndpoint;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,9 +21,9 @@ import java.util.function.BiConsumer;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 
 /**
- * Reads the bypass table's counters from the app's flow entries on the switches this instance masters, keeps
- * each bypassed record's counters current, and reports a bypass whose counters did not move for the idle
- * timeout. Called from one thread.
+ * Reads the bypass table's counters from the app's flow entries on the switches this instance masters (each
+ * entry's cookie names its record and direction), keeps each bypassed record's counters current, and reports a
+ * bypass whose counters did not move for the idle timeout. Called from one thread.
  */
 final class IdleMonitor {
 
@@ -62,19 +57,17 @@ final class IdleMonitor {
             if (!BYPASS_TABLE.equals(entry.table()) || !mastershipService.isLocalMaster(entry.deviceId())) {
                 continue;
             }
-            TcpEndpoint src = endpoint(entry.selector(), Criterion.Type.IPV4_SRC, Criterion.Type.TCP_SRC);
-            TcpEndpoint dst = endpoint(entry.selector(), Criterion.Type.IPV4_DST, Criterion.Type.TCP_DST);
-            if (src == null || dst == null) {
-                continue;
+            long cookie = entry.id().value();
+            BypassId id = TcpBypassIntentCompiler.bypassId(cookie);
+            if (!bypassed.containsKey(id)) {
+                Optional<Bypass> bypass = store.get(id).filter(b -> b.state() == BypassState.BYPASSED);
+                if (bypass.isEmpty()) {
+                    continue;
+                }
+                bypassed.put(id, bypass.get());
             }
-            Optional<Bypass> bypass = store.liveByLeg(src, dst).filter(b -> b.state() == BypassState.BYPASSED);
-            if (bypass.isEmpty()) {
-                continue;
-            }
-            BypassId id = bypass.get().id();
-            bypassed.put(id, bypass.get());
             long[] c = counts.computeIfAbsent(id, k -> new long[4]);
-            int offset = src.equals(bypass.get().tuple().client()) ? 0 : 2;
+            int offset = TcpBypassIntentCompiler.direction(cookie) == BypassDirection.TO_SERVER ? 0 : 2;
             c[offset] += entry.packets();
             c[offset + 1] += entry.bytes();
         }
@@ -89,16 +82,5 @@ final class IdleMonitor {
         });
         lastMoved.keySet().retainAll(counts.keySet());
         reported.retainAll(counts.keySet());
-    }
-
-    private static TcpEndpoint endpoint(TrafficSelector selector, Criterion.Type ipType, Criterion.Type portType) {
-        Criterion ip = selector.getCriterion(ipType);
-        Criterion port = selector.getCriterion(portType);
-        if (!(ip instanceof IPCriterion) || !(port instanceof TcpPortCriterion)) {
-            return null;
-        }
-        Ip4Address address = ((IPCriterion) ip).ip().address().getIp4Address();
-        int number = ((TcpPortCriterion) port).tcpPort().toInt();
-        return address == null || number < 1 ? null : TcpEndpoint.of(address, number);
     }
 }

@@ -8,6 +8,7 @@ import org.onosproject.net.DeviceId;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.Key;
 import org.tcpbypass.api.Attachment;
+import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.BypassTranslation;
 
@@ -19,6 +20,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
  */
 public final class TcpBypassIntent extends Intent {
 
+    private final BypassId bypassId;
     private final DeviceId deviceId;
     private final ConnectionTuple tuple;
     private final BypassTranslation translation;
@@ -28,6 +30,7 @@ public final class TcpBypassIntent extends Intent {
 
     private TcpBypassIntent(Builder b) {
         super(b.appId, b.key, ImmutableList.of(), b.priority, null);
+        this.bypassId = checkNotNull(b.bypassId, "bypassId");
         this.deviceId = checkNotNull(b.deviceId, "deviceId");
         this.tuple = checkNotNull(b.tuple, "tuple");
         this.translation = checkNotNull(b.translation, "translation");
@@ -41,12 +44,22 @@ public final class TcpBypassIntent extends Intent {
      */
     private TcpBypassIntent() {
         super();
+        this.bypassId = null;
         this.deviceId = null;
         this.tuple = null;
         this.translation = null;
         this.clientAttachment = null;
         this.serverAttachment = null;
         this.proxyMac = null;
+    }
+
+    /**
+     * Returns the id of the connection's record.
+     *
+     * @return bypass id
+     */
+    public BypassId bypassId() {
+        return bypassId;
     }
 
     /**
@@ -115,7 +128,7 @@ public final class TcpBypassIntent extends Intent {
     @Override
     public String toString() {
         return MoreObjects.toStringHelper(this)
-                .add("key", key()).add("appId", appId()).add("priority", priority())
+                .add("key", key()).add("appId", appId()).add("priority", priority()).add("bypassId", bypassId)
                 .add("deviceId", deviceId).add("tuple", tuple).add("translation", translation)
                 .add("clientAttachment", clientAttachment).add("serverAttachment", serverAttachment)
                 .add("proxyMac", proxyMac).toString();
@@ -128,6 +141,7 @@ public final class TcpBypassIntent extends Intent {
         private ApplicationId appId;
         private Key key;
         private int priority = DEFAULT_INTENT_PRIORITY;
+        private BypassId bypassId;
         private DeviceId deviceId;
         private ConnectionTuple tuple;
         private BypassTranslation translation;
@@ -168,6 +182,17 @@ public final class TcpBypassIntent extends Intent {
          */
         public Builder priority(int priority) {
             this.priority = priority;
+            return this;
+        }
+
+        /**
+         * Sets the id of the connection's record.
+         *
+         * @param bypassId bypass id
+         * @return this builder
+         */
+        public Builder bypassId(BypassId bypassId) {
+            this.bypassId = bypassId;
             return this;
         }
 

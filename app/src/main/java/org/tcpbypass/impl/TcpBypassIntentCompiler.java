@@ -18,6 +18,7 @@ import org.onlab.packet.IpPrefix;
 import org.onlab.packet.TpPort;
 import org.tcpbypass.api.Attachment;
 import org.tcpbypass.api.BypassDirection;
+import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.TcpEndpoint;
@@ -55,6 +56,9 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT;
  * the pipeline's rewrite action with every parameter, so ONOS hands it to the switch without an interpreter.
  */
 public final class TcpBypassIntentCompiler implements IntentCompiler<TcpBypassIntent> {
+
+    private static final int APP_ID_SHIFT = 48;
+    private static final long ID_MASK = (1L << APP_ID_SHIFT) - 1;
 
     @Override
     public List<Intent> compile(TcpBypassIntent intent, List<Intent> installable) {
@@ -135,11 +139,45 @@ public final class TcpBypassIntentCompiler implements IntentCompiler<TcpBypassIn
                 .build();
     }
 
+    /**
+     * Returns the flow id (cookie) of one direction's entry: the app id in the top 16 bits, as ONOS lays out
+     * generated ids, then the record id and the direction. Unique per switch, cheap (ONOS would otherwise hash
+     * the rule's text), and it leads a flow entry straight back to its record.
+     *
+     * @param appId     application id
+     * @param id        record id, below 2^47
+     * @param direction direction
+     * @return cookie
+     */
+    static long cookie(short appId, BypassId id, BypassDirection direction) {
+        return ((long) appId << APP_ID_SHIFT) | (id.id() << 1 & ID_MASK) | direction.ordinal();
+    }
+
+    /**
+     * Returns the record id a bypass entry's cookie carries.
+     *
+     * @param cookie flow id of a bypass entry
+     * @return record id
+     */
+    static BypassId bypassId(long cookie) {
+        return BypassId.of((cookie & ID_MASK) >>> 1);
+    }
+
+    /**
+     * Returns the direction a bypass entry's cookie carries.
+     *
+     * @param cookie flow id of a bypass entry
+     * @return direction
+     */
+    static BypassDirection direction(long cookie) {
+        return BypassDirection.values()[(int) (cookie & 1)];
+    }
+
     private static FlowRule flowRule(TcpBypassIntent intent, BypassDirection direction) {
         return DefaultFlowRule.builder()
+                .withCookie(cookie(intent.appId().id(), intent.bypassId(), direction))
                 .forDevice(intent.deviceId())
                 .forTable(BYPASS_TABLE)
-                .fromApp(intent.appId())
                 .withPriority(intent.priority())
                 .makePermanent()
                 .withSelector(selector(intent.tuple(), direction))

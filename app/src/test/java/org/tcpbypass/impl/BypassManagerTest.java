@@ -126,6 +126,7 @@ public class BypassManagerTest {
         assertEquals(1, h.intents.submitted.size());
         TcpBypassIntent intent = (TcpBypassIntent) h.intents.submitted.get(0);
         assertEquals(b.id().toString(), intent.key().toString());
+        assertEquals(b.id(), intent.bypassId());
         assertEquals(TestData.APP_ID, intent.appId());
         assertEquals(DEVICE, intent.deviceId());
         assertEquals(TUPLE, intent.tuple());
@@ -311,6 +312,19 @@ public class BypassManagerTest {
         assertEquals("a closed report does not tear down a bypass", 0,
                      h.manager.report(ConnectionReport.of("proxy1", List.of(), List.of(TUPLE))));
         assertEquals(BYPASSED, record(b).state());
+    }
+
+    @Test
+    public void failedWithdrawalIsPurgedNotRetried() {
+        Bypass b = offload();
+        fire(IntentEvent.Type.INSTALLED, b);
+        h.deviceListener.event(new DeviceEvent(DeviceEvent.Type.DEVICE_REMOVED, h.devices.get(DEVICE)));
+        h.drain();
+        Intent intent = intentOf(b);
+        fire(IntentEvent.Type.FAILED, b);
+        assertEquals("one withdrawal only", List.of(intent), h.intents.withdrawn);
+        assertEquals(List.of(intent), h.intents.purged);
+        assertEquals(BypassManager.DEVICE_REMOVED, record(b).reason());
     }
 
     @Test

@@ -37,6 +37,7 @@ import org.onosproject.net.intent.IntentCompiler;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.IntentExtensionServiceAdapter;
 import org.onosproject.net.intent.IntentListener;
+import org.onosproject.net.intent.IntentService;
 import org.onosproject.net.intent.IntentServiceAdapter;
 import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.PacketProcessor;
@@ -46,6 +47,7 @@ import org.onosproject.net.pi.model.PiPipeconfId;
 import org.onosproject.net.provider.ProviderId;
 import org.onosproject.store.service.StorageService;
 import org.tcpbypass.api.BypassEvent;
+import org.tcpbypass.api.BypassListener;
 import org.tcpbypass.pipeconf.BypassPipelineConstants;
 
 import java.util.ArrayList;
@@ -80,6 +82,7 @@ final class ManagerHarness {
     final List<FlowEntry> flowEntries = new ArrayList<>();
     final List<BypassEvent> events = new ArrayList<>();
     final Set<DeviceId> mastered = new HashSet<>();
+    final BypassListener listener = events::add;
     PacketProcessor processor;
     DeviceListener deviceListener;
     NetworkConfigListener configListener;
@@ -87,6 +90,16 @@ final class ManagerHarness {
     long now = 1_000_000;
 
     ManagerHarness(StorageService storage) {
+        this(storage, null);
+    }
+
+    /**
+     * Creates the harness.
+     *
+     * @param storage       storage service for the store
+     * @param intentService intent service the manager uses instead of {@link #intents}, or null
+     */
+    ManagerHarness(StorageService storage, IntentService intentService) {
         store.storageService = storage;
         store.activate();
         addDevice(DEVICE, BypassPipelineConstants.PIPECONF_ID);
@@ -100,7 +113,7 @@ final class ManagerHarness {
                 return APP_ID;
             }
         };
-        manager.intentService = intents;
+        manager.intentService = intentService == null ? intents : intentService;
         manager.intentExtensionService = new IntentExtensionServiceAdapter() {
             @Override
             public <T extends Intent> void registerCompiler(Class<T> cls, IntentCompiler<T> compiler) {
@@ -185,7 +198,7 @@ final class ManagerHarness {
         NetTestTools.injectEventDispatcher(manager, new SyncDispatcher());
         manager.clock = () -> now;
         manager.activate(null);
-        manager.addListener(events::add);
+        manager.addListener(listener);
     }
 
     void addDevice(DeviceId id, PiPipeconfId pipeconf) {

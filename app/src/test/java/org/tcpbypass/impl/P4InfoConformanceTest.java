@@ -21,6 +21,7 @@ import org.onosproject.net.pi.runtime.PiAction;
 import org.onosproject.net.pi.runtime.PiActionParam;
 import org.onosproject.p4runtime.model.P4InfoParser;
 import org.tcpbypass.api.Attachment;
+import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.LegState;
 
@@ -93,7 +94,8 @@ public class P4InfoConformanceTest {
                 .mss(1460).sackPermitted(true).timestamps(true).tsVal(0).peerTsVal(1).build();
         LegState server = LegState.builder().sndNxt(0).rcvNxt(1).localWindowShift(14).peerWindowShift(14)
                 .mss(1460).sackPermitted(true).timestamps(true).tsVal(0).peerTsVal(1).build();
-        TcpBypassIntent intent = TcpBypassIntent.builder().appId(APP_ID).key(Key.of("1", APP_ID)).deviceId(DEVICE)
+        TcpBypassIntent intent = TcpBypassIntent.builder().appId(APP_ID).key(Key.of("1", APP_ID)).bypassId(BypassId.of(1))
+                .deviceId(DEVICE)
                 .tuple(TUPLE).translation(BypassTranslation.of(client, server))
                 .clientAttachment(Attachment.of(PortNumber.portNumber(511), TestData.CLIENT_MAC))
                 .serverAttachment(Attachment.of(PortNumber.portNumber(1), TestData.SERVER_MAC))

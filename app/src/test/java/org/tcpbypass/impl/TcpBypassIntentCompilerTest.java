@@ -19,6 +19,7 @@ import org.onosproject.net.pi.model.PiActionParamId;
 import org.onosproject.net.pi.runtime.PiAction;
 import org.onosproject.net.pi.runtime.PiActionParam;
 import org.tcpbypass.api.BypassDirection;
+import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.LegState;
 
@@ -78,7 +79,8 @@ public class TcpBypassIntentCompilerTest {
     }
 
     static TcpBypassIntent intent(LegState clientLeg, LegState serverLeg) {
-        return TcpBypassIntent.builder().appId(APP_ID).key(Key.of("7", APP_ID)).deviceId(DEVICE).tuple(TUPLE)
+        return TcpBypassIntent.builder().appId(APP_ID).key(Key.of("7", APP_ID)).bypassId(BypassId.of(7))
+                .deviceId(DEVICE).tuple(TUPLE)
                 .translation(BypassTranslation.of(clientLeg, serverLeg))
                 .clientAttachment(CLIENT_AT).serverAttachment(SERVER_AT).proxyMac(PROXY_MAC).build();
     }
@@ -220,6 +222,23 @@ public class TcpBypassIntentCompilerTest {
         assertEquals(server.peerTsVal(), (client.tsVal() - u32(toServer.get(TSECR_DELTA))) & U32);
         assertEquals(client.tsVal(), (server.peerTsVal() + u32(toClient.get(TSVAL_DELTA))) & U32);
         assertEquals(client.peerTsVal(), (server.tsVal() - u32(toClient.get(TSECR_DELTA))) & U32);
+    }
+
+    @Test
+    public void cookiesCarryAppRecordAndDirection() {
+        List<FlowRule> rules = compile(intent(CLIENT_LEG, SERVER_LEG));
+        long toServer = rules.get(0).id().value();
+        long toClient = rules.get(1).id().value();
+        assertEquals((long) APP_ID.id() << 48 | 7 << 1, toServer);
+        assertEquals(toServer | 1, toClient);
+        assertEquals(BypassId.of(7), TcpBypassIntentCompiler.bypassId(toServer));
+        assertEquals(BypassId.of(7), TcpBypassIntentCompiler.bypassId(toClient));
+        assertEquals(TO_SERVER, TcpBypassIntentCompiler.direction(toServer));
+        assertEquals(TO_CLIENT, TcpBypassIntentCompiler.direction(toClient));
+        long big = (1L << 47) - 1;
+        long cookie = TcpBypassIntentCompiler.cookie(APP_ID.id(), BypassId.of(big), TO_CLIENT);
+        assertEquals(BypassId.of(big), TcpBypassIntentCompiler.bypassId(cookie));
+        assertEquals(APP_ID.id(), (short) (cookie >>> 48));
     }
 
     @Test

@@ -46,13 +46,16 @@ final class TestData {
     }
 
     /**
-     * Returns the endpoints of the n-th test connection (distinct client ports, then client addresses).
+     * Returns the endpoints of the n-th test connection: every leg distinct (ports, then client and server
+     * addresses, change), all through proxy1.
      */
     static ConnectionTuple tuple(int n) {
-        Ip4Address clientIp = Ip4Address.valueOf(Ip4Address.valueOf("198.18.1.0").toInt() + n / 60000);
+        int block = n / 60000;
         int port = 1024 + n % 60000;
-        return ConnectionTuple.of(TcpEndpoint.of(clientIp, port), VIP,
-                                  TcpEndpoint.of(PROXY.ip(), port), SERVER);
+        Ip4Address clientIp = Ip4Address.valueOf(Ip4Address.valueOf("198.18.1.0").toInt() + block);
+        Ip4Address serverIp = Ip4Address.valueOf(Ip4Address.valueOf("198.18.2.0").toInt() + block);
+        return ConnectionTuple.of(TcpEndpoint.of(clientIp, port), VIP, TcpEndpoint.of(PROXY.ip(), port),
+                                  TcpEndpoint.of(serverIp, SERVER.port()));
     }
 
     static OffloadRequest.Builder request() {
