@@ -25,7 +25,7 @@ public final class ProxyProcess implements AutoCloseable {
     public static final String JAR = "tools/proxy/target/tcp-bypass-proxy.jar";
 
     private static final Pattern METRICS = Pattern.compile(
-            "offloaded=(\\d+) fallbacks=(\\d+).*hand-off ms (\\S+(?: \\S+ \\S+)?);.*cpu s=([0-9.]+)");
+            "offloaded=(\\d+) fallbacks=(\\d+).*hand-off ms ([^;]+); freeze ms ([^;]+);");
     private static final long CLOCK_TICKS = 100;
 
     private final Process process;
@@ -109,6 +109,11 @@ public final class ProxyProcess implements AutoCloseable {
     /** Its latest hand-off latency summary, e.g. "p50=12.0 p99=40.0 max=41.0". */
     public String handoffSummary() {
         return lastMetrics().map(m -> m.group(3)).orElse("-");
+    }
+
+    /** Its latest freeze (stall) summary, e.g. "p50=30.0 p99=80.0 max=90.0". */
+    public String freezeSummary() {
+        return lastMetrics().map(m -> m.group(4)).orElse("-");
     }
 
     private java.util.Optional<Matcher> lastMetrics() {

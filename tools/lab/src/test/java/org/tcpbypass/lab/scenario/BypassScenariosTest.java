@@ -123,7 +123,7 @@ public class BypassScenariosTest {
         }
         assertThat("hand-offs", proxy.offloaded(), greaterThanOrEqualTo(45L));
         System.out.println("scenario 2: " + proxy.offloaded() + " of 50 handed off; hand-off ms "
-                                   + proxy.handoffSummary());
+                                   + proxy.handoffSummary() + "; freeze (stall) ms " + proxy.freezeSummary());
     }
 
     /** Scenario 3: 1 % loss and reordering on client and server links, SACK and timestamps on. */
