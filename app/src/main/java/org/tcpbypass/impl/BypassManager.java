@@ -302,15 +302,12 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public int report(ConnectionReport report) {
-        RegisteredProxy proxy = null;
+        RegisteredProxy proxy = validator.registered(report.proxy());
         for (ConnectionTuple tuple : report.opened()) {
-            proxy = validator.owner(report.proxy(), tuple);
+            validator.owner(report.proxy(), tuple);
         }
         for (ConnectionTuple tuple : report.closed()) {
-            proxy = validator.owner(report.proxy(), tuple);
-        }
-        if (proxy == null) {
-            return 0;
+            validator.owner(report.proxy(), tuple);
         }
         long now = clock.getAsLong();
         int recorded = 0;
@@ -477,7 +474,12 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         long now = clock.getAsLong();
         switch (event.type()) {
             case INSTALLED:
-                store.update(id, b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
+                Optional<Bypass> installed = store.update(
+                        id, b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
+                if (installed.map(b -> b.state().isFinal()).orElse(true)) {
+                    // Released or failed while its entries were being installed: they must not stay.
+                    intentService.withdraw(intent);
+                }
                 break;
             case FAILED:
             case CORRUPT:

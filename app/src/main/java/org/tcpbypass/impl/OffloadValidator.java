@@ -91,11 +91,7 @@ final class OffloadValidator {
      * @throws OffloadException FORBIDDEN, logged, otherwise
      */
     RegisteredProxy owner(String name, ConnectionTuple tuple) {
-        RegisteredProxy proxy = proxies.get().get(name);
-        if (proxy == null) {
-            log.warn("Refused: '{}' is not a registered proxy ({})", name, tuple);
-            throw new OffloadException(FORBIDDEN, "proxy: '" + name + "' is not a registered proxy");
-        }
+        RegisteredProxy proxy = registered(name);
         if (!proxy.vips().contains(tuple.vip().ip())) {
             log.warn("Refused: proxy {} asked about {}, whose client leg does not end on its VIPs {}",
                      name, tuple, proxy.vips());
@@ -106,6 +102,22 @@ final class OffloadValidator {
                      name, tuple, proxy.ip());
             throw new OffloadException(FORBIDDEN, "proxyAddress: " + tuple.proxy().ip()
                     + " is not the address of proxy " + name);
+        }
+        return proxy;
+    }
+
+    /**
+     * Returns a registered proxy.
+     *
+     * @param name proxy name
+     * @return the proxy
+     * @throws OffloadException FORBIDDEN, logged, if no proxy has that name
+     */
+    RegisteredProxy registered(String name) {
+        RegisteredProxy proxy = proxies.get().get(name);
+        if (proxy == null) {
+            log.warn("Refused: '{}' is not a registered proxy", name);
+            throw new OffloadException(FORBIDDEN, "proxy: '" + name + "' is not a registered proxy");
         }
         return proxy;
     }

@@ -187,6 +187,18 @@ public class BypassManagerTest {
     }
 
     @Test
+    public void entriesInstalledAfterTheRecordEndedAreWithdrawn() {
+        Bypass b = offload();
+        Intent intent = intentOf(b);
+        h.intents.intents.clear(); // release before ONOS stored the intent: nothing to withdraw yet
+        assertEquals(RELEASED, h.manager.release(b.id(), "released by proxy").state());
+        h.intents.fire(IntentEvent.Type.INSTALLED, intent);
+        h.drain();
+        assertEquals(RELEASED, record(b).state());
+        assertEquals(List.of(intent), h.intents.withdrawn);
+    }
+
+    @Test
     public void releaseOfUnknownIdIsNotFound() {
         try {
             h.manager.release(BypassId.of(404), "x");
@@ -286,7 +298,8 @@ public class BypassManagerTest {
                                                               List.of()),
                                           ConnectionReport.of("proxy1", List.of(TestData.tuple(1)),
                                                               List.of(foreign)),
-                                          ConnectionReport.of("nobody", List.of(TUPLE), List.of()))) {
+                                          ConnectionReport.of("nobody", List.of(TUPLE), List.of()),
+                                          ConnectionReport.of("nobody", List.of(), List.of()))) {
             try {
                 h.manager.report(r);
                 fail();
