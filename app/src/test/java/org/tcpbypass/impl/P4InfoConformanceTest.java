@@ -24,6 +24,7 @@ import org.tcpbypass.api.Attachment;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.LegState;
+import org.tcpbypass.pipeconf.BypassInterpreter;
 
 import java.io.IOException;
 import java.net.URL;
@@ -53,8 +54,8 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_SRC;
 
 /**
  * The compiled bypass entries against the committed P4Info, parsed by ONOS 2.7's own parser: the table, its exact
- * match fields (the criteria the compiler uses, as the pipeconf's interpreter maps them), its direct counter, the
- * action, and every parameter's name and width. Values at their maxima must fit as ONOS's PI translator fits them.
+ * match fields (the criteria the compiler uses, mapped by the pipeconf's real interpreter), its direct counter,
+ * the action, and every parameter's name and width. Values at their maxima must fit as ONOS's PI translator fits them.
  */
 public class P4InfoConformanceTest {
 
@@ -119,6 +120,15 @@ public class P4InfoConformanceTest {
             rule.selector().criteria().forEach(c -> types.add(c.type()));
             assertEquals(Set.of(Criterion.Type.IPV4_SRC, Criterion.Type.IPV4_DST, Criterion.Type.TCP_SRC,
                                 Criterion.Type.TCP_DST), types);
+        }
+        // As ONOS's PI flow rule translator does: every criterion maps, through the pipeconf's interpreter, to a
+        // field of the table, and every exact field of the table gets a criterion.
+        BypassInterpreter interpreter = new BypassInterpreter();
+        for (FlowRule rule : compileExtremes().flowRules()) {
+            Set<PiMatchFieldId> mapped = new HashSet<>();
+            rule.selector().criteria().forEach(c -> mapped.add(interpreter.mapCriterionType(c.type())
+                    .orElseThrow(() -> new AssertionError("interpreter does not map " + c.type()))));
+            assertEquals(fields.keySet(), mapped);
         }
         assertTrue("direct counter the idle timeout reads",
                    table.counters().stream().anyMatch(c -> c.id().equals(BYPASS_COUNTER)));
