@@ -118,6 +118,51 @@ public class RelayNetnsTest {
         }
     }
 
+    @Test
+    public void clientsAreOfferedTheMssTheBackendAnnounced() throws Exception {
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (java.nio.channels.ServerSocketChannel backend = Netns.in(n.server, () -> {
+                    java.nio.channels.ServerSocketChannel ssc = java.nio.channels.ServerSocketChannel.open();
+                    org.tcpbypass.proxy.linux.TcpSocket.of(ssc).setMaxSegment(1000);
+                    ssc.bind(SERVER);
+                    return ssc;
+                });
+                 Capture capture = new Capture(n.proxy, VIP);
+                 ProxyProcess proxy = ProxyProcess.inNamespace(n.proxy, "--listen", Netns.PROXY_CLIENT_SIDE_IP + ":8000",
+                                                               "--backend", SERVER_IP_PORT, "--metrics-interval", "0")) {
+                assertTrue(proxy.output(), proxy.listening());
+                sp.submit(() -> {
+                    for (int i = 0; i < 2; i++) {
+                        backend.accept().close();
+                    }
+                    return null;
+                });
+                for (int i = 0; i < 2; i++) {
+                    cp.submit(() -> {
+                        try (Socket c = new Socket()) {
+                            c.setSoTimeout(5000);
+                            c.connect(VIP, 5000);
+                            return c.getInputStream().read();
+                        }
+                    }).get(30, TimeUnit.SECONDS);
+                }
+                Thread.sleep(200);
+                List<Integer> offered = new ArrayList<>();
+                for (org.tcpbypass.proxy.linux.Segment seg : capture.segments()) {
+                    if (seg.source.equals(VIP) && (seg.flags & org.tcpbypass.proxy.linux.Segment.SYN) != 0) {
+                        offered.add(seg.mss);
+                    }
+                }
+                assertEquals("first client: the interface's MSS; then the backend's", List.of(1460, 1000), offered);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
     private static String outcome(InputStream in) {
         try {
             int b = in.read();

@@ -10,12 +10,16 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.function.IntConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One proxied connection: the client leg (client to VIP) and the server leg (proxy to backend), relayed in
  * both directions by its worker thread. Every method runs on that worker thread.
  */
 public final class Relay {
+    private static final Logger LOG = Logger.getLogger(Relay.class.getName());
     /** Where a relay is in its life. */
     public enum State { CONNECTING, RELAYING, PAUSED, CLOSED, HANDED_OFF }
 
@@ -28,6 +32,7 @@ public final class Relay {
     private final InetSocketAddress clientAddress;
     private final InetSocketAddress vipAddress;
     private final InetSocketAddress serverAddress;
+    private final IntConsumer backendMss;
     private InetSocketAddress proxyAddress;
     private SelectionKey clientKey;
     private SelectionKey serverKey;
@@ -36,8 +41,9 @@ public final class Relay {
     private long resumedNanos;
 
     Relay(RelayWorker worker, ProxyConfig.Listener listener, SocketChannel client, SocketChannel server,
-          InetSocketAddress serverAddress, int bufferBytes) throws IOException {
+          InetSocketAddress serverAddress, int bufferBytes, IntConsumer backendMss) throws IOException {
         this.worker = worker;
+        this.backendMss = backendMss;
         this.listener = listener;
         this.client = client;
         this.server = server;
@@ -80,6 +86,8 @@ public final class Relay {
 
     private void connected() throws IOException {
         proxyAddress = (InetSocketAddress) server.getLocalAddress();
+        TcpSocket.TcpInfo info = TcpSocket.of(server).info();
+        backendMss.accept(info.sndMss + (info.has(TcpSocket.TcpInfo.OPT_TIMESTAMPS) ? 12 : 0));
         state = State.RELAYING;
         worker.events().opened(this);
         pump();
@@ -193,7 +201,7 @@ public final class Relay {
             client.setOption(StandardSocketOptions.SO_LINGER, 0);
             server.setOption(StandardSocketOptions.SO_LINGER, 0);
         } catch (IOException e) {
-            state = State.HANDED_OFF;
+            LOG.log(Level.WARNING, "cannot clear SO_LINGER before closing " + this + " in repair mode", e);
         }
         closeQuietly();
         worker.events().closed(this);
@@ -214,8 +222,7 @@ public final class Relay {
             client.setOption(StandardSocketOptions.SO_LINGER, 0);
             server.setOption(StandardSocketOptions.SO_LINGER, 0);
         } catch (IOException | RuntimeException e) {
-            // a channel already closed by the peer's reset needs no linger setting
-            state = State.CLOSED;
+            LOG.log(Level.FINE, "a channel of " + this + " is already closed", e);
         }
         close();
     }
@@ -225,8 +232,7 @@ public final class Relay {
             try {
                 c.close();
             } catch (IOException e) {
-                // closing an already reset socket: nothing left to release
-                state = state == State.HANDED_OFF ? State.HANDED_OFF : State.CLOSED;
+                LOG.log(Level.FINE, "closing " + this, e);
             }
         }
     }

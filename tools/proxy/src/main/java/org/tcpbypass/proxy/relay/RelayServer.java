@@ -2,6 +2,7 @@ package org.tcpbypass.proxy.relay;
 
 import org.tcpbypass.proxy.Metrics;
 import org.tcpbypass.proxy.ProxyConfig;
+import org.tcpbypass.proxy.linux.TcpSocket;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -48,7 +49,7 @@ public final class RelayServer implements AutoCloseable {
         RelayWorker acceptor = workers.get(0);
         for (int i = 0; i < listening.size(); i++) {
             ServerSocketChannel ssc = listening.get(i);
-            Backends backends = new Backends(config.listeners.get(i));
+            Backends backends = new Backends(config.listeners.get(i), ssc);
             ssc.register(acceptor.selector(), SelectionKey.OP_ACCEPT,
                          (Runnable) () -> accept(ssc, backends));
         }
@@ -74,11 +75,12 @@ public final class RelayServer implements AutoCloseable {
             }
             RelayWorker w = workers.get(Math.floorMod(nextWorker.getAndIncrement(), workers.size()));
             InetSocketAddress backend = backends.next();
-            w.execute(() -> start(w, backends.listener(), client, backend));
+            w.execute(() -> start(w, backends, client, backend));
         }
     }
 
-    private void start(RelayWorker w, ProxyConfig.Listener l, SocketChannel client, InetSocketAddress backend) {
+    private void start(RelayWorker w, Backends backends, SocketChannel client, InetSocketAddress backend) {
+        ProxyConfig.Listener l = backends.listener();
         SocketChannel server = null;
         try {
             client.configureBlocking(false);
@@ -86,7 +88,7 @@ public final class RelayServer implements AutoCloseable {
             server = SocketChannel.open();
             server.configureBlocking(false);
             server.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            Relay relay = new Relay(w, l, client, server, backend, config.bufferBytes);
+            Relay relay = new Relay(w, l, client, server, backend, config.bufferBytes, backends::mssSeen);
             server.connect(backend);
             relay.register();
         } catch (IOException e) {
@@ -125,13 +127,31 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    /** Backend choice for one listener. */
+    /**
+     * Backend choice for one listener, and the smallest MSS its backends announced, which the listener then
+     * announces to later clients (TCP_MAXSEG on the listening socket) so both legs of a bypass agree.
+     */
     private static final class Backends {
         private final ProxyConfig.Listener listener;
+        private final ServerSocketChannel socket;
         private int next;
+        private int mss = Integer.MAX_VALUE;
 
-        Backends(ProxyConfig.Listener listener) {
+        Backends(ProxyConfig.Listener listener, ServerSocketChannel socket) {
             this.listener = listener;
+            this.socket = socket;
+        }
+
+        synchronized void mssSeen(int backendMss) {
+            if (backendMss <= 0 || backendMss >= mss) {
+                return;
+            }
+            mss = backendMss;
+            try {
+                TcpSocket.of(socket).setMaxSegment(backendMss);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "cannot announce MSS " + backendMss + " on " + listener.listen, e);
+            }
         }
 
         ProxyConfig.Listener listener() {
