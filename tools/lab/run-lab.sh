@@ -13,4 +13,5 @@ flock "$mvn_lock" mvn -B -q install -DskipTests -pl tools/lab -am
 flock "$mvn_lock" mvn -B -q -pl tools/lab test-compile dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/lab.classpath
 cp="tools/lab/target/test-classes:tools/lab/target/classes:$(cat tools/lab/target/lab.classpath)"
-exec java --add-opens java.base/sun.nio.ch=ALL-UNNAMED -cp "$cp" org.tcpbypass.lab.LabMain "$what" "$repo"
+exec java --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.lang.invoke=ALL-UNNAMED --add-opens java.base/java.lang.reflect=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED --add-opens java.base/java.math=ALL-UNNAMED --add-opens java.base/java.net=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/java.text=ALL-UNNAMED --add-opens java.base/java.time=ALL-UNNAMED --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.util.concurrent=ALL-UNNAMED --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens java.base/java.util.regex=ALL-UNNAMED \
+    -cp "$cp" org.tcpbypass.lab.LabMain "$what" "$repo"
