@@ -110,6 +110,10 @@ final class Bmv2Tools {
         String cli(String commands) throws IOException, InterruptedException {
             IOException last = null;
             for (int attempt = 0; attempt < 20; attempt++) {
+                if (!process.isAlive()) {
+                    throw new IOException("simple_switch exited with " + process.exitValue() + ":\n"
+                            + Files.readString(dir.resolve("switch.out")));
+                }
                 try {
                     String output = run(cliCommand(), dir, commands, Duration.ofSeconds(30));
                     if (output.contains("Could not connect") || output.contains("TTransportException")) {
