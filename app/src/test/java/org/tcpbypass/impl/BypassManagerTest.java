@@ -9,6 +9,7 @@ import org.onosproject.net.PortNumber;
 import org.onosproject.net.device.DeviceEvent;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentEvent;
+import org.onosproject.net.intent.Key;
 import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.net.pi.model.PiPipeconfId;
 import org.onosproject.store.service.TestStorageService;
@@ -16,7 +17,6 @@ import org.tcpbypass.api.Attachment;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassEvent;
 import org.tcpbypass.api.BypassId;
-import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStatistics;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.ConnectionReport;
@@ -88,7 +88,7 @@ public class BypassManagerTest {
     }
 
     private Intent intentOf(Bypass b) {
-        return h.intents.getIntent(org.onosproject.net.intent.Key.of(b.id().toString(), TestData.APP_ID));
+        return h.intents.getIntent(Key.of(b.id().toString(), TestData.APP_ID));
     }
 
     private Bypass record(Bypass b) {
@@ -382,17 +382,9 @@ public class BypassManagerTest {
     @Test
     public void invalidConfigurationKeepsThePreviousOne() {
         assertEquals(List.of(PROXY1), List.copyOf(h.manager.proxies()));
-        h.config = BypassConfigTest.config("{'proxies': [{'name': 'p2'}]}");
-        h.configListener.event(new org.onosproject.net.config.NetworkConfigEvent(
-                org.onosproject.net.config.NetworkConfigEvent.Type.CONFIG_UPDATED, TestData.APP_ID,
-                BypassConfig.class));
-        h.drain();
+        h.reconfigure("{'proxies': [{'name': 'p2'}]}");
         assertEquals(List.of(PROXY1), List.copyOf(h.manager.proxies()));
-        h.config = BypassConfigTest.config("{}");
-        h.configListener.event(new org.onosproject.net.config.NetworkConfigEvent(
-                org.onosproject.net.config.NetworkConfigEvent.Type.CONFIG_UPDATED, TestData.APP_ID,
-                BypassConfig.class));
-        h.drain();
+        h.reconfigure("{}");
         assertTrue(h.manager.proxies().isEmpty());
         assertRefused(request().build(), FORBIDDEN, "proxy: 'proxy1' is not a registered proxy");
     }

@@ -25,6 +25,7 @@ import org.onosproject.net.NetTestTools;
 import org.onosproject.net.Port;
 import org.onosproject.net.PortNumber;
 import org.onosproject.net.config.Config;
+import org.onosproject.net.config.NetworkConfigEvent;
 import org.onosproject.net.config.NetworkConfigListener;
 import org.onosproject.net.config.NetworkConfigRegistryAdapter;
 import org.onosproject.net.device.DeviceListener;
@@ -87,7 +88,7 @@ final class ManagerHarness {
     DeviceListener deviceListener;
     NetworkConfigListener configListener;
     BypassConfig config;
-    long now = 1_000_000;
+    volatile long now = 1_000_000;
 
     ManagerHarness(StorageService storage) {
         this(storage, null);
@@ -212,6 +213,14 @@ final class ManagerHarness {
     void addHost(IpAddress ip, MacAddress mac, DeviceId device, long port) {
         hosts.put(ip, new DefaultHost(PID, HostId.hostId(mac), mac, VlanId.NONE,
                                       new HostLocation(device, PortNumber.portNumber(port), 0), Set.of(ip)));
+    }
+
+    /** Replaces the app's netcfg as ONOS would and lets the manager react. */
+    void reconfigure(String json) {
+        config = BypassConfigTest.config(json);
+        configListener.event(new NetworkConfigEvent(NetworkConfigEvent.Type.CONFIG_UPDATED, APP_ID,
+                                                    BypassConfig.class));
+        drain();
     }
 
     /** Waits until everything the manager queued so far has run. */

@@ -5,6 +5,7 @@ import org.junit.Before;
 import org.junit.Test;
 import org.onlab.packet.Ethernet;
 import org.onlab.packet.IPv4;
+import org.onlab.osgi.ComponentContextAdapter;
 import org.onlab.packet.TCP;
 import org.onosproject.net.ConnectPoint;
 import org.onosproject.net.flow.DefaultFlowEntry;
@@ -25,6 +26,8 @@ import org.tcpbypass.api.BypassEvent;
 import org.tcpbypass.api.TcpEndpoint;
 
 import java.nio.ByteBuffer;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -155,11 +158,7 @@ public class TeardownTest {
 
     @Test
     public void lingerDelaysTheRelease() throws Exception {
-        h.config = BypassConfigTest.config("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], "
-                                                   + "'lingerMillis': 300}");
-        h.configListener.event(new org.onosproject.net.config.NetworkConfigEvent(
-                org.onosproject.net.config.NetworkConfigEvent.Type.CONFIG_UPDATED, APP_ID, BypassConfig.class));
-        h.drain();
+        h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 300}");
         long start = System.nanoTime();
         packetIn(CLIENT, VIP, RST);
         assertTrue(h.intents.withdrawn.isEmpty());
@@ -206,6 +205,29 @@ public class TeardownTest {
         h.drain();
         assertEquals(BYPASSED, h.manager.bypass(bypass.id()).get().state());
         assertWithdrawn("idle: no packet for 30 s");
+    }
+
+    @Test
+    public void componentPropertiesAreTheDefaultsTheNetcfgOverrides() {
+        h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 0}");
+        h.manager.modified(new ComponentContextAdapter() {
+            @Override
+            public Dictionary<String, Object> getProperties() {
+                Hashtable<String, Object> p = new Hashtable<>();
+                p.put(OsgiPropertyConstants.IDLE_TIMEOUT_SECONDS, "10");
+                p.put(OsgiPropertyConstants.COUNTER_POLL_SECONDS, "1");
+                return p;
+            }
+        });
+        h.flowEntries.addAll(entries(1, 100, 1, 100));
+        h.housekeeping();
+        h.now += 9_999;
+        h.housekeeping();
+        assertTrue(h.intents.withdrawn.isEmpty());
+        h.now += 1;
+        h.housekeeping();
+        h.drain();
+        assertWithdrawn("idle: no packet for 10 s");
     }
 
     @Test
