@@ -54,8 +54,9 @@ public final class ProxyProcess implements AutoCloseable {
             Path cfg = Files.createTempFile("tcp-bypass-lab-proxy", ".json");
             cfg.toFile().deleteOnExit();
             Files.writeString(cfg, config);
+            // Kept after the run: the proxy's own account of every hand-off.
             Path log = Files.createTempFile("tcp-bypass-lab-proxy", ".log");
-            log.toFile().deleteOnExit();
+            System.out.println("proxy log: " + log);
             String base = controller.toString().replaceAll("/$", "");
             List<String> cmd = new ArrayList<>(List.of(
                     "ip", "netns", "exec", proxy.namespace(),

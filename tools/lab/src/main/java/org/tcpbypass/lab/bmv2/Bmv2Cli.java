@@ -19,7 +19,8 @@ public final class Bmv2Cli implements AutoCloseable {
 
     private static final String PROMPT = "RuntimeCmd: ";
     private static final Pattern HANDLE = Pattern.compile("added with handle (\\d+)");
-    private static final Pattern COUNTER = Pattern.compile("packets=(\\d+), bytes=(\\d+)");
+    // simple_switch_CLI prints "name[handle]= (B bytes, P packets)".
+    private static final Pattern COUNTER = Pattern.compile("\\((\\d+) bytes, (\\d+) packets\\)");
     private static final long ANSWER_TIMEOUT_MS = 10_000;
 
     private final Process process;
@@ -122,7 +123,7 @@ public final class Bmv2Cli implements AutoCloseable {
         if (!m.find()) {
             throw new Bmv2Exception("counter_read " + counter + " " + handle + ": " + answer.trim());
         }
-        return new long[]{Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+        return new long[]{Long.parseLong(m.group(2)), Long.parseLong(m.group(1))};
     }
 
     /**

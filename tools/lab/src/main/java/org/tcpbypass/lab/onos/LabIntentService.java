@@ -1,6 +1,7 @@
 package org.tcpbypass.lab.onos;
 
 import org.onosproject.core.ApplicationId;
+import org.onosproject.core.IdGenerator;
 import org.onosproject.event.ListenerRegistry;
 import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.intent.FlowRuleIntent;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +41,8 @@ public final class LabIntentService implements IntentService, IntentExtensionSer
     private final Map<Class<? extends Intent>, IntentCompiler<? extends Intent>> compilers =
             new ConcurrentHashMap<>();
     private final Map<Key, Record> intents = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final IdGenerator idGenerator = nextId::getAndIncrement;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "lab-intents");
         t.setDaemon(true);
@@ -52,6 +56,8 @@ public final class LabIntentService implements IntentService, IntentExtensionSer
      */
     public LabIntentService(LabFlowRuleService flowRules) {
         this.flowRules = flowRules;
+        // ONOS's intent manager binds the generator intents draw their ids from.
+        Intent.bindIdGenerator(idGenerator);
     }
 
     @Override
@@ -233,6 +239,7 @@ public final class LabIntentService implements IntentService, IntentExtensionSer
     /** Stops the worker. */
     public void shutdown() {
         worker.shutdownNow();
+        Intent.unbindIdGenerator(idGenerator);
     }
 
     private static final class Record {
