@@ -327,6 +327,7 @@ public class HandoffNetnsTest {
                 double[] upload = server.gaps.stream().mapToDouble(g -> g / 1e6).sorted().toArray();
                 Arrays.sort(stalls);
                 proxy.close();
+                System.out.println(proxy.output());
                 assertThat(proxy.output(), containsString("fallbacks=" + connections));
                 String freeze = proxy.output().replaceAll("(?s).*(freeze ms [^;]*);.*", "$1");
                 RelayNetnsTest.Figures.record(String.format(Locale.ROOT,
