@@ -91,7 +91,7 @@ final class Bmv2Tools {
             }
             List<String> command = new ArrayList<>(List.of(onPath("simple_switch").orElseThrow().toString(),
                     "--use-files", String.valueOf(waitSeconds), "--thrift-port", String.valueOf(thriftPort),
-                    "--log-file", "switch", "--log-flush", "--device-id", "0"));
+                    "--device-id", "0"));
             long firstMillis = System.currentTimeMillis();
             for (Map.Entry<Integer, List<byte[]>> input : inputs.entrySet()) {
                 String name = "port" + input.getKey();
@@ -164,15 +164,6 @@ final class Bmv2Tools {
                 outputs.put(port.getKey(), Pcap.read(dir.resolve(port.getValue() + "_out.pcap")));
             }
             return outputs;
-        }
-
-        String log() throws IOException {
-            for (String name : List.of("switch.txt", "switch")) {
-                if (Files.exists(dir.resolve(name))) {
-                    return Files.readString(dir.resolve(name));
-                }
-            }
-            return "";
         }
 
         @Override
