@@ -23,7 +23,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * The store runs on ONOS's in-memory test maps, not a Raft cluster: the figures are the app's own cost.
  * Wall-clock rates suffer from whatever else runs on the machine; the per-CPU-second rate of the benchmark
  * thread is the per-core figure (garbage collection on other threads is not in it).
- * Arguments: [rounds per level, default 30].
+ * Arguments: [rounds per level, default 30]. From the repository root:
+ * <pre>
+ * flock /tmp/tcp-bypass-mvn.lock mvn -B -o -q install -pl app -DskipTests
+ * flock /tmp/tcp-bypass-mvn.lock mvn -B -o -q -pl app dependency:build-classpath \
+ *     -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/app-test-cp.txt
+ * java --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.lang.invoke=ALL-UNNAMED \
+ *     --add-opens java.base/java.util=ALL-UNNAMED --add-opens java.base/java.util.concurrent.atomic=ALL-UNNAMED \
+ *     -Xmx1g -cp app/target/test-classes:app/target/classes:$(cat /tmp/app-test-cp.txt) \
+ *     org.tcpbypass.impl.OffloadBenchmark
+ * </pre>
  */
 public final class OffloadBenchmark {
 
