@@ -157,6 +157,26 @@ public class AclPipelinerTest {
     }
 
     @Test
+    public void forwardingOperationsOtherThanAddAndRemoveFail() {
+        initWithExistingGroup();
+        ForwardingObjective modify = createMock(ForwardingObjective.class);
+        ObjectiveContext context = context();
+        expect(modify.treatment()).andReturn(PUNT).anyTimes();
+        expect(modify.selector()).andReturn(SELECTOR).anyTimes();
+        expect(modify.priority()).andReturn(10).anyTimes();
+        expect(modify.appId()).andReturn(APP).anyTimes();
+        expect(modify.permanent()).andReturn(true).anyTimes();
+        expect(modify.op()).andReturn(Objective.Operation.MODIFY).anyTimes();
+        expect(modify.context()).andReturn(java.util.Optional.of(context)).anyTimes();
+        replay(modify);
+
+        pipeliner.forward(modify);
+
+        assertThat(outcomes, contains("UNSUPPORTED"));
+        verify(flowRules);
+    }
+
+    @Test
     public void purgeRemovesTheAppsRules() {
         flowRules.purgeFlowRules(DEVICE, APP);
         initWithExistingGroup();

@@ -157,6 +157,8 @@ public class BypassInterpreterTest {
                       BYPASS_TABLE, "VLAN_ID");
         assertRefused(treatment().setIpSrc(IpAddress.valueOf("2001:db8::1")).build(), BYPASS_TABLE, "IPv6");
         assertRefused(treatment().setOutput(PortNumber.CONTROLLER).build(), BYPASS_TABLE, "logical port");
+        assertRefused(fullRewrite().decNwTtl().build(), BYPASS_TABLE, "DEC_TTL");
+        assertRefused(fullRewrite().group(org.onosproject.core.GroupId.valueOf(1)).build(), BYPASS_TABLE, "GROUP");
     }
 
     @Test
