@@ -154,6 +154,19 @@ public class Bmv2BypassTest {
         TcpFrame stranger = clientSegment(5, 6, ACK, 1000, new TcpFrame.Options().nop().nop().ts(1, 2), ascii("!"));
         stranger.srcPort = CP + 1;
         send(10, stranger);
+        // The same option areas on connections that are not bypassed leave byte for byte as they came.
+        TcpFrame.Options moreNops = new TcpFrame.Options();
+        for (int i = 0; i < 30; i++) {
+            moreNops.nop();
+        }
+        TcpFrame manyOptions = clientSegment(1, 2, ACK, 100, moreNops.ts(1, 2), new byte[0]);
+        manyOptions.srcPort = CP + 1;
+        send(17, manyOptions);
+        // An option whose length runs past the option area: carried as it came, or dropped when bypassed.
+        TcpFrame malformed = clientSegment(1, 2, ACK, 100, new TcpFrame.Options().raw(30, 20, 1, 2), new byte[0]);
+        malformed.srcPort = CP + 1;
+        send(18, malformed);
+        send(19, clientSegment(1, 2, ACK, 100, new TcpFrame.Options().raw(30, 20, 1, 2), new byte[0]));
         byte[] arp = hex("ffffffffffff02000000000108060001080006040001020000000001c6120001000000000000c6120064");
         byte[] lldp = hex("0180c200000e02000000000188cc020704020000000001040702020000000001060200780000");
         OTHER_SENT.add(arp);
@@ -192,7 +205,7 @@ public class Bmv2BypassTest {
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 9, CLIENT_PORT, 3, OTHER_PORT, 2, CPU, 3),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 9, CLIENT_PORT, 3, OTHER_PORT, 4, CPU, 3),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n");
@@ -290,11 +303,11 @@ public class Bmv2BypassTest {
     }
 
     @Test
-    public void segmentWhoseOptionsCannotBeTakenApartIsDropped() {
+    public void bypassedSegmentWhoseOptionsCannotBeTakenApartIsDropped() {
         for (Map.Entry<Integer, List<byte[]>> port : outputs.entrySet()) {
             for (byte[] frame : port.getValue()) {
-                boolean isIt = TcpFrame.isIpv4(frame) && TcpFrame.ipId(frame) == 14;
-                assertFalse("segment 14 left through port " + port.getKey(), isIt);
+                int id = TcpFrame.isIpv4(frame) ? TcpFrame.ipId(frame) : -1;
+                assertFalse("segment " + id + " left through port " + port.getKey(), id == 14 || id == 19);
             }
         }
     }
@@ -302,9 +315,11 @@ public class Bmv2BypassTest {
     @Test
     public void otherTrafficFollowsTheAclUntouched() {
         List<byte[]> other = outputs.get(OTHER_PORT);
-        assertThat(other.size(), is(2));
-        assertArrayEquals(SENT.get(10).build(), other.get(0));
-        assertArrayEquals(OTHER_SENT.get(0), other.get(1));
+        assertThat(other.size(), is(4));
+        for (int id : new int[] {10, 17, 18}) {
+            assertArrayEquals("segment " + id, SENT.get(id).build(), received(OTHER_PORT, id));
+        }
+        assertArrayEquals(OTHER_SENT.get(0), other.stream().filter(f -> !TcpFrame.isIpv4(f)).findFirst().orElseThrow());
     }
 
     @Test
@@ -330,15 +345,15 @@ public class Bmv2BypassTest {
     public void nothingElseLeavesTheSwitch() {
         assertThat(outputs.get(SERVER_PORT).size(), is(9));
         assertThat(outputs.get(CLIENT_PORT).size(), is(3));
-        assertThat(outputs.get(OTHER_PORT).size(), is(2));
+        assertThat(outputs.get(OTHER_PORT).size(), is(4));
         assertThat(outputs.get(CPU).size(), is(3));
     }
 
     @Test
     public void bypassCounterCountsEachDirection() {
-        // Entry handles 0 and 1 are the two directions, in the order they were added. Segment 14 counts too:
-        // it hit its entry before being dropped.
-        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 9 packets)"));
+        // Entry handles 0 and 1 are the two directions, in the order they were added. Segments 14 and 19 count
+        // too: they hit the entry before being dropped.
+        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 10 packets)"));
         assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(TO_CLIENT) + " bytes, 3 packets)"));
     }
 
