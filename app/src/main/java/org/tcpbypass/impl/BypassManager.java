@@ -54,13 +54,16 @@ import org.tcpbypass.api.RegisteredProxy;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -108,6 +111,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     static final String INTENT_FAILED = "the switch did not take the bypass entries (intent failed)";
     static final String WITHDRAWN = "bypass entries withdrawn";
     static final String CLOSED_BY_PROXY = "closed while proxied";
+    // Legs are left claimed only when an instance fails half way through; a slow sweep is enough.
+    private static final long SWEEP_MINUTES = 10;
 
     private final Logger log = getLogger(getClass());
 
@@ -162,6 +167,9 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private final BypassStoreDelegate delegate = this::storeEvent;
     private final Map<BypassId, String> releaseReasons = new ConcurrentHashMap<>();
     private final Map<BypassId, List<CompletableFuture<Bypass>>> waiting = new ConcurrentHashMap<>();
+    // Final records by the time they ended, so a purge touches only what it removes.
+    private final Queue<Bypass> retired = new PriorityBlockingQueue<>(
+            64, Comparator.comparingLong(Bypass::updated));
 
     private volatile Settings settings;
     private ApplicationId appId;
@@ -189,7 +197,9 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         intentService.addListener(intentListener);
         deviceService.addListener(deviceListener);
         packetService.addProcessor(closeWatcher, PacketProcessor.director(1));
+        store.all().stream().filter(b -> b.state().isFinal()).forEach(retired::add);
         modified(context);
+        executor.scheduleWithFixedDelay(this::sweepLegs, SWEEP_MINUTES, SWEEP_MINUTES, TimeUnit.MINUTES);
         log.info("Started {}", appId.id());
     }
 
@@ -207,6 +217,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         executor.shutdownNow();
         waiting.values().forEach(l -> l.forEach(f -> f.cancel(false)));
         waiting.clear();
+        retired.clear();
         log.info("Stopped");
     }
 
@@ -432,21 +443,29 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         }
     }
 
-    /** Polls counters, releases idle bypasses and purges final records past their retention. */
+    /** Polls counters, releases idle bypasses and purges final records past their retention, oldest first. */
     void housekeeping() {
         try {
             long now = clock.getAsLong();
             idleMonitor.poll(now, settings.idleTimeoutSeconds(idleTimeoutSeconds) * 1000L);
             long keepUntil = now - settings.retentionSeconds(retentionSeconds) * 1000L;
-            for (Bypass b : store.all()) {
-                if (b.state().isFinal() && b.updated() <= keepUntil
-                        && mastershipService.isLocalMaster(b.deviceId())) {
-                    store.remove(b.id());
-                }
+            // Every instance purges what it saw end; removing a record twice is harmless.
+            for (Bypass b = retired.peek(); b != null && b.updated() <= keepUntil; b = retired.peek()) {
+                store.remove(retired.poll().id());
             }
-            store.sweepLegs();
         } catch (RuntimeException e) {
             log.warn("Housekeeping failed; retrying next period", e);
+        }
+    }
+
+    private void sweepLegs() {
+        try {
+            int freed = store.sweepLegs();
+            if (freed > 0) {
+                log.warn("Freed {} connection legs left claimed by a failed instance", freed);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Sweeping legs failed; retrying next period", e);
         }
     }
 
@@ -458,9 +477,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                 futures.forEach(f -> f.complete(b));
             }
         }
-        if (b.state().isFinal()) {
+        if (b.state().isFinal() && event.type() == BypassEvent.Type.STATE_CHANGED) {
             closeWatcher.forget(b.id());
             releaseReasons.remove(b.id());
+            retired.add(b);
         }
         post(event);
     }

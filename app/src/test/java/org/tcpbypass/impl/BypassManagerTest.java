@@ -380,6 +380,18 @@ public class BypassManagerTest {
     }
 
     @Test
+    public void recordsThatEndedBeforeActivationArePurgedToo() {
+        h.manager.deactivate();
+        Bypass ended = Bypass.proxied(h.store.nextId(), "proxy1", DEVICE, TUPLE, h.now);
+        h.store.create(ended);
+        h.store.update(ended.id(), b -> b.withState(RELEASED, "closed", h.now));
+        h.manager.activate(null);
+        h.now += 60_000;
+        h.housekeeping();
+        assertTrue(h.manager.bypasses().isEmpty());
+    }
+
+    @Test
     public void invalidConfigurationKeepsThePreviousOne() {
         assertEquals(List.of(PROXY1), List.copyOf(h.manager.proxies()));
         h.reconfigure("{'proxies': [{'name': 'p2'}]}");
