@@ -90,19 +90,20 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
     private static final Map<Integer, PiTableId> TABLES = ImmutableMap.of(0, ACL_TABLE);
 
     // TCP ports map to the TCP header fields (bypass key and ACL); UDP ports to the ACL's L4 port metadata.
-    private static final Map<Criterion.Type, PiMatchFieldId> CRITERIA = ImmutableMap.<Criterion.Type, PiMatchFieldId>builder()
-            .put(Criterion.Type.IN_PORT, HDR_IN_PORT)
-            .put(Criterion.Type.ETH_SRC, HDR_ETH_SRC)
-            .put(Criterion.Type.ETH_DST, HDR_ETH_DST)
-            .put(Criterion.Type.ETH_TYPE, HDR_ETH_TYPE)
-            .put(Criterion.Type.IPV4_SRC, HDR_IPV4_SRC)
-            .put(Criterion.Type.IPV4_DST, HDR_IPV4_DST)
-            .put(Criterion.Type.IP_PROTO, HDR_IP_PROTO)
-            .put(Criterion.Type.TCP_SRC, HDR_TCP_SRC)
-            .put(Criterion.Type.TCP_DST, HDR_TCP_DST)
-            .put(Criterion.Type.UDP_SRC, HDR_L4_SRC)
-            .put(Criterion.Type.UDP_DST, HDR_L4_DST)
-            .build();
+    private static final Map<Criterion.Type, PiMatchFieldId> CRITERIA =
+            ImmutableMap.<Criterion.Type, PiMatchFieldId>builder()
+                .put(Criterion.Type.IN_PORT, HDR_IN_PORT)
+                .put(Criterion.Type.ETH_SRC, HDR_ETH_SRC)
+                .put(Criterion.Type.ETH_DST, HDR_ETH_DST)
+                .put(Criterion.Type.ETH_TYPE, HDR_ETH_TYPE)
+                .put(Criterion.Type.IPV4_SRC, HDR_IPV4_SRC)
+                .put(Criterion.Type.IPV4_DST, HDR_IPV4_DST)
+                .put(Criterion.Type.IP_PROTO, HDR_IP_PROTO)
+                .put(Criterion.Type.TCP_SRC, HDR_TCP_SRC)
+                .put(Criterion.Type.TCP_DST, HDR_TCP_DST)
+                .put(Criterion.Type.UDP_SRC, HDR_L4_SRC)
+                .put(Criterion.Type.UDP_DST, HDR_L4_DST)
+                .build();
 
     private static final long ZERO = 0;
 

@@ -12,7 +12,8 @@ import java.nio.file.Path;
  * Re-prints a P4Info text file against ONOS 2.7's P4Info schema (P4Runtime 1.2.0), dropping the fields a
  * newer p4c emits that ONOS 2.7's parser rejects (e.g. {@code Table.initial_default_action}).
  * <p>
- * Run by p4src/Makefile: {@code java -cp <onos-protocols-p4runtime-proto>:<onos protobuf> P4InfoNormalizer.java IN OUT}.
+ * Run by p4src/Makefile as a single-file program:
+ * {@code java -cp <onos-protocols-p4runtime-proto>:<onos protobuf> P4InfoNormalizer.java IN OUT}.
  */
 public final class P4InfoNormalizer {
 
