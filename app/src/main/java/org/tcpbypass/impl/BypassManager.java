@@ -197,7 +197,13 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         intentService.addListener(intentListener);
         deviceService.addListener(deviceListener);
         packetService.addProcessor(closeWatcher, PacketProcessor.director(1));
-        store.all().stream().filter(b -> b.state().isFinal()).forEach(retired::add);
+        for (Bypass b : store.all()) {
+            if (b.state().isFinal()) {
+                retired.add(b);
+            } else {
+                idleMonitor.changed(b);
+            }
+        }
         modified(context);
         executor.scheduleWithFixedDelay(this::sweepLegs, SWEEP_MINUTES, SWEEP_MINUTES, TimeUnit.MINUTES);
         log.info("Started {}", appId.id());
@@ -471,6 +477,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     private void storeEvent(BypassEvent event) {
         Bypass b = event.subject();
+        if (event.type() == BypassEvent.Type.REMOVED) {
+            idleMonitor.forget(b.id());
+        } else {
+            idleMonitor.changed(b);
+        }
         if (b.state() != OFFLOADING) {
             List<CompletableFuture<Bypass>> futures = waiting.remove(b.id());
             if (futures != null) {

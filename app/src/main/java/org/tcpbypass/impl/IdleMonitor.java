@@ -14,8 +14,8 @@ import org.tcpbypass.api.BypassStore;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
@@ -23,7 +23,8 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 /**
  * Reads the bypass table's counters from the app's flow entries on the switches this instance masters (each
  * entry's cookie names its record and direction), keeps each bypassed record's counters current, and reports a
- * bypass whose counters did not move for the idle timeout. Called from one thread.
+ * bypass whose counters did not move for the idle timeout. Polled from one thread; told of record changes from
+ * the store's.
  */
 final class IdleMonitor {
 
@@ -32,6 +33,7 @@ final class IdleMonitor {
     private final MastershipService mastershipService;
     private final ApplicationId appId;
     private final BiConsumer<BypassId, String> idle;
+    private final Map<BypassId, BypassCounters> bypassed = new ConcurrentHashMap<>();
     private final Map<BypassId, Long> lastMoved = new HashMap<>();
     private final Set<BypassId> reported = new HashSet<>();
 
@@ -45,26 +47,42 @@ final class IdleMonitor {
     }
 
     /**
+     * Follows a record's changes, so polling needs no store read: only BYPASSED records are polled, and their
+     * counters in the store are rewritten only when the switch's moved.
+     *
+     * @param bypass record after a change
+     */
+    void changed(Bypass bypass) {
+        if (bypass.state() == BypassState.BYPASSED) {
+            bypassed.put(bypass.id(), bypass.counters());
+        } else {
+            bypassed.remove(bypass.id());
+        }
+    }
+
+    /**
+     * Forgets a removed record.
+     *
+     * @param id record id
+     */
+    void forget(BypassId id) {
+        bypassed.remove(id);
+    }
+
+    /**
      * Polls the counters once.
      *
      * @param now               wall-clock time, ms
      * @param idleTimeoutMillis how long counters may stand still
      */
     void poll(long now, long idleTimeoutMillis) {
-        Map<BypassId, Bypass> bypassed = new HashMap<>();
         Map<BypassId, long[]> counts = new HashMap<>();
         for (FlowEntry entry : flowRuleService.getFlowEntriesById(appId)) {
-            if (!BYPASS_TABLE.equals(entry.table()) || !mastershipService.isLocalMaster(entry.deviceId())) {
-                continue;
-            }
             long cookie = entry.id().value();
             BypassId id = TcpBypassIntentCompiler.bypassId(cookie);
-            if (!bypassed.containsKey(id)) {
-                Optional<Bypass> bypass = store.get(id).filter(b -> b.state() == BypassState.BYPASSED);
-                if (bypass.isEmpty()) {
-                    continue;
-                }
-                bypassed.put(id, bypass.get());
+            if (!BYPASS_TABLE.equals(entry.table()) || !bypassed.containsKey(id)
+                    || !mastershipService.isLocalMaster(entry.deviceId())) {
+                continue;
             }
             long[] c = counts.computeIfAbsent(id, k -> new long[4]);
             int offset = TcpBypassIntentCompiler.direction(cookie) == BypassDirection.TO_SERVER ? 0 : 2;
@@ -73,7 +91,11 @@ final class IdleMonitor {
         }
         counts.forEach((id, c) -> {
             BypassCounters counters = BypassCounters.of(c[0], c[1], c[2], c[3]);
-            if (!counters.equals(bypassed.get(id).counters())) {
+            BypassCounters known = bypassed.get(id);
+            if (known == null) {
+                return;
+            }
+            if (!counters.equals(known)) {
                 store.update(id, b -> b.state() == BypassState.BYPASSED ? b.withCounters(counters) : b);
                 lastMoved.put(id, now);
             } else if (now - lastMoved.computeIfAbsent(id, k -> now) >= idleTimeoutMillis && reported.add(id)) {
