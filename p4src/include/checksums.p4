@@ -19,7 +19,7 @@ bit<32> csum_diff32(in bit<32> old_value, in bit<32> new_value) {
          + (bit<32>) new_value[31:16] + (bit<32>) new_value[15:0];
 }
 
-// One's complement fold of a 32-bit sum into 16 bits (two rounds suffice for sums below 2^31).
+// One's complement fold of a 32-bit sum into 16 bits (two rounds suffice for any 32-bit sum).
 bit<16> csum_fold(in bit<32> sum) {
     bit<32> folded = (sum & 0xffff) + (sum >> 16);
     folded = (folded & 0xffff) + (folded >> 16);
