@@ -111,6 +111,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     static final String INTENT_FAILED = "the switch did not take the bypass entries (intent failed)";
     static final String WITHDRAWN = "bypass entries withdrawn";
     static final String CLOSED_BY_PROXY = "closed while proxied";
+    static final String SUPERSEDED = "superseded by a new connection on the same leg";
     // Legs are left claimed only when an instance fails half way through; a slow sweep is enough.
     private static final long SWEEP_MINUTES = 10;
 
@@ -331,7 +332,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         for (ConnectionTuple tuple : report.opened()) {
             Bypass record = Bypass.proxied(store.nextId(), proxy.name(), proxy.connectPoint().deviceId(), tuple,
                                            now);
-            if (store.create(record).isEmpty()) {
+            Optional<BypassId> holder = store.create(record);
+            if (holder.isPresent() && supersede(holder.get(), proxy, tuple, now)) {
+                holder = store.create(record);
+            }
+            if (holder.isEmpty()) {
                 recorded++;
             }
         }
@@ -345,6 +350,17 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             }
         }
         return recorded;
+    }
+
+    // A new connection on a leg the proxy's own proxied record still holds means that record's "closed" report
+    // was lost and the port reused: the old record ends.
+    private boolean supersede(BypassId holder, RegisteredProxy proxy, ConnectionTuple tuple, long now) {
+        AtomicBoolean ended = new AtomicBoolean();
+        store.update(holder, b -> {
+            ended.set(b.state() == PROXIED && b.proxy().equals(proxy.name()) && !b.tuple().equals(tuple));
+            return ended.get() ? b.withState(RELEASED, SUPERSEDED, now) : b;
+        });
+        return ended.get();
     }
 
     @Override

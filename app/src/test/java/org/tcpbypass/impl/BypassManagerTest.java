@@ -292,6 +292,23 @@ public class BypassManagerTest {
     }
 
     @Test
+    public void newConnectionOnAStaleProxiedLegSupersedesIt() {
+        h.manager.report(ConnectionReport.of("proxy1", List.of(TUPLE), List.of()));
+        Bypass stale = h.manager.bypasses().iterator().next();
+        ConnectionTuple reused = ConnectionTuple.of(CLIENT, VIP, TcpEndpoint.valueOf("198.18.0.2:51001"), SERVER);
+        assertEquals(1, h.manager.report(ConnectionReport.of("proxy1", List.of(reused), List.of())));
+        assertEquals(RELEASED, record(stale).state());
+        assertEquals(BypassManager.SUPERSEDED, record(stale).reason());
+        assertEquals(1, h.manager.statistics().count(PROXIED));
+        Bypass bypassed = h.manager.offload(request().tuple(reused).build());
+        fire(IntentEvent.Type.INSTALLED, bypassed);
+        ConnectionTuple again = ConnectionTuple.of(CLIENT, VIP, TcpEndpoint.valueOf("198.18.0.2:51002"), SERVER);
+        assertEquals("a bypass is never superseded by a report", 0,
+                     h.manager.report(ConnectionReport.of("proxy1", List.of(again), List.of())));
+        assertEquals(BYPASSED, record(bypassed).state());
+    }
+
+    @Test
     public void forbiddenReportChangesNothing() {
         ConnectionTuple foreign = ConnectionTuple.of(CLIENT, TcpEndpoint.valueOf("198.18.0.250:80"), PROXY, SERVER);
         for (ConnectionReport r : List.of(ConnectionReport.of("proxy1", List.of(TestData.tuple(1), foreign),
