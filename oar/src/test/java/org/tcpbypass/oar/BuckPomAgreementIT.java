@@ -25,7 +25,8 @@ import static org.junit.Assert.assertTrue;
 /**
  * The BUCK file (building the bundles inside an ONOS source tree) and the poms name the same dependencies.
  * A Buck label {@code //path:NAME} stands for the Maven artifact {@code NAME} ({@code NAME-tests}: its tests
- * classifier), {@code :NAME} for a bundle of this project; {@code //lib:COMPILE} and {@code //lib:TEST} stand
+ * classifier), {@code :NAME} for a bundle of this project (or its plain
+ * {@code classes} jar); {@code //lib:COMPILE} and {@code //lib:TEST} stand
  * for what every module inherits from the ONOS parent pom (Guava, OSGi, SLF4J; JUnit, EasyMock, Hamcrest).
  */
 public class BuckPomAgreementIT {
@@ -80,12 +81,17 @@ public class BuckPomAgreementIT {
         return text(dep, "groupId", "") + ":" + text(dep, "artifactId", "") + ":" + text(dep, "classifier", "");
     }
 
-    /** Maps a pom dependency to the Buck label that must stand for it. */
+    /**
+     * Maps a pom dependency to the Buck label that must stand for it. A bundle of this project's plain
+     * {@code classes} jar is, in Buck, the bundle's own label (Buck compiles against its non-OSGi jar).
+     */
     private static String label(Element dep) {
         String artifact = text(dep, "artifactId", "");
         String classifier = text(dep, "classifier", "");
-        String name = classifier.isEmpty() ? artifact : artifact + "-" + classifier;
-        return text(dep, "groupId", "").equals("org.tcpbypass") ? ":" + name : "//*:" + name;
+        if (text(dep, "groupId", "").equals("org.tcpbypass")) {
+            return ":" + artifact;
+        }
+        return "//*:" + (classifier.isEmpty() ? artifact : artifact + "-" + classifier);
     }
 
     private static String normalize(String buckLabel) {
