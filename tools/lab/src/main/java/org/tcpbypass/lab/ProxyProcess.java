@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class ProxyProcess implements AutoCloseable {
 
-    /** Where the proxy's runnable jar is built (mvn package -pl tools/proxy). */
+    /** Where the proxy's runnable jar is built (mvn package -pl tools/proxy); -Dlab.proxy.jar overrides. */
     public static final String JAR = "tools/proxy/target/tcp-bypass-proxy.jar";
 
     private static final Pattern METRICS = Pattern.compile(
@@ -46,7 +46,7 @@ public final class ProxyProcess implements AutoCloseable {
      * @return the running proxy, once it listens
      */
     public static ProxyProcess start(Path repo, LabHost proxy, URI controller, String config) {
-        Path jar = repo.resolve(JAR);
+        Path jar = repo.resolve(System.getProperty("lab.proxy.jar", JAR));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: mvn -B -q package -DskipTests -pl tools/proxy -am");
         }
