@@ -7,6 +7,8 @@ import org.onlab.packet.Ip4Address;
 import org.tcpbypass.api.RegisteredProxy;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -58,6 +60,21 @@ public class BypassConfigTest {
         assertEquals(Optional.of(30), config.idleTimeoutSeconds());
         assertEquals(Optional.of(250), config.lingerMillis());
         assertEquals(Optional.of(90), config.retentionSeconds());
+    }
+
+    @Test
+    public void readmeExampleIsValid() throws IOException {
+        JsonNode netcfg = new ObjectMapper().readTree(
+                Files.readString(Path.of("../tools/netcfg-example.json")));
+        BypassConfig config = config(netcfg.path("apps").path("org.tcpbypass").path(BypassConfig.KEY).toString());
+        config.check();
+        RegisteredProxy proxy = config.proxies().get(0);
+        assertEquals(PROXY1.name(), proxy.name());
+        assertEquals(PROXY1.ip(), proxy.ip());
+        assertEquals(PROXY1.mac(), proxy.mac());
+        assertEquals(PROXY1.connectPoint(), proxy.connectPoint());
+        assertEquals("org.tcpbypass.bmv2",
+                     netcfg.path("devices").path("device:bmv2:s1").path("basic").path("pipeconf").asText());
     }
 
     @Test
