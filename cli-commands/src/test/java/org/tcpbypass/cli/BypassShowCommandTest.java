@@ -6,6 +6,7 @@ import org.apache.karaf.shell.support.CommandException;
 import org.junit.Test;
 import org.onosproject.codec.JsonCodec;
 import org.onosproject.net.flow.FlowEntry;
+import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
 
 import java.util.Optional;
@@ -25,10 +26,8 @@ import static org.tcpbypass.cli.TestBypasses.proxied;
 public class BypassShowCommandTest extends CommandTest {
 
     private static final BypassId ID_17 = BypassId.of(17);
-    private static final FlowEntry TO_SERVER = flow("198.18.0.1:40000", "198.18.0.100:80", 3, 1000, 10,
-                                                    14_600);
-    private static final FlowEntry TO_CLIENT = flow("198.18.0.3:8080", "198.18.0.2:51000", 1,
-                                                    4_294_964_296L, 8, 520);
+    private static final FlowEntry TO_SERVER = flow(BypassDirection.TO_SERVER, 10, 14_600);
+    private static final FlowEntry TO_CLIENT = flow(BypassDirection.TO_CLIENT, 8, 520);
 
     private BypassShowCommand command(String arguments) throws Exception {
         return parse(new BypassShowCommand() {

@@ -3,23 +3,24 @@ package org.tcpbypass.cli;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSet;
 import org.onlab.packet.Ip4Address;
-import org.onlab.packet.Ip4Prefix;
 import org.onlab.packet.MacAddress;
-import org.onlab.packet.TpPort;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.core.DefaultApplicationId;
 import org.onosproject.net.ConnectPoint;
 import org.onosproject.net.DeviceId;
 import org.onosproject.net.PortNumber;
 import org.onosproject.net.flow.DefaultFlowEntry;
-import org.onosproject.net.flow.DefaultFlowRule;
-import org.onosproject.net.flow.DefaultTrafficSelector;
-import org.onosproject.net.flow.DefaultTrafficTreatment;
 import org.onosproject.net.flow.FlowEntry;
-import org.onosproject.net.pi.runtime.PiAction;
-import org.onosproject.net.pi.runtime.PiActionParam;
+import org.onosproject.net.flow.FlowRule;
+import org.onosproject.net.flow.criteria.Criterion;
+import org.onosproject.net.flow.criteria.IPCriterion;
+import org.onosproject.net.intent.FlowRuleIntent;
+import org.onosproject.net.intent.Key;
+import org.onosproject.net.intent.MockIdGenerator;
+import org.tcpbypass.api.Attachment;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassCounters;
+import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStatistics;
@@ -28,7 +29,8 @@ import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.LegState;
 import org.tcpbypass.api.RegisteredProxy;
 import org.tcpbypass.api.TcpEndpoint;
-import org.tcpbypass.pipeconf.BypassPipelineConstants;
+import org.tcpbypass.impl.TcpBypassIntent;
+import org.tcpbypass.impl.TcpBypassIntentCompiler;
 
 /**
  * Sample records, proxies, flow entries and statistics, as the offload protocol's example describes them.
@@ -110,35 +112,37 @@ final class TestBypasses {
     }
 
     /**
-     * Returns the switch's flow entry for one direction of bypass 17.
+     * Returns the switch's flow entry for one direction of bypass 17, as the app's bypass intent compiler
+     * writes it.
      *
-     * @param src      matched source
-     * @param dst      matched destination
-     * @param outPort  egress port
-     * @param seqDelta seq delta parameter
-     * @param packets  packets counted
-     * @param bytes    bytes counted
+     * @param direction direction
+     * @param packets   packets counted
+     * @param bytes     bytes counted
      * @return flow entry, ADDED
      */
-    static FlowEntry flow(String src, String dst, int outPort, long seqDelta, long packets, long bytes) {
-        TcpEndpoint s = TcpEndpoint.valueOf(src);
-        TcpEndpoint d = TcpEndpoint.valueOf(dst);
-        return new DefaultFlowEntry(
-                DefaultFlowRule.builder().forDevice(S1).forTable(BypassPipelineConstants.BYPASS_TABLE)
-                        .fromApp(APP_ID).withPriority(40000).makePermanent()
-                        .withSelector(DefaultTrafficSelector.builder()
-                                              .matchEthType((short) 0x0800).matchIPProtocol((byte) 6)
-                                              .matchIPSrc(Ip4Prefix.valueOf(s.ip(), 32))
-                                              .matchIPDst(Ip4Prefix.valueOf(d.ip(), 32))
-                                              .matchTcpSrc(TpPort.tpPort(s.port()))
-                                              .matchTcpDst(TpPort.tpPort(d.port())).build())
-                        .withTreatment(DefaultTrafficTreatment.builder().piTableAction(
-                                PiAction.builder().withId(BypassPipelineConstants.BYPASS_REWRITE)
-                                        .withParameter(new PiActionParam(BypassPipelineConstants.PORT, outPort))
-                                        .withParameter(new PiActionParam(BypassPipelineConstants.SEQ_DELTA,
-                                                                         seqDelta))
-                                        .build()).build())
-                        .build(),
-                FlowEntry.FlowEntryState.ADDED, 12, packets, bytes);
+    static FlowEntry flow(BypassDirection direction, long packets, long bytes) {
+        // Intents take their ids from ONOS's generator.
+        MockIdGenerator.cleanBind();
+        FlowRuleIntent compiled;
+        try {
+            TcpBypassIntent intent = TcpBypassIntent.builder()
+                    .appId(APP_ID).key(Key.of(17, APP_ID)).priority(40000)
+                    .bypassId(BypassId.of(17)).deviceId(S1).tuple(TUPLE).translation(TRANSLATION)
+                    .clientAttachment(Attachment.of(PortNumber.portNumber(1),
+                                                    MacAddress.valueOf("00:00:00:00:00:01")))
+                    .serverAttachment(Attachment.of(PortNumber.portNumber(3),
+                                                    MacAddress.valueOf("00:00:00:00:00:03")))
+                    .proxyMac(PROXY1.mac())
+                    .build();
+            compiled = (FlowRuleIntent) new TcpBypassIntentCompiler().compile(intent, null).get(0);
+        } finally {
+            MockIdGenerator.unbind();
+        }
+        Ip4Address source = (direction == BypassDirection.TO_SERVER ? TUPLE.client() : TUPLE.server()).ip();
+        FlowRule rule = compiled.flowRules().stream()
+                .filter(r -> ((IPCriterion) r.selector().getCriterion(Criterion.Type.IPV4_SRC)).ip().address()
+                        .equals(source))
+                .findFirst().orElseThrow();
+        return new DefaultFlowEntry(rule, FlowEntry.FlowEntryState.ADDED, 12, packets, bytes);
     }
 }
