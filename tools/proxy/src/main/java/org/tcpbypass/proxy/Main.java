@@ -84,7 +84,7 @@ public final class Main {
             "  --offload-timeout MS      decision to BYPASSED, else fall back (default 5000)",
             "  --report-interval MS      connection reports to the app, 0 = off (default 1000)",
             "  --drain-timeout MS        wait for both legs to drain (default 2000)",
-            "  --probe-timeout MS        wait for the peers' TSvals (default 500)",
+            "  --probe-timeout MS        wait for the peers' answers to the probe (default 50)",
             "  --max-handoffs N          concurrent hand-offs (default 16)",
             "  --rtt-ramp true|false     delay the client leg in steps before a hand-off (needs netem)",
             "  --rtt-ramp-interface IF   the proxy's client-facing interface for the ramp",

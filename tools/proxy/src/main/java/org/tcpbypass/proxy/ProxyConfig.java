@@ -125,7 +125,7 @@ public final class ProxyConfig {
 
         Handoff(Fields f) throws ConfigException {
             drainTimeoutMillis = f.integer("drainTimeoutMillis", 2000, 1, 60000);
-            probeTimeoutMillis = f.integer("probeTimeoutMillis", 500, 1, 10000);
+            probeTimeoutMillis = f.integer("probeTimeoutMillis", 50, 1, 10000);
             maxConcurrent = f.integer("maxConcurrent", 16, 1, 1024);
             f.rejectUnknown();
         }

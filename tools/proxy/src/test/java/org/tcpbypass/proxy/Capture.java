@@ -19,7 +19,7 @@ final class Capture implements AutoCloseable {
 
     Capture(String ns, InetSocketAddress... endpoints) throws Exception {
         pool = Netns.executor(ns);
-        PacketCapture capture = pool.submit(() -> new PacketCapture(List.of(endpoints), 20))
+        PacketCapture capture = pool.submit(() -> new PacketCapture(List.of(endpoints), 20, false))
                 .get(10, TimeUnit.SECONDS);
         loop = pool.submit(() -> {
             try (PacketCapture c = capture) {

@@ -36,8 +36,11 @@ public final class PacketCapture implements Closeable {
      *
      * @param endpoints IPv4 endpoints, at most 16
      * @param pollMillis how long {@link #next()} waits for a segment
+     * @param pureAcksOnly whether to keep only segments without payload (the kernel then drops the rest, so
+     *                     heavy traffic cannot crowd them out of the socket's queue)
      */
-    public PacketCapture(Collection<InetSocketAddress> endpoints, int pollMillis) throws IOException {
+    public PacketCapture(Collection<InetSocketAddress> endpoints, int pollMillis, boolean pureAcksOnly)
+            throws IOException {
         if (endpoints.isEmpty() || endpoints.size() > 16) {
             throw new IllegalArgumentException("capture needs 1..16 endpoints, got " + endpoints.size());
         }
@@ -48,7 +51,7 @@ public final class PacketCapture implements Closeable {
                                           + e.getErrorCode(), e);
         }
         try {
-            attachFilter(new ArrayList<>(endpoints));
+            attachFilter(new ArrayList<>(endpoints), pureAcksOnly);
             setSocketInt(SO_RCVBUFFORCE, 4 << 20);
             Memory tv = new Memory(16);
             tv.setLong(0, pollMillis / 1000);
@@ -108,7 +111,7 @@ public final class PacketCapture implements Closeable {
     }
 
     /* Accepts IPv4 TCP with (saddr, sport) or (daddr, dport) in the endpoint list; offsets are from the IP header. */
-    private void attachFilter(List<InetSocketAddress> endpoints) {
+    private void attachFilter(List<InetSocketAddress> endpoints, boolean pureAcksOnly) {
         List<int[]> prog = new ArrayList<>();
         int checks = endpoints.size() * 2;
         int afterChecks = 3 + checks * 4;
@@ -126,7 +129,22 @@ public final class PacketCapture implements Closeable {
             }
         }
         prog.add(insn(0x06, 0, 0, 0));
-        prog.add(insn(0x06, 0, 0, SNAP));
+        if (pureAcksOnly) {
+            // A = ip length - (4 * ihl + 4 * doff); X still holds 4 * ihl
+            prog.add(insn(0x50, 0, 0, 12));
+            prog.add(insn(0x54, 0, 0, 0xf0));
+            prog.add(insn(0x74, 0, 0, 2));
+            prog.add(insn(0x0c, 0, 0, 0));
+            prog.add(insn(0x02, 0, 0, 0));
+            prog.add(insn(0x28, 0, 0, 2));
+            prog.add(insn(0x61, 0, 0, 0));
+            prog.add(insn(0x1c, 0, 0, 0));
+            prog.add(insn(0x15, 0, 1, 0));
+            prog.add(insn(0x06, 0, 0, SNAP));
+            prog.add(insn(0x06, 0, 0, 0));
+        } else {
+            prog.add(insn(0x06, 0, 0, SNAP));
+        }
         Memory code = new Memory(8L * prog.size());
         for (int i = 0; i < prog.size(); i++) {
             int[] in = prog.get(i);

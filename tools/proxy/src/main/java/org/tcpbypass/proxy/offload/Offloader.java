@@ -80,7 +80,8 @@ public final class Offloader implements AutoCloseable {
         boolean failedByController = false;
         Steps steps = new Steps(decided);
         Integer delay = null;
-        try (PacketCapture capture = new PacketCapture(List.of(r.client(), r.server()), CAPTURE_POLL_MILLIS)) {
+        try (PacketCapture capture = new PacketCapture(List.of(r.client(), r.server()), CAPTURE_POLL_MILLIS,
+                                                             true)) {
             if (ramp != null) {
                 delay = ramp.ramp(r);
                 steps.mark("rtt ramp");
@@ -261,7 +262,7 @@ public final class Offloader implements AutoCloseable {
                 if (clientAnswered && serverAnswered) {
                     return;
                 }
-            } while (System.nanoTime() < end);
+            } while (millis == 0 || System.nanoTime() < end);
         }
 
         /*
