@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 public final class Bmv2Cli implements AutoCloseable {
 
     private static final String PROMPT = "RuntimeCmd: ";
-    private static final Pattern HANDLE = Pattern.compile("added with handle (\\d+)");
+    // Handles carry a version in their top bits: BMv2 prints them as signed 32-bit numbers.
+    private static final Pattern HANDLE = Pattern.compile("added with handle (-?\\d+)");
     // simple_switch_CLI prints "name[handle]= (B bytes, P packets)".
     private static final Pattern COUNTER = Pattern.compile("\\((\\d+) bytes, (\\d+) packets\\)");
     private static final long ANSWER_TIMEOUT_MS = 10_000;

@@ -70,7 +70,7 @@ public final class Benchmarks {
             c.connect(lab.vip());
             SocketChannel s = server.accept();
             AtomicLong received = new AtomicLong();
-            Thread sender = new Thread(() -> send(s, total));
+            Thread sender = new Thread(() -> send(s, total, true));
             sender.start();
             double cpu0 = proxy.cpuSeconds();
             long t0 = System.nanoTime();
@@ -112,7 +112,7 @@ public final class Benchmarks {
             SocketChannel viaProxy = lab.socketIn(lab.topology().client());
             viaProxy.connect(lab.vip());
             SocketChannel s2 = server.accept();
-            Thread warm = new Thread(() -> send(s2, 101 * MB));
+            Thread warm = new Thread(() -> send(s2, 101 * MB, false));
             warm.start();
             ByteBuffer b = ByteBuffer.allocate(1 << 16);
             long got = 0;
@@ -125,7 +125,7 @@ public final class Benchmarks {
                 b.clear();
             }
             warm.join();
-            if (proxy.offloaded() <= handed) {
+            if (!proxy.awaitOffloaded(handed + 1, 10_000)) {
                 System.out.println("bench: BMv2 pps not measured: the connection was not handed off");
                 return;
             }
@@ -178,6 +178,7 @@ public final class Benchmarks {
     private static void offloadsPerSecond(Lab lab) {
         String base = lab.rest().toString();
         int count = 300;
+        AtomicLong failed = new AtomicLong();
         long elapsed = Netns.call(lab.topology().proxy().namespace(), () -> {
             long t0 = System.nanoTime();
             for (int i = 0; i < count; i++) {
@@ -185,16 +186,17 @@ public final class Benchmarks {
                 String created = http("POST", base + "offloads", body);
                 String id = created.replaceAll("(?s).*\"id\"\\s*:\\s*\"?([0-9]+)\"?.*", "$1");
                 String settled = http("GET", base + "offloads/" + id + "?wait=5000", null);
-                if (!settled.contains("BYPASSED")) {
-                    throw new IllegalStateException("offload " + id + " did not become BYPASSED: " + settled);
+                if (!settled.contains("\"BYPASSED\"")) {
+                    failed.incrementAndGet();
+                    System.out.println("bench: offload " + id + " did not become BYPASSED: " + settled);
                 }
                 http("DELETE", base + "offloads/" + id, null);
             }
             return System.nanoTime() - t0;
         });
         System.out.printf(Locale.ROOT, "bench: %d offloads (POST, wait BYPASSED, DELETE; 2 BMv2 entries each) in"
-                                  + " %.2f s: %.0f offloads/s end to end%n", count, elapsed / 1e9,
-                          count / (elapsed / 1e9));
+                                  + " %.2f s: %.0f offloads/s end to end; %d did not become BYPASSED%n", count,
+                          elapsed / 1e9, count / (elapsed / 1e9), failed.get());
     }
 
     private static String offloadJson(int clientPort, int proxyPort) {
@@ -230,7 +232,7 @@ public final class Benchmarks {
         }
     }
 
-    private static void send(SocketChannel s, long bytes) {
+    private static void send(SocketChannel s, long bytes, boolean thenClose) {
         ByteBuffer b = ByteBuffer.allocate(1 << 16);
         long sent = 0;
         try {
@@ -239,7 +241,9 @@ public final class Benchmarks {
                 b.limit((int) Math.min(b.capacity(), bytes - sent));
                 sent += s.write(b);
             }
-            s.shutdownOutput();
+            if (thenClose) {
+                s.shutdownOutput();
+            }
         } catch (IOException e) {
             // receiver went away
         }
