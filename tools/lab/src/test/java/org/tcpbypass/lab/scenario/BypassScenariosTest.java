@@ -109,7 +109,7 @@ public class BypassScenariosTest {
         // 50 hand-offs at once on a 2-core machine that also runs BMv2: let the proxy run them all
         // concurrently and give the legs time to drain.
         ProxyProcess proxy = lab.startProxy(bytesPolicy(256 * 1024),
-                "\"handoff\": {\"drainTimeoutMillis\": 20000, \"maxConcurrent\": 50},"
+                "\"handoff\": {\"drainTimeoutMillis\": 20000, \"probeTimeoutMillis\": 2000, \"maxConcurrent\": 50},"
                         + " \"controller\": {\"offloadTimeoutMillis\": 30000}");
         ServerSocketChannel server = lab.listenOnServer();
         pool.submit(() -> echoServer(server));
