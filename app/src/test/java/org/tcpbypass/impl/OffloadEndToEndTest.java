@@ -1,0 +1,149 @@
+package org.tcpbypass.impl;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.onlab.junit.TestUtils;
+import org.onlab.osgi.TestServiceDirectory;
+import org.onlab.rest.BaseResource;
+import org.onosproject.codec.CodecService;
+import org.onosproject.net.flow.FlowRule;
+import org.onosproject.net.flow.criteria.Criterion;
+import org.onosproject.net.flow.instructions.PiInstruction;
+import org.onosproject.net.intent.FlowRuleIntent;
+import org.onosproject.net.intent.Intent;
+import org.onosproject.net.intent.IntentCompiler;
+import org.onosproject.net.intent.IntentEvent;
+import org.onosproject.net.intent.MockIdGenerator;
+import org.onosproject.net.pi.model.PiActionModel;
+import org.onosproject.net.pi.model.PiActionParamModel;
+import org.onosproject.net.pi.model.PiMatchFieldId;
+import org.onosproject.net.pi.model.PiPipelineModel;
+import org.onosproject.net.pi.model.PiTableId;
+import org.onosproject.net.pi.model.PiTableModel;
+import org.onosproject.net.pi.runtime.PiAction;
+import org.onosproject.net.pi.runtime.PiActionParam;
+import org.onosproject.p4runtime.model.P4InfoParser;
+import org.onosproject.store.service.TestStorageService;
+import org.tcpbypass.api.BypassService;
+import org.tcpbypass.codec.TestCodecService;
+import org.tcpbypass.pipeconf.BypassInterpreter;
+import org.tcpbypass.rest.BypassResourceTest;
+
+import javax.ws.rs.client.Entity;
+import javax.ws.rs.core.MediaType;
+import javax.ws.rs.core.Response;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_REWRITE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
+
+/**
+ * An offload request posted to the REST resource, through the real codecs, manager, store and intent compiler,
+ * ends as two bypass-table flow rules whose PI form (criteria through the pipeconf's interpreter, the rewrite
+ * action as compiled) names only tables, fields, actions and parameters of the committed P4Info, at their
+ * widths; the intent's INSTALLED event then makes the record BYPASSED.
+ */
+public class OffloadEndToEndTest extends BypassResourceTest {
+
+    private static final String P4INFO = "/p4c-out/bmv2/tcp_bypass_p4info.txt";
+
+    private ManagerHarness h;
+
+    @Override
+    @Before
+    public void setUpServices() throws Exception {
+        MockIdGenerator.cleanBind();
+        h = new ManagerHarness(new TestStorageService());
+        TestServiceDirectory directory = new TestServiceDirectory()
+                .add(BypassService.class, h.manager)
+                .add(CodecService.class, TestCodecService.withBypassCodecs());
+        TestUtils.setField(BaseResource.class, "services", directory);
+    }
+
+    @Override
+    @After
+    public void verifyService() {
+        h.stop();
+        MockIdGenerator.unbind();
+    }
+
+    private static String offloadJson() throws Exception {
+        try (InputStream in = BypassResourceTest.class.getResourceAsStream("post-offload.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private FlowRuleIntent compiled(Intent intent) {
+        IntentCompiler<Intent> compiler = (IntentCompiler<Intent>) h.compilers.get(intent.getClass());
+        assertNotNull("no compiler registered for " + intent.getClass(), compiler);
+        List<Intent> installable = compiler.compile(intent, null);
+        assertEquals(1, installable.size());
+        return (FlowRuleIntent) installable.get(0);
+    }
+
+    private static void assertConformsToP4Info(FlowRule rule, PiPipelineModel model) throws Exception {
+        PiTableModel table = model.table((PiTableId) rule.table())
+                .orElseThrow(() -> new AssertionError("no table " + rule.table() + " in P4Info"));
+        assertEquals(BYPASS_TABLE, table.id());
+
+        BypassInterpreter interpreter = new BypassInterpreter();
+        Set<PiMatchFieldId> fields = new HashSet<>();
+        for (Criterion c : rule.selector().criteria()) {
+            PiMatchFieldId field = interpreter.mapCriterionType(c.type())
+                    .orElseThrow(() -> new AssertionError("interpreter does not map " + c.type()));
+            assertTrue(field + " is not a match field of " + table.id(), table.matchField(field).isPresent());
+            fields.add(field);
+        }
+        assertEquals("every exact field of the table gets a criterion", table.matchFields().size(), fields.size());
+
+        assertEquals(1, rule.treatment().allInstructions().size());
+        PiAction action = (PiAction) ((PiInstruction) rule.treatment().allInstructions().get(0)).action();
+        assertEquals(BYPASS_REWRITE, action.id());
+        PiActionModel actionModel = table.action(action.id())
+                .orElseThrow(() -> new AssertionError(action.id() + " is not an action of " + table.id()));
+        assertEquals(actionModel.params().size(), action.parameters().size());
+        for (PiActionParam param : action.parameters()) {
+            PiActionParamModel pm = actionModel.param(param.id())
+                    .orElseThrow(() -> new AssertionError("no parameter " + param.id()));
+            assertEquals(param.value(), param.value().fit(pm.bitWidth()));
+        }
+    }
+
+    @Test
+    public void postedOffloadBecomesBypassRulesOfTheCommittedPipeline() throws Exception {
+        URL p4Info = OffloadEndToEndTest.class.getResource(P4INFO);
+        assertNotNull("the pipeconf jar carries " + P4INFO, p4Info);
+        PiPipelineModel model = P4InfoParser.parse(p4Info);
+
+        Response posted = target("offloads").request()
+                .post(Entity.entity(offloadJson(), MediaType.APPLICATION_JSON_TYPE));
+        assertEquals(201, posted.getStatus());
+        ObjectNode record = body(posted);
+        assertEquals("OFFLOADING", record.path("state").asText());
+        String id = record.path("id").asText();
+
+        assertEquals(1, h.intents.submitted.size());
+        Intent intent = h.intents.submitted.get(0);
+        FlowRuleIntent rules = compiled(intent);
+        assertEquals(2, rules.flowRules().size());
+        for (FlowRule rule : rules.flowRules()) {
+            assertConformsToP4Info(rule, model);
+        }
+
+        h.intents.fire(IntentEvent.Type.INSTALLED, intent);
+        h.drain();
+        ObjectNode after = body(target("offloads/" + id).request().get());
+        assertEquals("BYPASSED", after.path("state").asText());
+    }
+}
