@@ -53,7 +53,7 @@ public final class LabEnvironment {
         }
         for (String p : SWITCH_PROGRAMS) {
             if (!Shell.onPath(p)) {
-                return Optional.of(p + " is not on PATH: the BMv2 lab needs p4c and BMv2 (see DEVELOPERS.md)");
+                return Optional.of(p + " is not on PATH: the BMv2 lab needs p4c and BMv2 (versions in p4src/README.md)");
             }
         }
         if (LabEnvironment.class.getResource(BMV2_JSON_RESOURCE) == null) {
