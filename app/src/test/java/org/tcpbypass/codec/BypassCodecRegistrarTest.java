@@ -2,6 +2,7 @@ package org.tcpbypass.codec;
 
 import com.google.common.collect.ImmutableSet;
 import org.junit.Test;
+import org.onosproject.codec.impl.CodecManager;
 import org.tcpbypass.api.Attachment;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassStatistics;
@@ -24,7 +25,7 @@ public class BypassCodecRegistrarTest {
 
     @Test
     public void registersAndUnregistersEveryCodec() {
-        TestCodecService service = new TestCodecService();
+        CodecManager service = new CodecManager();
         BypassCodecRegistrar registrar = new BypassCodecRegistrar();
         registrar.codecService = service;
 

@@ -3,6 +3,7 @@ package org.tcpbypass.codec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.onosproject.codec.CodecContext;
+import org.onosproject.codec.CodecService;
 import org.onosproject.codec.JsonCodec;
 
 import java.io.IOException;
@@ -15,7 +16,7 @@ import java.io.UncheckedIOException;
 public class TestCodecContext implements CodecContext {
 
     private final ObjectMapper mapper = new ObjectMapper();
-    private final TestCodecService codecs = TestCodecService.withBypassCodecs();
+    private final CodecService codecs = TestCodecService.withBypassCodecs();
 
     @Override
     public ObjectMapper mapper() {
