@@ -36,7 +36,8 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
      *
      * @param id     record id
      * @param reason why, e.g. "released by operator"
-     * @return the record after release
+     * @return the record after release: final if nothing was on the switch, otherwise as it is until the switch's
+     *         entries are withdrawn (see {@link #ended(BypassId)})
      * @throws OffloadException NOT_FOUND for an unknown id
      */
     Bypass release(BypassId id, String reason);
@@ -63,6 +64,14 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
      * @return future record; completed exceptionally with OffloadException NOT_FOUND for an unknown id
      */
     CompletableFuture<Bypass> settled(BypassId id);
+
+    /**
+     * Returns a future completed with the record as soon as it is RELEASED or FAILED.
+     *
+     * @param id record id
+     * @return future record; completed exceptionally with OffloadException NOT_FOUND for an unknown id
+     */
+    CompletableFuture<Bypass> ended(BypassId id);
 
     /**
      * Returns the flow entries the switch holds for a bypass, one per direction while it is active.

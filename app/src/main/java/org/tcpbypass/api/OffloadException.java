@@ -18,7 +18,9 @@ public class OffloadException extends RuntimeException {
         /** The record or device does not exist (HTTP 404). */
         NOT_FOUND(404),
         /** The connection already has a live bypass (HTTP 409). */
-        CONFLICT(409);
+        CONFLICT(409),
+        /** The request body is larger than the REST API accepts (HTTP 413). */
+        TOO_LARGE(413);
 
         private final int httpStatus;
 

@@ -4,6 +4,8 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.Maps;
 import org.onlab.util.Tools;
+import org.onosproject.app.ApplicationService;
+import org.onosproject.app.ApplicationState;
 import org.onosproject.cfg.ComponentConfigService;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.core.CoreService;
@@ -22,9 +24,9 @@ import org.onosproject.net.config.NetworkConfigRegistry;
 import org.onosproject.net.config.basics.SubjectFactories;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentEvent;
-import org.onosproject.net.intent.IntentExtensionService;
 import org.onosproject.net.intent.IntentListener;
 import org.onosproject.net.intent.IntentService;
+import org.onosproject.net.intent.IntentState;
 import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketService;
@@ -69,6 +71,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 import static java.util.concurrent.Executors.newSingleThreadScheduledExecutor;
 import static org.onlab.util.Tools.groupedThreads;
@@ -86,6 +89,8 @@ import static org.tcpbypass.impl.OsgiPropertyConstants.IDLE_TIMEOUT_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.IDLE_TIMEOUT_SECONDS_DEFAULT;
 import static org.tcpbypass.impl.OsgiPropertyConstants.LINGER_MILLIS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.LINGER_MILLIS_DEFAULT;
+import static org.tcpbypass.impl.OsgiPropertyConstants.OFFLOAD_TIMEOUT_SECONDS;
+import static org.tcpbypass.impl.OsgiPropertyConstants.OFFLOAD_TIMEOUT_SECONDS_DEFAULT;
 import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS_DEFAULT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
@@ -93,7 +98,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 /**
  * The offload service: validates proxies' offload requests, submits one bypass intent per connection, follows the
  * intents' life cycle in the connection's record, and tears bypasses down when the connection closes, idles, is
- * released or loses its switch.
+ * released, loses its switch, stays OFFLOADING too long or the application is deactivated.
  */
 @Component(immediate = true, service = BypassService.class,
         property = {
@@ -101,6 +106,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
                 IDLE_TIMEOUT_SECONDS + ":Integer=" + IDLE_TIMEOUT_SECONDS_DEFAULT,
                 LINGER_MILLIS + ":Integer=" + LINGER_MILLIS_DEFAULT,
                 RETENTION_SECONDS + ":Integer=" + RETENTION_SECONDS_DEFAULT,
+                OFFLOAD_TIMEOUT_SECONDS + ":Integer=" + OFFLOAD_TIMEOUT_SECONDS_DEFAULT,
         })
 public class BypassManager extends AbstractListenerManager<BypassEvent, BypassListener> implements BypassService {
 
@@ -112,6 +118,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     static final String WITHDRAWN = "bypass entries withdrawn";
     static final String CLOSED_BY_PROXY = "closed while proxied";
     static final String SUPERSEDED = "superseded by a new connection on the same leg";
+    static final String APP_DEACTIVATED = "app deactivated";
+    static final String INTENT_LOST = "its bypass intent was gone when the app was activated";
     // Legs are left claimed only when an instance fails half way through; a slow sweep is enough.
     private static final long SWEEP_MINUTES = 10;
 
@@ -122,7 +130,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected IntentService intentService;
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
-    protected IntentExtensionService intentExtensionService;
+    protected ApplicationService applicationService;
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected DeviceService deviceService;
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
@@ -153,6 +161,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private int lingerMillis = LINGER_MILLIS_DEFAULT;
     /** Seconds released and failed records are kept, unless the netcfg says otherwise. */
     private int retentionSeconds = RETENTION_SECONDS_DEFAULT;
+    /** Seconds a record may stay OFFLOADING before it fails and its entries are withdrawn. */
+    private int offloadTimeoutSeconds = OFFLOAD_TIMEOUT_SECONDS_DEFAULT;
 
     private final ConfigFactory<ApplicationId, BypassConfig> configFactory =
             new ConfigFactory<>(SubjectFactories.APP_SUBJECT_FACTORY, BypassConfig.class, BypassConfig.KEY) {
@@ -161,13 +171,14 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                     return new BypassConfig();
                 }
             };
-    private final TcpBypassIntentCompiler compiler = new TcpBypassIntentCompiler();
     private final NetworkConfigListener configListener = new InternalConfigListener();
     private final IntentListener intentListener = new InternalIntentListener();
     private final DeviceListener deviceListener = new InternalDeviceListener();
     private final BypassStoreDelegate delegate = this::storeEvent;
     private final Map<BypassId, String> releaseReasons = new ConcurrentHashMap<>();
-    private final Map<BypassId, List<CompletableFuture<Bypass>>> waiting = new ConcurrentHashMap<>();
+    private final Map<BypassId, List<Waiter>> waiting = new ConcurrentHashMap<>();
+    // OFFLOADING records by id, with when they entered the state, so the timeout needs no store read.
+    private final Map<BypassId, Long> offloading = new ConcurrentHashMap<>();
     // Final records by the time they ended, so a purge touches only what it removes.
     private final Queue<Bypass> retired = new PriorityBlockingQueue<>(
             64, Comparator.comparingLong(Bypass::updated));
@@ -194,7 +205,6 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         configRegistry.registerConfigFactory(configFactory);
         configRegistry.addListener(configListener);
         loadConfig();
-        intentExtensionService.registerCompiler(TcpBypassIntent.class, compiler);
         intentService.addListener(intentListener);
         deviceService.addListener(deviceListener);
         packetService.addProcessor(closeWatcher, PacketProcessor.director(1));
@@ -202,10 +212,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             if (b.state().isFinal()) {
                 retired.add(b);
             } else {
-                idleMonitor.changed(b);
+                follow(b);
             }
         }
         modified(context);
+        executor.execute(this::reconcile);
         executor.scheduleWithFixedDelay(this::sweepLegs, SWEEP_MINUTES, SWEEP_MINUTES, TimeUnit.MINUTES);
         log.info("Started {}", appId.id());
     }
@@ -215,17 +226,93 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         packetService.removeProcessor(closeWatcher);
         deviceService.removeListener(deviceListener);
         intentService.removeListener(intentListener);
-        intentExtensionService.unregisterCompiler(TcpBypassIntent.class);
+        executor.shutdownNow();
+        // An instance shutting down leaves the app ACTIVE: the bypasses stay for the instances that remain
+        // (or for this one's return). Only a deactivated or uninstalled app takes everything with it.
+        if (applicationService.getState(appId) != ApplicationState.ACTIVE) {
+            removeEverything();
+        }
         configRegistry.removeListener(configListener);
         configRegistry.unregisterConfigFactory(configFactory);
         store.unsetDelegate(delegate);
         eventDispatcher.removeSink(BypassEvent.class);
         cfgService.unregisterProperties(getClass(), false);
-        executor.shutdownNow();
-        waiting.values().forEach(l -> l.forEach(f -> f.cancel(false)));
+        waiting.values().forEach(l -> l.forEach(w -> w.future.cancel(false)));
         waiting.clear();
         retired.clear();
+        offloading.clear();
         log.info("Stopped");
+    }
+
+    // Ends every live record, withdraws (or purges) every intent of the app and removes its flow rules at once:
+    // ONOS cleans up nothing for a deactivated app, and a withdrawal still pending when the bundle goes must not
+    // leave entries behind.
+    private void removeEverything() {
+        int ended = 0;
+        for (Bypass b : store.all()) {
+            if (!b.state().isFinal()) {
+                end(b.id(), b.state() == OFFLOADING ? FAILED : RELEASED, APP_DEACTIVATED);
+                ended++;
+            }
+        }
+        int intents = 0;
+        for (Intent intent : intentService.getIntentsByAppId(appId)) {
+            withdrawOrPurge(intent);
+            intents++;
+        }
+        flowRuleService.removeFlowRulesById(appId);
+        log.info("Deactivated: ended {} live records, withdrew {} intents, removed the app's flow rules",
+                 ended, intents);
+    }
+
+    private void withdrawOrPurge(Intent intent) {
+        IntentState state = intentService.getIntentState(intent.key());
+        if (state == IntentState.WITHDRAWN || state == IntentState.FAILED) {
+            intentService.purge(intent);
+        } else if (state != IntentState.WITHDRAWING && state != IntentState.PURGE_REQ) {
+            intentService.withdraw(intent);
+        }
+    }
+
+    /**
+     * Makes records and intents agree after a previous activation (or a failed instance) left them apart: an
+     * intent without a live record is withdrawn (purged once withdrawn), a BYPASSED record without an intent
+     * fails and loses whatever entries it had, an OFFLOADING record whose intent is installed becomes BYPASSED,
+     * and legs held by no live record are freed. OFFLOADING records without an intent are left to the offload
+     * timeout: their intent may be on its way.
+     */
+    void reconcile() {
+        try {
+            int intents = 0;
+            int records = 0;
+            for (Intent intent : intentService.getIntentsByAppId(appId)) {
+                Optional<BypassId> id = BypassIntentCompiler.bypassId(appId, intent);
+                Optional<Bypass> live = id.flatMap(store::get).filter(b -> !b.state().isFinal());
+                if (live.isEmpty()) {
+                    withdrawOrPurge(intent);
+                    intents++;
+                } else if (live.get().state() == OFFLOADING
+                        && intentService.getIntentState(intent.key()) == IntentState.INSTALLED) {
+                    long now = clock.getAsLong();
+                    store.update(live.get().id(), b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
+                }
+            }
+            for (Bypass b : store.all()) {
+                if (b.state() == BYPASSED && intentService.getIntent(key(b.id())) == null) {
+                    end(b.id(), FAILED, INTENT_LOST);
+                    Collection<FlowEntry> entries = flowEntries(b.id());
+                    flowRuleService.removeFlowRules(entries.toArray(new FlowEntry[0]));
+                    records++;
+                }
+            }
+            int legs = store.sweepLegs();
+            if (intents + records + legs > 0) {
+                log.warn("Reconciled: {} intents without a live record withdrawn, {} bypassed records without an"
+                                 + " intent failed, {} connection legs freed", intents, records, legs);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Reconciling records and intents failed", e);
+        }
     }
 
     @Modified
@@ -240,14 +327,17 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                                                                        LINGER_MILLIS_DEFAULT));
             retentionSeconds = Math.max(0, Tools.getIntegerProperty(properties, RETENTION_SECONDS,
                                                                            RETENTION_SECONDS_DEFAULT));
+            offloadTimeoutSeconds = Math.max(1, Tools.getIntegerProperty(properties, OFFLOAD_TIMEOUT_SECONDS,
+                                                                                OFFLOAD_TIMEOUT_SECONDS_DEFAULT));
         }
         if (pollTask != null) {
             pollTask.cancel(false);
         }
         pollTask = executor.scheduleWithFixedDelay(this::housekeeping, counterPollSeconds, counterPollSeconds,
                                                    TimeUnit.SECONDS);
-        log.info("Counters polled every {} s; defaults: idle timeout {} s, linger {} ms, retention {} s",
-                 counterPollSeconds, idleTimeoutSeconds, lingerMillis, retentionSeconds);
+        log.info("Counters polled every {} s; offload timeout {} s; defaults: idle timeout {} s, linger {} ms,"
+                         + " retention {} s",
+                 counterPollSeconds, offloadTimeoutSeconds, idleTimeoutSeconds, lingerMillis, retentionSeconds);
     }
 
     @Override
@@ -269,7 +359,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             }
         }
         try {
-            intentService.submit(intent(record.id(), plan));
+            intentService.submit(BypassIntentCompiler.compile(appId, record, plan.clientAttachment(),
+                                                              plan.serverAttachment(), plan.proxy().mac()));
         } catch (RuntimeException e) {
             end(record.id(), FAILED, "intent not accepted: " + e.getMessage());
             throw e;
@@ -300,22 +391,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         return new OffloadException(CONFLICT, "connection " + tuple + " already has a live bypass: " + holder);
     }
 
-    private TcpBypassIntent intent(BypassId id, OffloadPlan plan) {
-        return TcpBypassIntent.builder()
-                .appId(appId)
-                .key(key(id))
-                .bypassId(id)
-                .deviceId(plan.request().deviceId())
-                .tuple(plan.request().tuple())
-                .translation(plan.translation())
-                .clientAttachment(plan.clientAttachment())
-                .serverAttachment(plan.serverAttachment())
-                .proxyMac(plan.proxy().mac())
-                .build();
-    }
-
     private Key key(BypassId id) {
-        return Key.of(id.toString(), appId);
+        return BypassIntentCompiler.key(appId, id);
     }
 
     @Override
@@ -403,22 +480,35 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public CompletableFuture<Bypass> settled(BypassId id) {
-        CompletableFuture<Bypass> future = new CompletableFuture<>();
-        waiting.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(future);
+        return when(id, b -> b.state() != OFFLOADING);
+    }
+
+    @Override
+    public CompletableFuture<Bypass> ended(BypassId id) {
+        return when(id, b -> b.state().isFinal());
+    }
+
+    private CompletableFuture<Bypass> when(BypassId id, Predicate<Bypass> condition) {
+        Waiter waiter = new Waiter(condition);
+        waiting.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(waiter);
         // Checked after registering, so a change between the two cannot be missed.
         Optional<Bypass> record = store.get(id);
         if (record.isEmpty()) {
-            future.completeExceptionally(notFound(id));
-        } else if (record.get().state() != OFFLOADING) {
-            future.complete(record.get());
+            waiter.future.completeExceptionally(notFound(id));
+        } else if (condition.test(record.get())) {
+            waiter.future.complete(record.get());
         }
-        if (future.isDone()) {
-            waiting.computeIfPresent(id, (k, l) -> {
-                l.remove(future);
-                return l.isEmpty() ? null : l;
-            });
+        if (waiter.future.isDone()) {
+            forget(id, waiter);
         }
-        return future;
+        return waiter.future;
+    }
+
+    private void forget(BypassId id, Waiter waiter) {
+        waiting.computeIfPresent(id, (k, l) -> {
+            l.remove(waiter);
+            return l.isEmpty() ? null : l;
+        });
     }
 
     @Override
@@ -430,7 +520,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         List<FlowEntry> entries = new ArrayList<>();
         for (FlowEntry e : flowRuleService.getFlowEntries(record.get().deviceId())) {
             if (e.appId() == appId.id() && BYPASS_TABLE.equals(e.table())
-                    && TcpBypassIntentCompiler.bypassId(e.id().value()).equals(id)) {
+                    && BypassIntentCompiler.bypassId(e.id().value()).equals(id)) {
                 entries.add(e);
             }
         }
@@ -470,6 +560,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         try {
             long now = clock.getAsLong();
             idleMonitor.poll(now, settings.idleTimeoutSeconds(idleTimeoutSeconds) * 1000L);
+            timeOutOffloads(now);
             long keepUntil = now - settings.retentionSeconds(retentionSeconds) * 1000L;
             // Every instance purges what it saw end; removing a record twice is harmless.
             for (Bypass b = retired.peek(); b != null && b.updated() <= keepUntil; b = retired.peek()) {
@@ -478,6 +569,32 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         } catch (RuntimeException e) {
             log.warn("Housekeeping failed; retrying next period", e);
         }
+    }
+
+    // A record OFFLOADING past the timeout fails; withdrawing its intent removes whatever entries reached the
+    // switch, and an intent installed later is withdrawn on its INSTALLED event.
+    private void timeOutOffloads(long now) {
+        long since = now - offloadTimeoutSeconds * 1000L;
+        for (Map.Entry<BypassId, Long> e : offloading.entrySet()) {
+            if (e.getValue() > since) {
+                continue;
+            }
+            BypassId id = e.getKey();
+            Optional<Bypass> failed = store.update(
+                    id, b -> b.state() == OFFLOADING ? b.withState(FAILED, offloadTimedOut(), now) : b);
+            if (failed.map(b -> b.state() == FAILED).orElse(true)) {
+                offloading.remove(id);
+                Intent intent = intentService.getIntent(key(id));
+                if (intent != null) {
+                    intentService.withdraw(intent);
+                }
+            }
+        }
+    }
+
+    private String offloadTimedOut() {
+        return "offload timed out: the switch did not take the bypass entries within " + offloadTimeoutSeconds
+                + " s";
     }
 
     private void sweepLegs() {
@@ -495,13 +612,16 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         Bypass b = event.subject();
         if (event.type() == BypassEvent.Type.REMOVED) {
             idleMonitor.forget(b.id());
+            offloading.remove(b.id());
         } else {
-            idleMonitor.changed(b);
+            follow(b);
         }
-        if (b.state() != OFFLOADING) {
-            List<CompletableFuture<Bypass>> futures = waiting.remove(b.id());
-            if (futures != null) {
-                futures.forEach(f -> f.complete(b));
+        List<Waiter> waiters = waiting.get(b.id());
+        if (waiters != null) {
+            for (Waiter w : waiters) {
+                if (w.condition.test(b) && w.future.complete(b)) {
+                    forget(b.id(), w);
+                }
             }
         }
         if (b.state().isFinal() && event.type() == BypassEvent.Type.STATE_CHANGED) {
@@ -512,12 +632,22 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         post(event);
     }
 
+    private void follow(Bypass b) {
+        idleMonitor.changed(b);
+        if (b.state() == OFFLOADING) {
+            offloading.put(b.id(), b.updated());
+        } else {
+            offloading.remove(b.id());
+        }
+    }
+
     private void intentEvent(IntentEvent event) {
         Intent intent = event.subject();
-        if (!(intent instanceof TcpBypassIntent) || !appId.equals(intent.appId())) {
+        Optional<BypassId> bypassId = BypassIntentCompiler.bypassId(appId, intent);
+        if (bypassId.isEmpty()) {
             return;
         }
-        BypassId id = BypassId.valueOf(intent.key().toString());
+        BypassId id = bypassId.get();
         long now = clock.getAsLong();
         switch (event.type()) {
             case INSTALLED:
@@ -578,6 +708,16 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         }
         settings = new Settings(Maps.uniqueIndex(config.proxies(), RegisteredProxy::name), config);
         log.info("Configured {} proxies", settings.proxies.size());
+    }
+
+    /** A caller waiting for a record to meet a condition. */
+    private static final class Waiter {
+        private final Predicate<Bypass> condition;
+        private final CompletableFuture<Bypass> future = new CompletableFuture<>();
+
+        Waiter(Predicate<Bypass> condition) {
+            this.condition = condition;
+        }
     }
 
     /** The configuration in force: registered proxies by name and the netcfg timing, if any. */

@@ -79,13 +79,13 @@ final class IdleMonitor {
         Map<BypassId, long[]> counts = new HashMap<>();
         for (FlowEntry entry : flowRuleService.getFlowEntriesById(appId)) {
             long cookie = entry.id().value();
-            BypassId id = TcpBypassIntentCompiler.bypassId(cookie);
+            BypassId id = BypassIntentCompiler.bypassId(cookie);
             if (!BYPASS_TABLE.equals(entry.table()) || !bypassed.containsKey(id)
                     || !mastershipService.isLocalMaster(entry.deviceId())) {
                 continue;
             }
             long[] c = counts.computeIfAbsent(id, k -> new long[4]);
-            int offset = TcpBypassIntentCompiler.direction(cookie) == BypassDirection.TO_SERVER ? 0 : 2;
+            int offset = BypassIntentCompiler.direction(cookie) == BypassDirection.TO_SERVER ? 0 : 2;
             c[offset] += entry.packets();
             c[offset + 1] += entry.bytes();
         }

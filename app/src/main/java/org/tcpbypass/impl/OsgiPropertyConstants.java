@@ -20,4 +20,7 @@ public final class OsgiPropertyConstants {
 
     public static final String RETENTION_SECONDS = "retentionSeconds";
     public static final int RETENTION_SECONDS_DEFAULT = 600;
+
+    public static final String OFFLOAD_TIMEOUT_SECONDS = "offloadTimeoutSeconds";
+    public static final int OFFLOAD_TIMEOUT_SECONDS_DEFAULT = 10;
 }

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -47,11 +48,14 @@ public class OffloadWebResource extends AbstractWebResource {
     static final long MAX_WAIT_MILLIS = 30_000;
     static final String OFFLOADS = "offloads";
     static final String RELEASE_REASON = "released through the REST API";
+    /** Longest a DELETE waits for the switch's entries to be withdrawn, ms. */
+    static final long RELEASE_WAIT_MILLIS = 5_000;
 
     // Parameter names are literal in the annotations: ONOS's Swagger generator reads them from the source text.
     private static final String ID = "id";
     private static final String WAIT = "wait";
     private static final String STATE = "state";
+    private static final String IF_STATE = "ifState";
     private static final String DEVICE_ID = "deviceId";
 
     @Context
@@ -89,7 +93,7 @@ public class OffloadWebResource extends AbstractWebResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Response offloads(@QueryParam("state") String state, @QueryParam("deviceId") String deviceId) {
-        Predicate<Bypass> filter = stateFilter(state).and(deviceFilter(deviceId));
+        Predicate<Bypass> filter = stateFilter(STATE, state).and(deviceFilter(deviceId));
         List<Bypass> bypasses = get(BypassService.class).bypasses().stream()
                 .filter(filter)
                 .sorted(Comparator.comparing(b -> b.id().id()))
@@ -114,33 +118,52 @@ public class OffloadWebResource extends AbstractWebResource {
         BypassId bypassId = bypassId(id);
         long waitMillis = waitMillis(wait);
         BypassService service = get(BypassService.class);
-        Bypass bypass = waitMillis == 0 ? current(service, bypassId) : settled(service, bypassId, waitMillis);
+        Bypass bypass = waitMillis == 0 ? current(service, bypassId)
+                : await(service, bypassId, service.settled(bypassId), waitMillis);
         return ok(codec(Bypass.class).encode(bypass, this)).build();
     }
 
     /**
-     * Releases a connection. Withdraws its bypass, if any, and ends its record (RELEASED); answers the released
-     * record. 404 for an unknown id.
+     * Releases a connection. Withdraws its bypass, if any, and answers once its record has ended: 200 with the
+     * record, RELEASED (or as it ended before). If the switch's entries are not withdrawn within 5 s, 202 with
+     * the record as it is then; it ends when they are. With ifState, only a record in that state is released;
+     * another state answers 409 with the record, unchanged. 404 for an unknown id; 400 for an unknown state.
      *
-     * @param id record id
-     * @return 200 OK with the released record
+     * @param id      record id
+     * @param ifState release only in this state, e.g. OFFLOADING (any case); optional
+     * @return 200 OK with the ended record, 202 ACCEPTED with the record still being released, or 409 CONFLICT
+     *         with the record in another state
      * @onos.rsModel Offload
      */
     @DELETE
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response release(@PathParam("id") String id) {
-        Bypass bypass = get(BypassService.class).release(bypassId(id), RELEASE_REASON);
-        return ok(codec(Bypass.class).encode(bypass, this)).build();
+    public Response release(@PathParam("id") String id, @QueryParam("ifState") String ifState) {
+        BypassId bypassId = bypassId(id);
+        Predicate<Bypass> precondition = stateFilter(IF_STATE, ifState);
+        BypassService service = get(BypassService.class);
+        if (ifState != null) {
+            Bypass current = current(service, bypassId);
+            if (!precondition.test(current)) {
+                return Response.status(Response.Status.CONFLICT)
+                        .entity(codec(Bypass.class).encode(current, this)).build();
+            }
+        }
+        Bypass bypass = service.release(bypassId, RELEASE_REASON);
+        if (!bypass.state().isFinal()) {
+            bypass = await(service, bypassId, service.ended(bypassId), RELEASE_WAIT_MILLIS);
+        }
+        Response.Status status = bypass.state().isFinal() ? Response.Status.OK : Response.Status.ACCEPTED;
+        return Response.status(status).entity(codec(Bypass.class).encode(bypass, this)).build();
     }
 
     private static Bypass current(BypassService service, BypassId id) {
         return service.bypass(id).orElseThrow(() -> notFound(id));
     }
 
-    private static Bypass settled(BypassService service, BypassId id, long waitMillis) {
+    private static Bypass await(BypassService service, BypassId id, Future<Bypass> future, long waitMillis) {
         try {
-            return service.settled(id).get(waitMillis, TimeUnit.MILLISECONDS);
+            return future.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return current(service, id);
         } catch (InterruptedException e) {
@@ -182,7 +205,7 @@ public class OffloadWebResource extends AbstractWebResource {
                 + MAX_WAIT_MILLIS);
     }
 
-    private static Predicate<Bypass> stateFilter(String text) {
+    private static Predicate<Bypass> stateFilter(String field, String text) {
         if (text == null) {
             return b -> true;
         }
@@ -190,7 +213,7 @@ public class OffloadWebResource extends AbstractWebResource {
             BypassState state = BypassState.valueOf(text.toUpperCase(Locale.ROOT));
             return b -> b.state() == state;
         } catch (IllegalArgumentException e) {
-            throw new InvalidFieldException(STATE, "'" + text + "' is not one of "
+            throw new InvalidFieldException(field, "'" + text + "' is not one of "
                     + Arrays.toString(BypassState.values()));
         }
     }

@@ -5,6 +5,8 @@ import org.onlab.packet.ChassisId;
 import org.onlab.packet.IpAddress;
 import org.onlab.packet.MacAddress;
 import org.onlab.packet.VlanId;
+import org.onosproject.app.ApplicationServiceAdapter;
+import org.onosproject.app.ApplicationState;
 import org.onosproject.cfg.ComponentConfigAdapter;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.core.CoreServiceAdapter;
@@ -31,15 +33,15 @@ import org.onosproject.net.config.NetworkConfigRegistryAdapter;
 import org.onosproject.net.device.DeviceListener;
 import org.onosproject.net.device.DeviceServiceAdapter;
 import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.FlowRuleServiceAdapter;
 import org.onosproject.net.host.HostServiceAdapter;
 import org.onosproject.net.intent.Intent;
-import org.onosproject.net.intent.IntentCompiler;
 import org.onosproject.net.intent.IntentEvent;
-import org.onosproject.net.intent.IntentExtensionServiceAdapter;
 import org.onosproject.net.intent.IntentListener;
 import org.onosproject.net.intent.IntentService;
 import org.onosproject.net.intent.IntentServiceAdapter;
+import org.onosproject.net.intent.IntentState;
 import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketServiceAdapter;
@@ -61,6 +63,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 import static org.tcpbypass.impl.TestData.APP_ID;
 import static org.tcpbypass.impl.TestData.DEVICE;
@@ -76,7 +79,7 @@ final class ManagerHarness {
     final BypassManager manager = new BypassManager();
     final DistributedBypassStore store = new DistributedBypassStore();
     final TestIntents intents = new TestIntents();
-    final Map<Class<? extends Intent>, IntentCompiler<? extends Intent>> compilers = new HashMap<>();
+    final List<ApplicationId> flowRulesRemovedFor = new ArrayList<>();
     final Map<DeviceId, Device> devices = new HashMap<>();
     final Map<DeviceId, PiPipeconfId> pipeconfs = new HashMap<>();
     final Map<IpAddress, Host> hosts = new HashMap<>();
@@ -89,6 +92,8 @@ final class ManagerHarness {
     NetworkConfigListener configListener;
     BypassConfig config;
     volatile long now = 1_000_000;
+    /** What ONOS's application store says of the app: ACTIVE unless the test deactivates it. */
+    ApplicationState appState = ApplicationState.ACTIVE;
 
     ManagerHarness(StorageService storage) {
         this(storage, null);
@@ -115,15 +120,10 @@ final class ManagerHarness {
             }
         };
         manager.intentService = intentService == null ? intents : intentService;
-        manager.intentExtensionService = new IntentExtensionServiceAdapter() {
+        manager.applicationService = new ApplicationServiceAdapter() {
             @Override
-            public <T extends Intent> void registerCompiler(Class<T> cls, IntentCompiler<T> compiler) {
-                compilers.put(cls, compiler);
-            }
-
-            @Override
-            public <T extends Intent> void unregisterCompiler(Class<T> cls) {
-                compilers.remove(cls);
+            public ApplicationState getState(ApplicationId appId) {
+                return appState;
             }
         };
         manager.deviceService = new DeviceServiceAdapter() {
@@ -158,6 +158,17 @@ final class ManagerHarness {
             @Override
             public Iterable<FlowEntry> getFlowEntries(DeviceId deviceId) {
                 return ImmutableList.copyOf(flowEntries);
+            }
+
+            @Override
+            public void removeFlowRules(FlowRule... rules) {
+                flowEntries.removeAll(List.of(rules));
+            }
+
+            @Override
+            public void removeFlowRulesById(ApplicationId id) {
+                flowRulesRemovedFor.add(id);
+                flowEntries.removeIf(e -> e.appId() == id.id());
             }
         };
         manager.packetService = new PacketServiceAdapter() {
@@ -246,6 +257,19 @@ final class ManagerHarness {
         store.deactivate();
     }
 
+    /** Deactivates the app as ONOS does: the application store first says it is no longer active. */
+    void deactivateApp() {
+        appState = ApplicationState.INSTALLED;
+        manager.deactivate();
+    }
+
+    /** Activates the app again on the same store, switch and intents, as a reinstalled bundle would. */
+    void activateApp() {
+        appState = ApplicationState.ACTIVE;
+        manager.activate(null);
+        drain();
+    }
+
     /** Synchronous event delivery, as ONOS's test dispatcher. */
     static final class SyncDispatcher extends DefaultEventSinkRegistry implements EventDeliveryService {
         @Override
@@ -267,9 +291,10 @@ final class ManagerHarness {
         }
     }
 
-    /** An intent service that records calls; the test fires the intent events. */
+    /** An intent service that records calls and keeps each intent's state; the test fires the intent events. */
     static final class TestIntents extends IntentServiceAdapter {
         final Map<Key, Intent> intents = new HashMap<>();
+        final Map<Key, IntentState> states = new HashMap<>();
         final List<Intent> submitted = new ArrayList<>();
         final List<Intent> withdrawn = new ArrayList<>();
         final List<Intent> purged = new ArrayList<>();
@@ -278,23 +303,41 @@ final class ManagerHarness {
         @Override
         public synchronized void submit(Intent intent) {
             intents.put(intent.key(), intent);
+            states.put(intent.key(), IntentState.INSTALL_REQ);
             submitted.add(intent);
         }
 
         @Override
         public synchronized void withdraw(Intent intent) {
+            states.put(intent.key(), IntentState.WITHDRAW_REQ);
             withdrawn.add(intent);
         }
 
         @Override
         public synchronized void purge(Intent intent) {
             intents.remove(intent.key());
+            states.remove(intent.key());
             purged.add(intent);
         }
 
         @Override
         public synchronized Intent getIntent(Key intentKey) {
             return intents.get(intentKey);
+        }
+
+        @Override
+        public synchronized Iterable<Intent> getIntentsByAppId(ApplicationId id) {
+            return intents.values().stream().filter(i -> i.appId().equals(id)).collect(Collectors.toList());
+        }
+
+        @Override
+        public synchronized IntentState getIntentState(Key intentKey) {
+            return states.get(intentKey);
+        }
+
+        /** Sets an intent's state as ONOS's intent manager would, without an event. */
+        synchronized void setState(Intent intent, IntentState state) {
+            states.put(intent.key(), state);
         }
 
         @Override
@@ -308,6 +351,10 @@ final class ManagerHarness {
         }
 
         void fire(IntentEvent.Type type, Intent intent) {
+            if (type != IntentEvent.Type.PURGED) {
+                // Every other event type names the state the intent entered.
+                setState(intent, IntentState.valueOf(type.name()));
+            }
             listeners.forEach(l -> l.event(new IntentEvent(type, intent)));
         }
     }

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Offload path benchmark: request → validated → recorded → bypass intent → compiled FlowRuleIntent (two bypass
+ * Offload path benchmark: request → validated → recorded → the bypass FlowRuleIntent (two bypass
  * rules), single-threaded (one core), at 1k, 10k and 100k live bypasses; then heap per live bypass.
  * The store runs on ONOS's in-memory test maps, not a Raft cluster: the figures are the app's own cost.
  * Wall-clock rates suffer from whatever else runs on the machine; the per-CPU-second rate of the benchmark
@@ -40,16 +40,13 @@ public final class OffloadBenchmark {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final int[] LIVE = {1_000, 10_000, 100_000};
 
-    /** Compiles each submitted intent at once with the real compiler and keeps both, as ONOS's stores would. */
-    private static final class CompilingIntents extends IntentServiceAdapter {
-        private final TcpBypassIntentCompiler compiler = new TcpBypassIntentCompiler();
-        final Map<Key, List<Intent>> installed = new ConcurrentHashMap<>();
+    /** Keeps each submitted intent, as ONOS's store would; a flow rule intent is its own installable. */
+    private static final class KeepingIntents extends IntentServiceAdapter {
+        final Map<Key, Intent> installed = new ConcurrentHashMap<>();
 
         @Override
         public void submit(Intent intent) {
-            List<Intent> compiled = new ArrayList<>(compiler.compile((TcpBypassIntent) intent, null));
-            compiled.add(0, intent);
-            installed.put(intent.key(), compiled);
+            installed.put(intent.key(), intent);
         }
     }
 
@@ -59,7 +56,7 @@ public final class OffloadBenchmark {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         MockIdGenerator.cleanBind();
-        CompilingIntents intents = new CompilingIntents();
+        KeepingIntents intents = new KeepingIntents();
         ManagerHarness h = new ManagerHarness(new TestStorageService(), intents);
         h.manager.removeListener(h.listener);
         int next = 0;
@@ -112,7 +109,7 @@ public final class OffloadBenchmark {
         removeAll(h, intents);
         long empty = usedHeap();
         System.out.printf("heap per live bypass (%d live): %d bytes app record + leg index; "
-                                  + "%d bytes with its intent and compiled FlowRuleIntent%n",
+                                  + "%d bytes with its FlowRuleIntent%n",
                           n, (recordsOnly - empty) / n, (withIntents - empty) / n);
         h.stop();
     }
@@ -121,12 +118,12 @@ public final class OffloadBenchmark {
         return TestData.request().tuple(TestData.tuple(n)).build();
     }
 
-    private static void remove(ManagerHarness h, CompilingIntents intents, BypassId id) {
+    private static void remove(ManagerHarness h, KeepingIntents intents, BypassId id) {
         h.store.remove(id);
         intents.installed.remove(Key.of(id.toString(), TestData.APP_ID));
     }
 
-    private static void removeAll(ManagerHarness h, CompilingIntents intents) {
+    private static void removeAll(ManagerHarness h, KeepingIntents intents) {
         for (Bypass b : h.store.all()) {
             remove(h, intents, b.id());
         }

@@ -21,6 +21,7 @@ import org.onosproject.net.pi.runtime.PiAction;
 import org.onosproject.net.pi.runtime.PiActionParam;
 import org.onosproject.p4runtime.model.P4InfoParser;
 import org.tcpbypass.api.Attachment;
+import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.LegState;
@@ -95,13 +96,12 @@ public class P4InfoConformanceTest {
                 .mss(1460).sackPermitted(true).timestamps(true).tsVal(0).peerTsVal(1).build();
         LegState server = LegState.builder().sndNxt(0).rcvNxt(1).localWindowShift(14).peerWindowShift(14)
                 .mss(1460).sackPermitted(true).timestamps(true).tsVal(0).peerTsVal(1).build();
-        TcpBypassIntent intent = TcpBypassIntent.builder().appId(APP_ID).key(Key.of("1", APP_ID)).bypassId(BypassId.of(1))
-                .deviceId(DEVICE)
-                .tuple(TUPLE).translation(BypassTranslation.of(client, server))
-                .clientAttachment(Attachment.of(PortNumber.portNumber(511), TestData.CLIENT_MAC))
-                .serverAttachment(Attachment.of(PortNumber.portNumber(1), TestData.SERVER_MAC))
-                .proxyMac(PROXY_MAC).build();
-        return (FlowRuleIntent) new TcpBypassIntentCompiler().compile(intent, null).get(0);
+        Bypass record = Bypass.offloading(BypassId.of(1), "proxy1", DEVICE, TUPLE,
+                                          BypassTranslation.of(client, server), 1000);
+        return BypassIntentCompiler.compile(APP_ID, record,
+                                            Attachment.of(PortNumber.portNumber(511), TestData.CLIENT_MAC),
+                                            Attachment.of(PortNumber.portNumber(1), TestData.SERVER_MAC),
+                                            PROXY_MAC);
     }
 
     @Test
@@ -140,7 +140,7 @@ public class P4InfoConformanceTest {
         PiActionModel actionModel = table.action(BYPASS_REWRITE)
                 .orElseThrow(() -> new AssertionError(BYPASS_REWRITE + " is not an action of " + BYPASS_TABLE));
         for (FlowRule rule : compileExtremes().flowRules()) {
-            PiAction action = TcpBypassIntentCompilerTest.action(rule);
+            PiAction action = BypassIntentCompilerTest.action(rule);
             assertEquals(BYPASS_REWRITE, action.id());
             assertEquals("parameter count", actionModel.params().size(), action.parameters().size());
             for (PiActionParam param : action.parameters()) {

@@ -173,8 +173,7 @@ public class TeardownTest {
 
     private List<FlowEntry> entries(long toServerPackets, long toServerBytes, long toClientPackets,
                                     long toClientBytes) {
-        List<FlowRule> rules = new ArrayList<>(((FlowRuleIntent) new TcpBypassIntentCompiler()
-                .compile((TcpBypassIntent) intent, null).get(0)).flowRules());
+        List<FlowRule> rules = new ArrayList<>(((FlowRuleIntent) intent).flowRules());
         return List.of(new DefaultFlowEntry(rules.get(0), FlowEntry.FlowEntryState.ADDED, 1, toServerPackets,
                                             toServerBytes),
                        new DefaultFlowEntry(rules.get(1), FlowEntry.FlowEntryState.ADDED, 1, toClientPackets,

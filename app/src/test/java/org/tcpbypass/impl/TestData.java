@@ -2,8 +2,8 @@ package org.tcpbypass.impl;
 
 import org.onlab.packet.Ip4Address;
 import org.onlab.packet.MacAddress;
-import org.onosproject.TestApplicationId;
 import org.onosproject.core.ApplicationId;
+import org.onosproject.core.DefaultApplicationId;
 import org.onosproject.net.ConnectPoint;
 import org.onosproject.net.DeviceId;
 import org.onosproject.net.PortNumber;
@@ -21,7 +21,8 @@ import java.util.Set;
  */
 final class TestData {
 
-    static final ApplicationId APP_ID = new TestApplicationId(BypassManager.APP_NAME);
+    // What ONOS's core hands out (and its intent serializer knows), not the test adapter's id.
+    static final ApplicationId APP_ID = new DefaultApplicationId(42, BypassManager.APP_NAME);
     static final DeviceId DEVICE = DeviceId.deviceId("device:bmv2:s1");
     static final TcpEndpoint CLIENT = TcpEndpoint.valueOf("198.18.0.1:40000");
     static final TcpEndpoint VIP = TcpEndpoint.valueOf("198.18.0.100:80");

@@ -8,6 +8,7 @@ import org.tcpbypass.api.OffloadException;
 
 import javax.ws.rs.client.Entity;
 import javax.ws.rs.core.Response;
+import java.util.Collections;
 
 import static org.easymock.EasyMock.anyObject;
 import static org.easymock.EasyMock.capture;
@@ -15,6 +16,7 @@ import static org.easymock.EasyMock.expect;
 import static org.easymock.EasyMock.newCapture;
 import static org.easymock.EasyMock.replay;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.codec.BypassFixtures.endpoint;
 import static org.tcpbypass.codec.BypassFixtures.tuple;
 
@@ -50,6 +52,27 @@ public class ConnectionWebResourceTest extends BypassResourceTest {
         assertError(400, "opened[1].vip.port: 70000 is not in 1..65535", post("post-connections-invalid-port.json"));
         assertError(400, "proxy: is required",
                     target("connections").request().post(Entity.json("{\"opened\":[]}")));
+    }
+
+    private static String longest(int n) {
+        return "{\"ip\": \"255.255.255.25" + n + "\", \"port\": 65535}";
+    }
+
+    @Test
+    public void theLargestReportTheProxySendsFitsTheBodyLimit() {
+        // The proxy's reporter sends at most 10 000 connections per report (ConnectionReporter.MAX_BATCH).
+        String tuple = "{\"client\": " + longest(1) + ", \"vip\": " + longest(2) + ", \"proxyAddress\": "
+                + longest(3) + ", \"server\": " + longest(4) + "}";
+        String json = "{\"proxy\": \"proxy1\", \"opened\": ["
+                + String.join(", ", Collections.nCopies(10_000, tuple)) + "]}";
+        assertTrue(json.length() + " bytes", json.length() > JsonBody.MAX_BYTES / 3
+                && json.length() < JsonBody.MAX_BYTES);
+        Capture<ConnectionReport> report = newCapture();
+        expect(service.report(capture(report))).andReturn(10_000);
+        replay(service);
+        Response response = target("connections").request().post(Entity.json(json));
+        assertEquals(response.readEntity(String.class), 200, response.getStatus());
+        assertEquals(10_000, report.getValue().opened().size());
     }
 
     @Test

@@ -36,6 +36,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.api.OffloadException.Reason.CONFLICT;
 import static org.tcpbypass.api.OffloadException.Reason.FORBIDDEN;
 import static org.tcpbypass.api.OffloadException.Reason.INVALID;
@@ -289,6 +290,60 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         Response response = target("offloads/17").request().delete();
         assertEquals(200, response.getStatus());
         assertEquals(json(released), body(response));
+    }
+
+    @Test
+    public void deleteAnswersOnceTheEntriesAreWithdrawn() {
+        Bypass released = bypassed(17).withState(BypassState.RELEASED, OffloadWebResource.RELEASE_REASON,
+                                                 CREATED + 500);
+        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON)).andReturn(bypassed(17));
+        expect(service.ended(BypassId.of(17))).andReturn(CompletableFuture.completedFuture(released));
+        replay(service);
+        Response response = target("offloads/17").request().delete();
+        assertEquals(200, response.getStatus());
+        assertEquals(json(released), body(response));
+    }
+
+    @Test
+    public void deleteAnswers202WithTheRecordWhenTheWithdrawalTakesLonger() {
+        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON)).andReturn(bypassed(17));
+        expect(service.ended(BypassId.of(17))).andReturn(new CompletableFuture<>());
+        expect(service.bypass(BypassId.of(17))).andReturn(Optional.of(bypassed(17)));
+        replay(service);
+        long start = System.nanoTime();
+        Response response = target("offloads/17").request().delete();
+        assertTrue("waited the release wait", (System.nanoTime() - start) / 1_000_000
+                >= OffloadWebResource.RELEASE_WAIT_MILLIS);
+        assertEquals(202, response.getStatus());
+        assertEquals(json(bypassed(17)), body(response));
+    }
+
+    @Test
+    public void deleteIfStateReleasesOnlyInThatState() {
+        Bypass released = offloading(17).withState(BypassState.RELEASED, OffloadWebResource.RELEASE_REASON,
+                                                   CREATED + 500);
+        expect(service.bypass(BypassId.of(17))).andReturn(Optional.of(offloading(17)));
+        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON)).andReturn(released);
+        expect(service.bypass(BypassId.of(18))).andReturn(Optional.of(bypassed(18)));
+        replay(service);
+        Response cancelled = target("offloads/17").queryParam("ifState", "offloading").request().delete();
+        assertEquals(200, cancelled.getStatus());
+        assertEquals(json(released), body(cancelled));
+        Response tooLate = target("offloads/18").queryParam("ifState", "OFFLOADING").request().delete();
+        assertEquals("already bypassed: left as it is", 409, tooLate.getStatus());
+        assertEquals(json(bypassed(18)), body(tooLate));
+        assertError(400, "ifState: 'GONE' is not one of [PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED]",
+                    target("offloads/18").queryParam("ifState", "GONE").request().delete());
+    }
+
+    @Test
+    public void oversizedBodyAnswers413AndReachesNoService() {
+        replay(service);
+        String padding = "x".repeat(JsonBody.MAX_BYTES);
+        String message = "body: larger than " + JsonBody.MAX_BYTES + " bytes";
+        assertError(413, message, post(Entity.json("{\"unknown\": \"" + padding + "\"}")));
+        assertError(413, message, target("connections").request()
+                .post(Entity.json("{\"proxy\": \"proxy1\", \"unknown\": \"" + padding + "\"}")));
     }
 
     @Test

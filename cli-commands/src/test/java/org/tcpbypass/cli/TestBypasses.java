@@ -15,7 +15,6 @@ import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.criteria.Criterion;
 import org.onosproject.net.flow.criteria.IPCriterion;
 import org.onosproject.net.intent.FlowRuleIntent;
-import org.onosproject.net.intent.Key;
 import org.onosproject.net.intent.MockIdGenerator;
 import org.tcpbypass.api.Attachment;
 import org.tcpbypass.api.Bypass;
@@ -29,8 +28,7 @@ import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.LegState;
 import org.tcpbypass.api.RegisteredProxy;
 import org.tcpbypass.api.TcpEndpoint;
-import org.tcpbypass.impl.TcpBypassIntent;
-import org.tcpbypass.impl.TcpBypassIntentCompiler;
+import org.tcpbypass.impl.BypassIntentCompiler;
 
 /**
  * Sample records, proxies, flow entries and statistics, as the offload protocol's example describes them.
@@ -125,16 +123,11 @@ final class TestBypasses {
         MockIdGenerator.cleanBind();
         FlowRuleIntent compiled;
         try {
-            TcpBypassIntent intent = TcpBypassIntent.builder()
-                    .appId(APP_ID).key(Key.of(17, APP_ID)).priority(40000)
-                    .bypassId(BypassId.of(17)).deviceId(S1).tuple(TUPLE).translation(TRANSLATION)
-                    .clientAttachment(Attachment.of(PortNumber.portNumber(1),
-                                                    MacAddress.valueOf("00:00:00:00:00:01")))
-                    .serverAttachment(Attachment.of(PortNumber.portNumber(3),
-                                                    MacAddress.valueOf("00:00:00:00:00:03")))
-                    .proxyMac(PROXY1.mac())
-                    .build();
-            compiled = (FlowRuleIntent) new TcpBypassIntentCompiler().compile(intent, null).get(0);
+            compiled = BypassIntentCompiler.compile(APP_ID, bypassed(0), Attachment.of(PortNumber.portNumber(1),
+                                                                       MacAddress.valueOf("00:00:00:00:00:01")),
+                                                    Attachment.of(PortNumber.portNumber(3),
+                                                                  MacAddress.valueOf("00:00:00:00:00:03")),
+                                                    PROXY1.mac());
         } finally {
             MockIdGenerator.unbind();
         }

@@ -3,6 +3,9 @@ package org.tcpbypass.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.onosproject.app.ApplicationService;
+import org.onosproject.app.ApplicationServiceAdapter;
+import org.onosproject.app.ApplicationState;
 import org.onosproject.cfg.ComponentConfigAdapter;
 import org.onosproject.cfg.ComponentConfigService;
 import org.onosproject.cluster.ClusterService;
@@ -29,7 +32,6 @@ import org.onosproject.net.flowobjective.FlowObjectiveStore;
 import org.onosproject.net.flowobjective.ForwardingObjective;
 import org.onosproject.net.group.GroupService;
 import org.onosproject.net.host.HostService;
-import org.onosproject.net.intent.IntentExtensionService;
 import org.onosproject.net.intent.IntentService;
 import org.onosproject.net.packet.PacketService;
 import org.onosproject.net.pi.model.PiPipeconf;
@@ -140,6 +142,13 @@ public final class LabController implements AutoCloseable {
             hosts.add(h.mac(), h.ip(), DEVICE_ID, h.switchPort());
         }
         runtime.register(CoreService.class, core);
+        runtime.register(ApplicationService.class, new ApplicationServiceAdapter() {
+            @Override
+            public ApplicationState getState(ApplicationId appId) {
+                // The app stays active while the lab runs; closing the lab is an instance going down.
+                return ApplicationState.ACTIVE;
+            }
+        });
         runtime.register(EventDeliveryService.class, events);
         runtime.register(ComponentConfigService.class, new ComponentConfigAdapter());
         runtime.register(StorageService.class, new TestStorageService());
@@ -176,7 +185,6 @@ public final class LabController implements AutoCloseable {
         runtime.register(FlowRuleService.class, flowRules);
         runtime.register(GroupService.class, new LabGroupService(DEVICE_ID, cli, LabTopology.CPU_PORT));
         runtime.register(IntentService.class, intents);
-        runtime.register(IntentExtensionService.class, intents);
         runtime.register(PacketService.class, packets);
 
         Pipeliner pipeliner = handler.behaviour(Pipeliner.class);
@@ -185,7 +193,6 @@ public final class LabController implements AutoCloseable {
         installForwarding(pipeliner);
 
         realClasses.addAll(runtime.activateBundles(APP_BUNDLE));
-        intents.getCompilers().values().forEach(comp -> realClasses.add(comp.getClass().getName()));
         configure(PROXY_NAME, 60, 1000);
     }
 

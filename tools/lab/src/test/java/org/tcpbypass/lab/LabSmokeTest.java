@@ -32,7 +32,7 @@ public class LabSmokeTest {
             assertThat(lab.controller().realClasses(), hasItems(
                     "org.tcpbypass.pipeconf.PipeconfLoader", "org.tcpbypass.pipeconf.BypassInterpreter",
                     "org.tcpbypass.pipeconf.AclPipeliner", "org.tcpbypass.impl.BypassManager",
-                    "org.tcpbypass.impl.TcpBypassIntentCompiler", "org.tcpbypass.rest.BypassWebApplication"));
+                    "org.tcpbypass.rest.BypassWebApplication"));
             byte[] data = new byte[4 << 20];
             new Random(1).nextBytes(data);
             try (ServerSocketChannel server = lab.listenOnServer();

@@ -6,11 +6,8 @@ import org.onosproject.event.ListenerRegistry;
 import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.intent.FlowRuleIntent;
 import org.onosproject.net.intent.Intent;
-import org.onosproject.net.intent.IntentCompiler;
 import org.onosproject.net.intent.IntentData;
 import org.onosproject.net.intent.IntentEvent;
-import org.onosproject.net.intent.IntentExtensionService;
-import org.onosproject.net.intent.IntentInstaller;
 import org.onosproject.net.intent.IntentListener;
 import org.onosproject.net.intent.IntentService;
 import org.onosproject.net.intent.IntentState;
@@ -18,7 +15,6 @@ import org.onosproject.net.intent.Key;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,18 +24,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * ONOS's intent subsystem on one node: compiles submitted intents with the compilers apps register (down to
- * FlowRuleIntents), installs their flow rules through the flow rule service, and reports INSTALLED, FAILED,
- * WITHDRAWN and PURGED to listeners, asynchronously as ONOS's intent manager does.
+ * ONOS's intent subsystem on one node, for the intents tcp-bypass submits: installs a FlowRuleIntent's flow rules
+ * through the flow rule service as it is (ONOS's intent manager compiles nothing for an installable intent), and
+ * reports INSTALLED, FAILED, WITHDRAWN and PURGED to listeners, asynchronously as ONOS's intent manager does.
  */
-public final class LabIntentService implements IntentService, IntentExtensionService {
+public final class LabIntentService implements IntentService {
 
     private static final Logger log = LoggerFactory.getLogger(LabIntentService.class);
 
     private final LabFlowRuleService flowRules;
     private final ListenerRegistry<IntentEvent, IntentListener> listeners = new ListenerRegistry<>();
-    private final Map<Class<? extends Intent>, IntentCompiler<? extends Intent>> compilers =
-            new ConcurrentHashMap<>();
     private final Map<Key, Record> intents = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
     private final IdGenerator idGenerator = nextId::getAndIncrement;
@@ -88,20 +82,12 @@ public final class LabIntentService implements IntentService, IntentExtensionSer
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private List<Intent> compile(Intent intent) {
-        IntentCompiler<Intent> compiler = (IntentCompiler<Intent>) compilers.get(intent.getClass());
-        if (intent instanceof FlowRuleIntent) {
-            return List.of(intent);
+    private static List<Intent> compile(Intent intent) {
+        if (!(intent instanceof FlowRuleIntent)) {
+            throw new IllegalStateException("the lab installs flow rule intents only, not "
+                                                    + intent.getClass().getName());
         }
-        if (compiler == null) {
-            throw new IllegalStateException("no compiler for " + intent.getClass().getName());
-        }
-        List<Intent> result = new ArrayList<>();
-        for (Intent i : compiler.compile(intent, List.of())) {
-            result.addAll(compile(i));
-        }
-        return result;
+        return List.of(intent);
     }
 
     private void removeRules(Intent installable) {
@@ -198,42 +184,6 @@ public final class LabIntentService implements IntentService, IntentExtensionSer
     @Override
     public void removeListener(IntentListener listener) {
         listeners.removeListener(listener);
-    }
-
-    @Override
-    public <T extends Intent> void registerCompiler(Class<T> cls, IntentCompiler<T> compiler) {
-        compilers.put(cls, compiler);
-    }
-
-    @Override
-    public <T extends Intent> void unregisterCompiler(Class<T> cls) {
-        compilers.remove(cls);
-    }
-
-    @Override
-    public Map<Class<? extends Intent>, IntentCompiler<? extends Intent>> getCompilers() {
-        return Map.copyOf(compilers);
-    }
-
-    // Installers belong to ONOS's intent framework; the lab installs FlowRuleIntents itself.
-    @Override
-    public <T extends Intent> void registerInstaller(Class<T> cls, IntentInstaller<T> installer) {
-        throw new UnsupportedOperationException("the lab installs FlowRuleIntents only");
-    }
-
-    @Override
-    public <T extends Intent> void unregisterInstaller(Class<T> cls) {
-        throw new UnsupportedOperationException("the lab installs FlowRuleIntents only");
-    }
-
-    @Override
-    public Map<Class<? extends Intent>, IntentInstaller<? extends Intent>> getInstallers() {
-        return Map.of();
-    }
-
-    @Override
-    public <T extends Intent> IntentInstaller<T> getInstaller(Class<T> cls) {
-        return null;
     }
 
     /** Stops the worker. */

@@ -9,21 +9,26 @@ import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.TrafficSelector;
 import org.onosproject.net.intent.FlowRuleIntent;
 import org.onosproject.net.intent.Intent;
-import org.onosproject.net.intent.IntentCompiler;
+import org.onosproject.net.intent.Key;
 import org.onosproject.net.intent.PathIntent;
 import org.onosproject.net.pi.model.PiActionParamId;
 import org.onosproject.net.pi.runtime.PiAction;
 import org.onosproject.net.pi.runtime.PiActionParam;
 import org.onlab.packet.IpPrefix;
+import org.onlab.packet.MacAddress;
+import org.onosproject.core.ApplicationId;
 import org.onlab.packet.TpPort;
 import org.tcpbypass.api.Attachment;
+import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.TcpEndpoint;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static org.tcpbypass.api.BypassDirection.TO_CLIENT;
@@ -51,20 +56,72 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_IN;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT;
 
 /**
- * Compiles a bypass intent into one flow rule intent holding the two bypass-table entries of the connection, one
- * per direction. Each entry matches the segment as its sender addressed it and carries a single PI instruction,
- * the pipeline's rewrite action with every parameter, so ONOS hands it to the switch without an interpreter.
+ * Builds the intent the app submits for a bypass: one flow rule intent, keyed by the bypass, holding the two
+ * bypass-table entries of the connection, one per direction. Each entry matches the segment as its sender
+ * addressed it and carries a single PI instruction, the pipeline's rewrite action with every parameter, so ONOS
+ * hands it to the switch without an interpreter. Only ONOS's own types reach the intent store: its serializer
+ * (KryoNamespaces.API) knows no app-defined class, and ONOS installs a flow rule intent without compiling it.
  */
-public final class TcpBypassIntentCompiler implements IntentCompiler<TcpBypassIntent> {
+public final class BypassIntentCompiler {
 
     private static final int APP_ID_SHIFT = 48;
     private static final long ID_MASK = (1L << APP_ID_SHIFT) - 1;
 
-    @Override
-    public List<Intent> compile(TcpBypassIntent intent, List<Intent> installable) {
-        List<FlowRule> rules = ImmutableList.of(flowRule(intent, TO_SERVER), flowRule(intent, TO_CLIENT));
-        return ImmutableList.of(new FlowRuleIntent(intent.appId(), intent.key(), rules, intent.resources(),
-                                                   PathIntent.ProtectionType.PRIMARY, intent.resourceGroup()));
+    private BypassIntentCompiler() {
+    }
+
+    /**
+     * Returns the intent that installs a bypass's entries.
+     *
+     * @param appId            application id
+     * @param bypass           the connection's record, with its translation
+     * @param clientAttachment where segments toward the client leave the switch, and the MAC they go to
+     * @param serverAttachment where segments toward the server leave the switch, and the MAC they go to
+     * @param proxyMac         source MAC of rewritten segments: the proxy's, as the endpoints saw before
+     * @return flow rule intent keyed by {@link #key(ApplicationId, BypassId)}
+     * @throws IllegalArgumentException if the record has no translation
+     */
+    public static FlowRuleIntent compile(ApplicationId appId, Bypass bypass, Attachment clientAttachment,
+                                         Attachment serverAttachment, MacAddress proxyMac) {
+        BypassTranslation translation = bypass.translation().orElseThrow(
+                () -> new IllegalArgumentException("bypass " + bypass.id() + " has no translation"));
+        List<FlowRule> rules = new ArrayList<>(2);
+        for (BypassDirection direction : List.of(TO_SERVER, TO_CLIENT)) {
+            Attachment out = direction == TO_SERVER ? serverAttachment : clientAttachment;
+            rules.add(flowRule(appId, bypass, rewrite(bypass.tuple(), translation, direction, out, proxyMac),
+                               direction));
+        }
+        return new FlowRuleIntent(appId, key(appId, bypass.id()), rules, ImmutableList.of(),
+                                  PathIntent.ProtectionType.PRIMARY, null);
+    }
+
+    /**
+     * Returns the key of a bypass's intent.
+     *
+     * @param appId application id
+     * @param id    record id
+     * @return intent key
+     */
+    public static Key key(ApplicationId appId, BypassId id) {
+        return Key.of(id.toString(), appId);
+    }
+
+    /**
+     * Returns the record an intent belongs to, if it is one of the app's bypass intents.
+     *
+     * @param appId  application id
+     * @param intent any intent
+     * @return record id, or empty for another application's or another kind of intent
+     */
+    static Optional<BypassId> bypassId(ApplicationId appId, Intent intent) {
+        if (!appId.equals(intent.appId()) || !(intent instanceof FlowRuleIntent)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(BypassId.valueOf(intent.key().toString()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /**
@@ -110,21 +167,22 @@ public final class TcpBypassIntentCompiler implements IntentCompiler<TcpBypassIn
     /**
      * Returns the rewrite action of one direction.
      *
-     * @param intent    bypass intent
+     * @param tuple     connection endpoints
+     * @param t         translation
      * @param direction direction
+     * @param out       where the direction's segments leave, and the MAC they go to
+     * @param proxyMac  the proxy's MAC, rewritten segments' source
      * @return PI action of the bypass table
      */
-    static PiAction rewrite(TcpBypassIntent intent, BypassDirection direction) {
-        ConnectionTuple tuple = intent.tuple();
-        BypassTranslation t = intent.translation();
+    static PiAction rewrite(ConnectionTuple tuple, BypassTranslation t, BypassDirection direction, Attachment out,
+                            MacAddress proxyMac) {
         boolean toServer = direction == TO_SERVER;
         TcpEndpoint src = toServer ? tuple.proxy() : tuple.vip();
         TcpEndpoint dst = toServer ? tuple.server() : tuple.client();
-        Attachment out = toServer ? intent.serverAttachment() : intent.clientAttachment();
         return PiAction.builder()
                 .withId(BYPASS_REWRITE)
                 .withParameter(param(PORT, out.port().toLong(), PORT_BITS))
-                .withParameter(new PiActionParam(ETH_SRC, bytes(intent.proxyMac().toLong(), MAC_BITS)))
+                .withParameter(new PiActionParam(ETH_SRC, bytes(proxyMac.toLong(), MAC_BITS)))
                 .withParameter(new PiActionParam(ETH_DST, bytes(out.mac().toLong(), MAC_BITS)))
                 .withParameter(param(IP_SRC, src.ip().toInt() & 0xFFFF_FFFFL, IPV4_BITS))
                 .withParameter(param(IP_DST, dst.ip().toInt() & 0xFFFF_FFFFL, IPV4_BITS))
@@ -173,15 +231,16 @@ public final class TcpBypassIntentCompiler implements IntentCompiler<TcpBypassIn
         return BypassDirection.values()[(int) (cookie & 1)];
     }
 
-    private static FlowRule flowRule(TcpBypassIntent intent, BypassDirection direction) {
+    private static FlowRule flowRule(ApplicationId appId, Bypass bypass, PiAction rewrite,
+                                     BypassDirection direction) {
         return DefaultFlowRule.builder()
-                .withCookie(cookie(intent.appId().id(), intent.bypassId(), direction))
-                .forDevice(intent.deviceId())
+                .withCookie(cookie(appId.id(), bypass.id(), direction))
+                .forDevice(bypass.deviceId())
                 .forTable(BYPASS_TABLE)
-                .withPriority(intent.priority())
+                .withPriority(Intent.DEFAULT_INTENT_PRIORITY)
                 .makePermanent()
-                .withSelector(selector(intent.tuple(), direction))
-                .withTreatment(DefaultTrafficTreatment.builder().piTableAction(rewrite(intent, direction)).build())
+                .withSelector(selector(bypass.tuple(), direction))
+                .withTreatment(DefaultTrafficTreatment.builder().piTableAction(rewrite).build())
                 .build();
     }
 

@@ -11,13 +11,17 @@ import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.TrafficSelector;
 import org.onosproject.net.flow.instructions.Instruction;
 import org.onosproject.net.flow.instructions.PiInstruction;
+import org.onosproject.core.ApplicationId;
+import org.onosproject.core.DefaultApplicationId;
 import org.onosproject.net.intent.FlowRuleIntent;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.Key;
+import org.onosproject.net.intent.PathIntent;
 import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.net.pi.model.PiActionParamId;
 import org.onosproject.net.pi.runtime.PiAction;
 import org.onosproject.net.pi.runtime.PiActionParam;
+import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
@@ -25,10 +29,12 @@ import org.tcpbypass.api.LegState;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 import static org.tcpbypass.api.BypassDirection.TO_CLIENT;
 import static org.tcpbypass.api.BypassDirection.TO_SERVER;
 import static org.tcpbypass.impl.TestData.APP_ID;
@@ -60,13 +66,12 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_IN;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT;
 
 /**
- * The compiled bypass entries: exact selectors, one PI instruction, every parameter, both directions.
+ * The bypass intent: a flow rule intent keyed by the record, with exact selectors, one PI instruction, every
+ * parameter, both directions.
  */
-public class TcpBypassIntentCompilerTest {
+public class BypassIntentCompilerTest {
 
     private static final long U32 = 0xFFFF_FFFFL;
-
-    private final TcpBypassIntentCompiler compiler = new TcpBypassIntentCompiler();
 
     @Before
     public void setUp() {
@@ -78,20 +83,17 @@ public class TcpBypassIntentCompilerTest {
         MockIdGenerator.unbind();
     }
 
-    static TcpBypassIntent intent(LegState clientLeg, LegState serverLeg) {
-        return TcpBypassIntent.builder().appId(APP_ID).key(Key.of("7", APP_ID)).bypassId(BypassId.of(7))
-                .deviceId(DEVICE).tuple(TUPLE)
-                .translation(BypassTranslation.of(clientLeg, serverLeg))
-                .clientAttachment(CLIENT_AT).serverAttachment(SERVER_AT).proxyMac(PROXY_MAC).build();
+    static FlowRuleIntent intent(LegState clientLeg, LegState serverLeg) {
+        Bypass record = Bypass.offloading(BypassId.of(7), "proxy1", DEVICE, TUPLE,
+                                          BypassTranslation.of(clientLeg, serverLeg), 1000);
+        return BypassIntentCompiler.compile(APP_ID, record, CLIENT_AT, SERVER_AT, PROXY_MAC);
     }
 
-    private List<FlowRule> compile(TcpBypassIntent intent) {
-        List<Intent> compiled = compiler.compile(intent, null);
-        assertEquals("one installable intent", 1, compiled.size());
-        FlowRuleIntent fri = (FlowRuleIntent) compiled.get(0);
-        assertEquals(intent.key(), fri.key());
-        assertEquals(APP_ID, fri.appId());
-        return List.copyOf(fri.flowRules());
+    private static List<FlowRule> compile(FlowRuleIntent intent) {
+        assertEquals(Key.of("7", APP_ID), intent.key());
+        assertEquals(APP_ID, intent.appId());
+        assertTrue("installable as it is: ONOS compiles nothing", intent.isInstallable());
+        return List.copyOf(intent.flowRules());
     }
 
     static PiAction action(FlowRule rule) {
@@ -231,25 +233,47 @@ public class TcpBypassIntentCompilerTest {
         long toClient = rules.get(1).id().value();
         assertEquals((long) APP_ID.id() << 48 | 7 << 1, toServer);
         assertEquals(toServer | 1, toClient);
-        assertEquals(BypassId.of(7), TcpBypassIntentCompiler.bypassId(toServer));
-        assertEquals(BypassId.of(7), TcpBypassIntentCompiler.bypassId(toClient));
-        assertEquals(TO_SERVER, TcpBypassIntentCompiler.direction(toServer));
-        assertEquals(TO_CLIENT, TcpBypassIntentCompiler.direction(toClient));
+        assertEquals(BypassId.of(7), BypassIntentCompiler.bypassId(toServer));
+        assertEquals(BypassId.of(7), BypassIntentCompiler.bypassId(toClient));
+        assertEquals(TO_SERVER, BypassIntentCompiler.direction(toServer));
+        assertEquals(TO_CLIENT, BypassIntentCompiler.direction(toClient));
         long big = (1L << 47) - 1;
-        long cookie = TcpBypassIntentCompiler.cookie(APP_ID.id(), BypassId.of(big), TO_CLIENT);
-        assertEquals(BypassId.of(big), TcpBypassIntentCompiler.bypassId(cookie));
+        long cookie = BypassIntentCompiler.cookie(APP_ID.id(), BypassId.of(big), TO_CLIENT);
+        assertEquals(BypassId.of(big), BypassIntentCompiler.bypassId(cookie));
         assertEquals(APP_ID.id(), (short) (cookie >>> 48));
     }
 
     @Test
     public void selectorsUseOnlyTheBypassTableFields() {
         for (BypassDirection d : BypassDirection.values()) {
-            TrafficSelector s = TcpBypassIntentCompiler.selector(TUPLE, d);
+            TrafficSelector s = BypassIntentCompiler.selector(TUPLE, d);
             assertEquals("IPV4_SRC, IPV4_DST, TCP_SRC, TCP_DST only", 4, s.criteria().size());
         }
-        assertEquals(CLIENT, TcpBypassIntentCompiler.ingressSource(TUPLE, TO_SERVER));
-        assertEquals(VIP, TcpBypassIntentCompiler.ingressDestination(TUPLE, TO_SERVER));
-        assertEquals(SERVER, TcpBypassIntentCompiler.ingressSource(TUPLE, TO_CLIENT));
-        assertEquals(PROXY, TcpBypassIntentCompiler.ingressDestination(TUPLE, TO_CLIENT));
+        assertEquals(CLIENT, BypassIntentCompiler.ingressSource(TUPLE, TO_SERVER));
+        assertEquals(VIP, BypassIntentCompiler.ingressDestination(TUPLE, TO_SERVER));
+        assertEquals(SERVER, BypassIntentCompiler.ingressSource(TUPLE, TO_CLIENT));
+        assertEquals(PROXY, BypassIntentCompiler.ingressDestination(TUPLE, TO_CLIENT));
+    }
+
+    @Test
+    public void intentsMapBackToTheirRecordByKey() {
+        FlowRuleIntent intent = intent(CLIENT_LEG, SERVER_LEG);
+        assertEquals(Optional.of(BypassId.of(7)), BypassIntentCompiler.bypassId(APP_ID, intent));
+        ApplicationId other = new DefaultApplicationId(APP_ID.id() + 1, "org.other");
+        assertEquals("another app's intent", Optional.empty(), BypassIntentCompiler.bypassId(other, intent));
+        FlowRuleIntent foreignKey = new FlowRuleIntent(APP_ID, Key.of("not-a-bypass", APP_ID), intent.flowRules(),
+                                                       List.of(), PathIntent.ProtectionType.PRIMARY, null);
+        assertEquals(Optional.empty(), BypassIntentCompiler.bypassId(APP_ID, foreignKey));
+    }
+
+    @Test
+    public void recordWithoutTranslationIsRefused() {
+        Bypass proxied = Bypass.proxied(BypassId.of(8), "proxy1", DEVICE, TUPLE, 1000);
+        try {
+            BypassIntentCompiler.compile(APP_ID, proxied, CLIENT_AT, SERVER_AT, PROXY_MAC);
+            fail("compiled a record without translation");
+        } catch (IllegalArgumentException e) {
+            assertEquals("bypass 8 has no translation", e.getMessage());
+        }
     }
 }
