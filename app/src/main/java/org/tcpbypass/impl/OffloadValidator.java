@@ -7,6 +7,7 @@ import org.onosproject.net.HostLocation;
 import org.onosproject.net.PortNumber;
 import org.onosproject.net.device.DeviceService;
 import org.onosproject.net.host.HostService;
+import org.onosproject.net.pi.model.PiPipeconfId;
 import org.onosproject.net.pi.service.PiPipeconfService;
 import org.slf4j.Logger;
 import org.tcpbypass.api.Attachment;
@@ -65,8 +66,14 @@ final class OffloadValidator {
             throw new OffloadException(INVALID, "deviceId: proxy " + proxy.name() + " attaches to "
                     + proxy.connectPoint().deviceId() + ", not " + deviceId);
         }
-        if (!pipeconfService.ofDevice(deviceId).map(PIPECONF_ID::equals).orElse(false)) {
-            throw new OffloadException(INVALID, "deviceId: " + deviceId + " does not run pipeconf " + PIPECONF_ID);
+        Optional<PiPipeconfId> pipeconf = pipeconfService.ofDevice(deviceId);
+        if (pipeconf.isEmpty()) {
+            throw new OffloadException(INVALID, "deviceId: " + deviceId + " has no pipeconf; the netcfg's "
+                    + deviceId + " basic.pipeconf must be " + PIPECONF_ID);
+        }
+        if (!pipeconf.get().equals(PIPECONF_ID)) {
+            throw new OffloadException(INVALID, "deviceId: " + deviceId + " runs pipeconf " + pipeconf.get()
+                    + ", not " + PIPECONF_ID);
         }
         BypassTranslation translation;
         try {
@@ -129,7 +136,10 @@ final class OffloadValidator {
             throw new OffloadException(INVALID, field + ".port: " + port + " is not a switch port");
         }
         if (deviceService.getPort(deviceId, port) == null) {
-            throw new OffloadException(INVALID, field + ".port: " + deviceId + " has no port " + port);
+            // A BMv2 switch (driver bmv2) reports no ports itself: ONOS knows only those the netcfg lists.
+            throw new OffloadException(INVALID, field + ".port: " + deviceId + (deviceService.getPorts(deviceId)
+                    .isEmpty() ? " has no ports; push the netcfg's ports section (tools/tcp-bypass-netcfg writes it)"
+                    : " has no port " + port));
         }
         return attachment;
     }
@@ -143,6 +153,6 @@ final class OffloadValidator {
             }
         }
         throw new OffloadException(INVALID, field + ": no host with IP " + ip + " is known on " + deviceId
-                + "; give the attachment in the request");
+                + " (org.onosproject.hostprovider learns hosts from their ARP); give the attachment in the request");
     }
 }

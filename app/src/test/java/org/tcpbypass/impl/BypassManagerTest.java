@@ -228,9 +228,11 @@ public class BypassManagerTest {
         assertRefused(request().deviceId(other).build(), INVALID,
                       "deviceId: proxy proxy1 attaches to device:bmv2:s1, not device:bmv2:s2");
         h.pipeconfs.put(DEVICE, new PiPipeconfId("org.onosproject.pipelines.basic"));
-        assertRefused(request().build(), INVALID, "deviceId: device:bmv2:s1 does not run pipeconf org.tcpbypass.bmv2");
+        assertRefused(request().build(), INVALID,
+                      "deviceId: device:bmv2:s1 runs pipeconf org.onosproject.pipelines.basic, not org.tcpbypass.bmv2");
         h.pipeconfs.remove(DEVICE);
-        assertRefused(request().build(), INVALID, "deviceId: device:bmv2:s1 does not run pipeconf org.tcpbypass.bmv2");
+        assertRefused(request().build(), INVALID, "deviceId: device:bmv2:s1 has no pipeconf; the netcfg's"
+                + " device:bmv2:s1 basic.pipeconf must be org.tcpbypass.bmv2");
         h.pipeconfs.put(DEVICE, org.tcpbypass.pipeconf.BypassPipelineConstants.PIPECONF_ID);
         LegState noTimestamps = LegState.builder().sndNxt(1).rcvNxt(2).mss(1460).sackPermitted(true).build();
         assertRefused(request().serverLeg(noTimestamps).build(), INVALID,
@@ -242,8 +244,12 @@ public class BypassManagerTest {
         assertRefused(request().serverAttachment(Attachment.of(PortNumber.portNumber(512), SERVER_MAC)).build(),
                       INVALID, "serverAttachment.port: 512 is not a switch port");
         assertRefused(request().clientAttachment(null).build(), INVALID,
-                      "clientAttachment: no host with IP 198.18.0.1 is known on device:bmv2:s1; "
-                              + "give the attachment in the request");
+                      "clientAttachment: no host with IP 198.18.0.1 is known on device:bmv2:s1"
+                              + " (org.onosproject.hostprovider learns hosts from their ARP); give the attachment in"
+                              + " the request");
+        h.portless.add(DEVICE);
+        assertRefused(request().build(), INVALID, "clientAttachment.port: device:bmv2:s1 has no ports; push the"
+                + " netcfg's ports section (tools/tcp-bypass-netcfg writes it)");
         assertTrue(h.events.isEmpty());
     }
 

@@ -86,6 +86,8 @@ final class ManagerHarness {
     final List<FlowEntry> flowEntries = new ArrayList<>();
     final List<BypassEvent> events = new ArrayList<>();
     final Set<DeviceId> mastered = new HashSet<>();
+    /** Devices ONOS knows no port of, as a BMv2 switch without the netcfg's ports section. */
+    final Set<DeviceId> portless = new HashSet<>();
     final BypassListener listener = events::add;
     PacketProcessor processor;
     DeviceListener deviceListener;
@@ -135,7 +137,17 @@ final class ManagerHarness {
             @Override
             public Port getPort(DeviceId deviceId, PortNumber portNumber) {
                 Device d = devices.get(deviceId);
-                return d == null || portNumber.toLong() > 4 ? null : new DefaultPort(d, portNumber, true);
+                return d == null || portless.contains(deviceId) || portNumber.toLong() > 4 ? null
+                        : new DefaultPort(d, portNumber, true);
+            }
+
+            @Override
+            public List<Port> getPorts(DeviceId deviceId) {
+                List<Port> ports = new ArrayList<>();
+                for (long n = 1; n <= 4; n++) {
+                    Optional.ofNullable(getPort(deviceId, PortNumber.portNumber(n))).ifPresent(ports::add);
+                }
+                return ports;
             }
 
             @Override

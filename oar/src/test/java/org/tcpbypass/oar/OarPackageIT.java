@@ -76,7 +76,9 @@ public class OarPackageIT {
         Element app = xml("app.xml").getDocumentElement();
         assertEquals("org.tcpbypass", app.getAttribute("name"));
         assertEquals(VERSION, app.getAttribute("version"));
-        assertThat(app.getAttribute("apps"), containsString("org.onosproject.drivers.bmv2"));
+        assertEquals("the BMv2 drivers; host learning and forwarding for client, proxy and server traffic",
+                     "org.onosproject.drivers.bmv2,org.onosproject.hostprovider,org.onosproject.fwd",
+                     app.getAttribute("apps"));
         assertEquals("mvn:org.tcpbypass/tcp-bypass/" + VERSION + "/xml/features", app.getAttribute("featuresRepo"));
         List<String> artifacts = new ArrayList<>();
         NodeList nodes = app.getElementsByTagName("artifact");
