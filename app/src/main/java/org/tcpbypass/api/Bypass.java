@@ -26,10 +26,11 @@ public final class Bypass {
     private final BypassTranslation translation;
     private final BypassCounters counters;
     private final List<StateChange> history;
+    private final String idempotencyKey;
 
     private Bypass(BypassId id, String proxy, DeviceId deviceId, ConnectionTuple tuple, BypassState state,
                    String reason, BypassTranslation translation, BypassCounters counters,
-                   List<StateChange> history) {
+                   List<StateChange> history, String idempotencyKey) {
         this.id = id;
         this.proxy = proxy;
         this.deviceId = deviceId;
@@ -39,6 +40,7 @@ public final class Bypass {
         this.translation = translation;
         this.counters = counters;
         this.history = history;
+        this.idempotencyKey = idempotencyKey;
     }
 
     /**
@@ -76,7 +78,7 @@ public final class Bypass {
                                  BypassState state, BypassTranslation translation, long time) {
         return new Bypass(checkNotNull(id, "id"), checkNotNull(proxy, "proxy"), checkNotNull(deviceId, "deviceId"),
                           checkNotNull(tuple, "tuple"), state, null, translation, BypassCounters.ZERO,
-                          ImmutableList.of(StateChange.of(state, time, null)));
+                          ImmutableList.of(StateChange.of(state, time, null)), null);
     }
 
     /**
@@ -95,7 +97,8 @@ public final class Bypass {
         }
         List<StateChange> changes = ImmutableList.<StateChange>builder()
                 .addAll(history).add(StateChange.of(newState, time, why)).build();
-        return new Bypass(id, proxy, deviceId, tuple, newState, why, translation, counters, changes);
+        return new Bypass(id, proxy, deviceId, tuple, newState, why, translation, counters, changes,
+                          idempotencyKey);
     }
 
     /**
@@ -108,7 +111,7 @@ public final class Bypass {
     public Bypass offloading(BypassTranslation newTranslation, long time) {
         checkArgument(state == BypassState.PROXIED, "bypass %s is %s, not PROXIED", id, state);
         return new Bypass(id, proxy, deviceId, tuple, state, reason, checkNotNull(newTranslation, "translation"),
-                          counters, history).withState(BypassState.OFFLOADING, null, time);
+                          counters, history, idempotencyKey).withState(BypassState.OFFLOADING, null, time);
     }
 
     /**
@@ -119,7 +122,18 @@ public final class Bypass {
      */
     public Bypass withCounters(BypassCounters newCounters) {
         return new Bypass(id, proxy, deviceId, tuple, state, reason, translation,
-                          checkNotNull(newCounters, "counters"), history);
+                          checkNotNull(newCounters, "counters"), history, idempotencyKey);
+    }
+
+    /**
+     * Returns this record marked as made by the offload request that carried an idempotency key.
+     *
+     * @param key the request's {@code Idempotency-Key}, unique per proxy
+     * @return new record
+     */
+    public Bypass withIdempotencyKey(String key) {
+        return new Bypass(id, proxy, deviceId, tuple, state, reason, translation, counters, history,
+                          checkNotNull(key, "idempotencyKey"));
     }
 
     /**
@@ -204,6 +218,15 @@ public final class Bypass {
     }
 
     /**
+     * Returns the idempotency key of the offload request that made this record, if it carried one.
+     *
+     * @return key
+     */
+    public Optional<String> idempotencyKey() {
+        return Optional.ofNullable(idempotencyKey);
+    }
+
+    /**
      * Returns when the record was created.
      *
      * @return ms since the epoch
@@ -243,12 +266,13 @@ public final class Bypass {
         return id.equals(that.id) && proxy.equals(that.proxy) && deviceId.equals(that.deviceId)
                 && tuple.equals(that.tuple) && state == that.state && Objects.equals(reason, that.reason)
                 && Objects.equals(translation, that.translation) && counters.equals(that.counters)
-                && history.equals(that.history);
+                && history.equals(that.history) && Objects.equals(idempotencyKey, that.idempotencyKey);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, proxy, deviceId, tuple, state, reason, translation, counters, history);
+        return Objects.hash(id, proxy, deviceId, tuple, state, reason, translation, counters, history,
+                            idempotencyKey);
     }
 
     @Override
@@ -256,7 +280,7 @@ public final class Bypass {
         return MoreObjects.toStringHelper(this).omitNullValues()
                 .add("id", id).add("proxy", proxy).add("deviceId", deviceId).add("tuple", tuple)
                 .add("state", state).add("reason", reason).add("translation", translation)
-                .add("counters", counters)
+                .add("counters", counters).add("idempotencyKey", idempotencyKey)
                 .toString();
     }
 }

@@ -22,6 +22,20 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
     Bypass offload(OffloadRequest request);
 
     /**
+     * Accepts an offload as {@link #offload(OffloadRequest)} does, once per idempotency key: a request whose
+     * proxy already used the key answers the record the first request made, in whatever state it is now, and
+     * changes nothing. Keys are remembered as long as that record is kept.
+     *
+     * @param request        the proxy's request
+     * @param idempotencyKey the proxy's key for this request, unique per proxy; null offloads as
+     *                       {@link #offload(OffloadRequest)}
+     * @return the new record, or the first request's record marked repeated
+     * @throws OffloadException as {@link #offload(OffloadRequest)}; KEY_REUSED if the key was used for another
+     *                          device, connection or leg state; nothing changed
+     */
+    OffloadOutcome offload(OffloadRequest request, String idempotencyKey);
+
+    /**
      * Records the connections a proxy started and stopped relaying.
      *
      * @param report the proxy's batched report

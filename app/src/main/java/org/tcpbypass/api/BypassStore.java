@@ -37,7 +37,7 @@ public interface BypassStore extends Store<BypassEvent, BypassStoreDelegate> {
     Optional<Bypass> update(BypassId id, UnaryOperator<Bypass> change);
 
     /**
-     * Removes a record and frees its legs.
+     * Removes a record and frees its legs and its idempotency key.
      *
      * @param id record id
      * @return the removed record, if it existed
@@ -67,6 +67,36 @@ public interface BypassStore extends Store<BypassEvent, BypassStoreDelegate> {
      * @return number of legs freed
      */
     int sweepLegs();
+
+    /**
+     * Claims a proxy's idempotency key for a record, so a repeated request finds the record (put-if-absent). The
+     * claim lasts until it is released or the record, which must carry the key, is removed.
+     *
+     * @param proxy proxy name
+     * @param key   the proxy's idempotency key
+     * @param id    record id
+     * @return the id already holding the key, if any; then nothing changed
+     */
+    Optional<BypassId> claimIdempotencyKey(String proxy, String key, BypassId id);
+
+    /**
+     * Releases a claim on an idempotency key whose request made no record.
+     *
+     * @param proxy proxy name
+     * @param key   the proxy's idempotency key
+     * @param id    the record id that claimed it; a claim by another id is left alone
+     */
+    void releaseIdempotencyKey(String proxy, String key, BypassId id);
+
+    /**
+     * Returns the id holding a proxy's idempotency key. Its record may not be stored yet: a request claims the key
+     * before it makes the record.
+     *
+     * @param proxy proxy name
+     * @param key   the proxy's idempotency key
+     * @return record id, if the key is claimed
+     */
+    Optional<BypassId> idempotencyKeyHolder(String proxy, String key);
 
     /**
      * Returns all records.

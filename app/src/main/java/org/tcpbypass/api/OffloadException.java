@@ -19,6 +19,8 @@ public class OffloadException extends RuntimeException {
         NOT_FOUND(404),
         /** The connection already has a live bypass (HTTP 409). */
         CONFLICT(409),
+        /** An idempotency key was used before for a different offload request (HTTP 422). */
+        KEY_REUSED(422),
         /** The request body is larger than the REST API accepts (HTTP 413). */
         TOO_LARGE(413);
 

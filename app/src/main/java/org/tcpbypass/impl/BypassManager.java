@@ -50,7 +50,9 @@ import org.tcpbypass.api.BypassStore;
 import org.tcpbypass.api.BypassStoreDelegate;
 import org.tcpbypass.api.ConnectionReport;
 import org.tcpbypass.api.ConnectionTuple;
+import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.OffloadException;
+import org.tcpbypass.api.OffloadOutcome;
 import org.tcpbypass.api.OffloadRequest;
 import org.tcpbypass.api.RegisteredProxy;
 
@@ -62,13 +64,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -82,6 +87,7 @@ import static org.tcpbypass.api.BypassState.OFFLOADING;
 import static org.tcpbypass.api.BypassState.PROXIED;
 import static org.tcpbypass.api.BypassState.RELEASED;
 import static org.tcpbypass.api.OffloadException.Reason.CONFLICT;
+import static org.tcpbypass.api.OffloadException.Reason.KEY_REUSED;
 import static org.tcpbypass.api.OffloadException.Reason.NOT_FOUND;
 import static org.tcpbypass.impl.OsgiPropertyConstants.COUNTER_POLL_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.COUNTER_POLL_SECONDS_DEFAULT;
@@ -120,6 +126,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     static final String SUPERSEDED = "superseded by a new connection on the same leg";
     static final String APP_DEACTIVATED = "app deactivated";
     static final String INTENT_LOST = "its bypass intent was gone when the app was activated";
+    /** The HTTP header carrying a proxy's idempotency key, as messages name it. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    // A first request holds its key without a record only between two store operations.
+    private static final long FIRST_REQUEST_WAIT_MILLIS = 2_000;
     // Legs are left claimed only when an instance fails half way through; a slow sweep is enough.
     private static final long SWEEP_MINUTES = 10;
 
@@ -342,21 +352,39 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public Bypass offload(OffloadRequest request) {
+        return offload(request, null).bypass();
+    }
+
+    @Override
+    public OffloadOutcome offload(OffloadRequest request, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            Optional<BypassId> first = store.idempotencyKeyHolder(request.proxy(), idempotencyKey);
+            if (first.isPresent()) {
+                return repeated(first.get(), request, idempotencyKey);
+            }
+        }
         OffloadPlan plan = validator.validate(request);
         ConnectionTuple tuple = request.tuple();
         long now = clock.getAsLong();
         Optional<Bypass> known = store.liveByLeg(tuple.client(), tuple.vip())
                 .or(() -> store.liveByLeg(tuple.proxy(), tuple.server()));
-        Bypass record;
-        if (known.isPresent()) {
-            record = reuse(known.get(), plan, now);
-        } else {
-            record = Bypass.offloading(store.nextId(), plan.proxy().name(), request.deviceId(), tuple,
-                                       plan.translation(), now);
-            Optional<BypassId> holder = store.create(record);
-            if (holder.isPresent()) {
-                throw conflict(tuple, holder.get());
+        BypassId id = known.map(Bypass::id).orElseGet(store::nextId);
+        if (idempotencyKey != null) {
+            // Claimed before the record is made: of a request and its retry racing on two instances, one wins.
+            Optional<BypassId> first = store.claimIdempotencyKey(request.proxy(), idempotencyKey, id);
+            if (first.isPresent()) {
+                return repeated(first.get(), request, idempotencyKey);
             }
+        }
+        Bypass record;
+        try {
+            record = known.isPresent() ? reuse(known.get(), plan, idempotencyKey, now)
+                    : create(id, plan, idempotencyKey, now);
+        } catch (OffloadException e) {
+            if (idempotencyKey != null) {
+                store.releaseIdempotencyKey(request.proxy(), idempotencyKey, id);
+            }
+            throw e;
         }
         try {
             intentService.submit(BypassIntentCompiler.compile(appId, record, plan.clientAttachment(),
@@ -366,11 +394,23 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             throw e;
         }
         log.debug("Offloading {} as bypass {}", tuple, record.id());
-        return store.get(record.id()).orElse(record);
+        return OffloadOutcome.created(store.get(record.id()).orElse(record));
+    }
+
+    private Bypass create(BypassId id, OffloadPlan plan, String idempotencyKey, long now) {
+        OffloadRequest request = plan.request();
+        Bypass record = Bypass.offloading(id, plan.proxy().name(), request.deviceId(), request.tuple(),
+                                          plan.translation(), now);
+        record = idempotencyKey == null ? record : record.withIdempotencyKey(idempotencyKey);
+        Optional<BypassId> holder = store.create(record);
+        if (holder.isPresent()) {
+            throw conflict(request.tuple(), holder.get());
+        }
+        return record;
     }
 
     // A connection the proxy reported as relayed keeps its record; anything else on its legs is a conflict.
-    private Bypass reuse(Bypass known, OffloadPlan plan, long now) {
+    private Bypass reuse(Bypass known, OffloadPlan plan, String idempotencyKey, long now) {
         OffloadRequest request = plan.request();
         if (known.state() != PROXIED || !known.tuple().equals(request.tuple())
                 || !known.proxy().equals(plan.proxy().name()) || !known.deviceId().equals(request.deviceId())) {
@@ -379,12 +419,53 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         AtomicBoolean taken = new AtomicBoolean();
         Optional<Bypass> record = store.update(known.id(), b -> {
             taken.set(b.state() == PROXIED);
-            return taken.get() ? b.offloading(plan.translation(), now) : b;
+            if (!taken.get()) {
+                return b;
+            }
+            Bypass offloading = b.offloading(plan.translation(), now);
+            return idempotencyKey == null ? offloading : offloading.withIdempotencyKey(idempotencyKey);
         });
         if (record.isEmpty() || !taken.get()) {
             throw conflict(request.tuple(), known.id());
         }
         return record.get();
+    }
+
+    // The record the first request with this key made, once it carries the key: the first request may still be
+    // between claiming the key and storing its record, here or on another instance.
+    private OffloadOutcome repeated(BypassId first, OffloadRequest request, String idempotencyKey) {
+        Predicate<Bypass> keyed = b -> idempotencyKey.equals(b.idempotencyKey().orElse(null));
+        Bypass earlier = await(first, keyed, FIRST_REQUEST_WAIT_MILLIS).orElseThrow(() -> new OffloadException(
+                CONFLICT, IDEMPOTENCY_KEY + " '" + idempotencyKey + "': the first request with this key, bypass "
+                + first + ", is still being processed"));
+        if (!earlier.deviceId().equals(request.deviceId()) || !earlier.tuple().equals(request.tuple())
+                || !earlier.translation().equals(Optional.of(
+                        BypassTranslation.of(request.clientLeg(), request.serverLeg())))) {
+            throw new OffloadException(KEY_REUSED, IDEMPOTENCY_KEY + " '" + idempotencyKey + "' was used for"
+                    + " another offload request (bypass " + earlier.id() + ", " + earlier.deviceId() + " "
+                    + earlier.tuple() + ")");
+        }
+        return OffloadOutcome.repeated(earlier);
+    }
+
+    private Optional<Bypass> await(BypassId id, Predicate<Bypass> condition, long millis) {
+        Optional<Bypass> now = store.get(id).filter(condition);
+        if (now.isPresent()) {
+            return now;
+        }
+        Waiter waiter = new Waiter(condition);
+        waiting.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(waiter);
+        store.get(id).filter(condition).ifPresent(waiter.future::complete);
+        try {
+            return Optional.of(waiter.future.get(millis, TimeUnit.MILLISECONDS));
+        } catch (TimeoutException | ExecutionException | CancellationException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } finally {
+            forget(id, waiter);
+        }
     }
 
     private static OffloadException conflict(ConnectionTuple tuple, BypassId holder) {

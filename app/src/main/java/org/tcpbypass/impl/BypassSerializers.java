@@ -21,7 +21,8 @@ final class BypassSerializers {
             .register(KryoNamespaces.API)
             .nextId(KryoNamespaces.BEGIN_USER_CUSTOM_ID)
             .register(BypassId.class, Bypass.class, BypassState.class, ConnectionTuple.class, TcpEndpoint.class,
-                      BypassTranslation.class, BypassCounters.class, StateChange.class, Leg.class)
+                      BypassTranslation.class, BypassCounters.class, StateChange.class, Leg.class,
+                      IdempotencyKey.class)
             .build("tcp-bypass");
 
     private BypassSerializers() {

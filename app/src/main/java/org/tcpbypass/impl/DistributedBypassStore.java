@@ -31,7 +31,8 @@ import java.util.stream.Collectors;
 /**
  * Bypass records in consistent maps. Consistent rather than eventually consistent because two instances must
  * never both offload one connection: claiming a leg is a linearizable put-if-absent, and every record change is a
- * compare-and-set on its version, so concurrent intent events and releases cannot lose a transition.
+ * compare-and-set on its version, so concurrent intent events and releases cannot lose a transition. Claiming an
+ * idempotency key is a put-if-absent too, so a request and its retry on two instances make one record.
  */
 @Component(immediate = true, service = BypassStore.class)
 public class DistributedBypassStore extends AbstractStore<BypassEvent, BypassStoreDelegate> implements BypassStore {
@@ -43,6 +44,7 @@ public class DistributedBypassStore extends AbstractStore<BypassEvent, BypassSto
 
     private ConsistentMap<BypassId, Bypass> records;
     private ConsistentMap<Leg, BypassId> liveLegs;
+    private ConsistentMap<IdempotencyKey, BypassId> idempotencyKeys;
     private AtomicCounter ids;
     private Set<Leg> absentLastSweep = new HashSet<>();
     private final MapEventListener<BypassId, Bypass> recordListener = this::recordChanged;
@@ -54,6 +56,8 @@ public class DistributedBypassStore extends AbstractStore<BypassEvent, BypassSto
                 .withName("tcp-bypass-records").withSerializer(serializer).build();
         liveLegs = storageService.<Leg, BypassId>consistentMapBuilder()
                 .withName("tcp-bypass-live-legs").withSerializer(serializer).build();
+        idempotencyKeys = storageService.<IdempotencyKey, BypassId>consistentMapBuilder()
+                .withName("tcp-bypass-idempotency-keys").withSerializer(serializer).build();
         ids = storageService.getAtomicCounter("tcp-bypass-ids");
         records.addListener(recordListener);
     }
@@ -111,8 +115,26 @@ public class DistributedBypassStore extends AbstractStore<BypassEvent, BypassSto
         if (removed == null) {
             return Optional.empty();
         }
-        freeLegs(removed.value());
-        return Optional.of(removed.value());
+        Bypass record = removed.value();
+        freeLegs(record);
+        record.idempotencyKey().ifPresent(key -> releaseIdempotencyKey(record.proxy(), key, id));
+        return Optional.of(record);
+    }
+
+    @Override
+    public Optional<BypassId> claimIdempotencyKey(String proxy, String key, BypassId id) {
+        return Optional.ofNullable(Versioned.valueOrNull(
+                idempotencyKeys.putIfAbsent(IdempotencyKey.of(proxy, key), id)));
+    }
+
+    @Override
+    public void releaseIdempotencyKey(String proxy, String key, BypassId id) {
+        idempotencyKeys.remove(IdempotencyKey.of(proxy, key), id);
+    }
+
+    @Override
+    public Optional<BypassId> idempotencyKeyHolder(String proxy, String key) {
+        return Optional.ofNullable(Versioned.valueOrNull(idempotencyKeys.get(IdempotencyKey.of(proxy, key))));
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassService;
 import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.OffloadException;
+import org.tcpbypass.api.OffloadOutcome;
 import org.tcpbypass.api.OffloadRequest;
 import org.tcpbypass.codec.InvalidFieldException;
 import org.tcpbypass.codec.JsonFields;
@@ -20,6 +21,7 @@ import javax.ws.rs.PathParam;
 import javax.ws.rs.Produces;
 import javax.ws.rs.QueryParam;
 import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.UriInfo;
@@ -35,6 +37,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -57,28 +60,36 @@ public class OffloadWebResource extends AbstractWebResource {
     private static final String STATE = "state";
     private static final String IF_STATE = "ifState";
     private static final String DEVICE_ID = "deviceId";
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final Pattern IDEMPOTENCY_KEY_FORMAT = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     @Context
     private UriInfo uriInfo;
+    @Context
+    private HttpHeaders headers;
 
     /**
      * Requests an offload. Hands one established proxied connection to the switch. Answers 201 with the bypass
-     * record (state OFFLOADING, or already BYPASSED) and its URI in Location. 400 names an invalid field; 403 if
-     * the proxy is not registered or a leg is not its own; 404 for an unknown device; 409 if the connection
-     * already has a live bypass. On an error nothing changes.
+     * record (state OFFLOADING, or already BYPASSED) and its URI in Location. With an Idempotency-Key header, a
+     * request this proxy already made with that key answers 200 with that request's record as it is now and
+     * changes nothing (a retry after a lost answer); 422 if the key was used for another connection or leg
+     * state. 400 names an invalid field or header; 403 if the proxy is not registered or a leg is not its own;
+     * 404 for an unknown device; 409 if the connection already has a live bypass. On an error nothing changes.
      *
      * @param stream offload request JSON
-     * @return 201 CREATED with the bypass record
+     * @return 201 CREATED with the bypass record, or 200 OK with the record of the key's first request
      * @onos.rsModel OffloadPost
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public Response offload(InputStream stream) {
+        String idempotencyKey = idempotencyKey();
         OffloadRequest request = codec(OffloadRequest.class).decode(JsonBody.read(mapper(), stream), this);
-        Bypass bypass = get(BypassService.class).offload(request);
-        URI location = uriInfo.getAbsolutePathBuilder().path(bypass.id().toString()).build();
-        return Response.created(location).entity(codec(Bypass.class).encode(bypass, this)).build();
+        OffloadOutcome outcome = get(BypassService.class).offload(request, idempotencyKey);
+        URI location = uriInfo.getAbsolutePathBuilder().path(outcome.bypass().id().toString()).build();
+        Response.ResponseBuilder answer = outcome.isRepeated() ? Response.ok() : Response.created(location);
+        return answer.entity(codec(Bypass.class).encode(outcome.bypass(), this)).build();
     }
 
     /**
@@ -175,6 +186,17 @@ public class OffloadWebResource extends AbstractWebResource {
             }
             throw new CompletionException(e.getCause());
         }
+    }
+
+    // Read from the headers rather than a @HeaderParam: ONOS's Swagger generator would list it as a body.
+    // Several values come joined by commas, which no key may contain.
+    private String idempotencyKey() {
+        String key = headers.getHeaderString(IDEMPOTENCY_KEY);
+        if (key != null && !IDEMPOTENCY_KEY_FORMAT.matcher(key).matches()) {
+            throw new InvalidFieldException(IDEMPOTENCY_KEY, "'" + key + "' is not 1..64 characters of"
+                    + " A-Z a-z 0-9 . _ -");
+        }
+        return key;
     }
 
     private static OffloadException notFound(BypassId id) {

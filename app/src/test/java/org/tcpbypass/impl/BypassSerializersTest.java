@@ -40,6 +40,7 @@ public class BypassSerializersTest {
         roundTrip(BypassCounters.of(1, 2, 3, 4));
         roundTrip(StateChange.of(BypassState.FAILED, 5, "why"));
         roundTrip(Leg.clientLeg(TUPLE));
+        roundTrip(IdempotencyKey.of("proxy1", "3f2c1d9e-6b1a-4f7e-9c55-0d6e2b7a8c41"));
         for (BypassState s : BypassState.values()) {
             assertEquals(s, serializer.decode(serializer.encode(s)));
         }
@@ -56,5 +57,9 @@ public class BypassSerializersTest {
         roundTrip(bypassed);
         roundTrip(bypassed.withState(BypassState.FAILED, "device removed", 3000));
         roundTrip(new Versioned<>(bypassed, 7, 8));
+        Bypass keyed = Bypass.offloading(BypassId.of(2), "proxy1", DEVICE, TUPLE,
+                                         BypassTranslation.of(CLIENT_LEG, SERVER_LEG), 1000).withIdempotencyKey("k1");
+        roundTrip(keyed);
+        roundTrip(keyed.withState(BypassState.RELEASED, "released by proxy", 4000));
     }
 }

@@ -183,4 +183,39 @@ public class DistributedBypassStoreTest {
         assertEquals(Optional.empty(), store.create(offloading(orphan.tuple())));
         assertEquals(Optional.of(stored), store.liveByLeg(CLIENT, VIP));
     }
+
+    @Test
+    public void idempotencyKeyIsClaimedOncePerProxyAndClusterWide() {
+        DistributedBypassStore other = store(storage);
+        BypassId first = store.nextId();
+        BypassId second = other.nextId();
+        assertEquals(Optional.empty(), store.claimIdempotencyKey("proxy1", "k1", first));
+        assertEquals(Optional.of(first), other.claimIdempotencyKey("proxy1", "k1", second));
+        assertEquals(Optional.of(first), other.idempotencyKeyHolder("proxy1", "k1"));
+        assertEquals("keys are per proxy", Optional.empty(), other.claimIdempotencyKey("proxy2", "k1", second));
+        assertEquals(Optional.empty(), store.idempotencyKeyHolder("proxy1", "k2"));
+        other.deactivate();
+    }
+
+    @Test
+    public void idempotencyKeyIsReleasedOnlyByItsHolder() {
+        BypassId holder = store.nextId();
+        store.claimIdempotencyKey("proxy1", "k1", holder);
+        store.releaseIdempotencyKey("proxy1", "k1", store.nextId());
+        assertEquals(Optional.of(holder), store.idempotencyKeyHolder("proxy1", "k1"));
+        store.releaseIdempotencyKey("proxy1", "k1", holder);
+        assertEquals(Optional.empty(), store.idempotencyKeyHolder("proxy1", "k1"));
+    }
+
+    @Test
+    public void idempotencyKeyLastsAsLongAsItsRecord() {
+        Bypass b = offloading(TUPLE).withIdempotencyKey("k1");
+        store.claimIdempotencyKey("proxy1", "k1", b.id());
+        store.create(b);
+        store.update(b.id(), r -> r.withState(BypassState.RELEASED, "done", 2000));
+        assertEquals("kept with the ended record", Optional.of(b.id()), store.idempotencyKeyHolder("proxy1", "k1"));
+        assertEquals(Optional.of("k1"), store.get(b.id()).orElseThrow().idempotencyKey());
+        store.remove(b.id());
+        assertEquals(Optional.empty(), store.idempotencyKeyHolder("proxy1", "k1"));
+    }
 }

@@ -85,7 +85,8 @@ public class IntentStoreSerializationTest {
         h.intents.fire(IntentEvent.Type.INSTALLED, h.intents.submitted.get(0));
         h.drain();
         h.manager.report(ConnectionReport.of(TestData.PROXY1.name(), List.of(tuple(1)), List.of()));
-        h.manager.offload(request().tuple(tuple(1)).build());
+        // Offloaded under an idempotency key: the record carries the key, the store indexes it.
+        h.manager.offload(request().tuple(tuple(1)).build(), "3f2c1d9e-6b1a-4f7e-9c55-0d6e2b7a8c41");
         h.addHost(tuple(2).client().ip(), CLIENT_MAC, DEVICE, 1);
         h.addHost(tuple(2).server().ip(), SERVER_MAC, DEVICE, 3);
         Bypass resolved = h.manager.offload(request().tuple(tuple(2)).clientAttachment(null).serverAttachment(null)
@@ -138,8 +139,10 @@ public class IntentStoreSerializationTest {
         }
         assertTrue("records in every state: " + records, records.stream().map(Bypass::state).distinct().count()
                 >= 4);
+        assertTrue("a record offloaded under a key", records.stream().anyMatch(r -> r.idempotencyKey().isPresent()));
         for (Bypass record : records) {
             roundTrip(record);
+            record.idempotencyKey().ifPresent(key -> roundTrip(IdempotencyKey.of(record.proxy(), key)));
             roundTrip(new Versioned<>(record, 3, 4));
             roundTrip(record.id());
             roundTrip(Leg.clientLeg(record.tuple()));

@@ -136,4 +136,30 @@ public class OffloadEndToEndTest extends BypassResourceTest {
         ObjectNode after = body(target("offloads/" + id).request().get());
         assertEquals("BYPASSED", after.path("state").asText());
     }
+
+    @Test
+    public void retriedPostUnderTheSameKeyAnswersTheFirstRecordAndAnotherConnectionIs422() throws Exception {
+        String key = "3f2c1d9e-6b1a-4f7e-9c55-0d6e2b7a8c41";
+        Response first = target("offloads").request().header("Idempotency-Key", key)
+                .post(Entity.entity(offloadJson(), MediaType.APPLICATION_JSON_TYPE));
+        assertEquals(201, first.getStatus());
+        ObjectNode created = body(first);
+        h.intents.fire(IntentEvent.Type.INSTALLED, h.intents.submitted.get(0));
+        h.drain();
+
+        Response retry = target("offloads").request().header("Idempotency-Key", key)
+                .post(Entity.entity(offloadJson(), MediaType.APPLICATION_JSON_TYPE));
+        assertEquals(200, retry.getStatus());
+        ObjectNode repeated = body(retry);
+        assertEquals(created.path("id"), repeated.path("id"));
+        assertEquals("BYPASSED", repeated.path("state").asText());
+        assertEquals("one intent", 1, h.intents.submitted.size());
+
+        Response other = target("offloads").request().header("Idempotency-Key", key)
+                .post(Entity.entity(offloadJson().replace("40000", "40001"), MediaType.APPLICATION_JSON_TYPE));
+        assertEquals(422, other.getStatus());
+        assertTrue(body(other).path("message").asText().startsWith("Idempotency-Key '" + key + "' was used for"
+                + " another offload request (bypass " + created.path("id").asText() + ", "));
+        assertEquals("one record", 1, h.manager.bypasses().size());
+    }
 }

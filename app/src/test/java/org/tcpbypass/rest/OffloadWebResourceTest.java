@@ -10,6 +10,7 @@ import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.OffloadException;
+import org.tcpbypass.api.OffloadOutcome;
 
 import javax.ws.rs.client.Entity;
 import javax.ws.rs.core.MediaType;
@@ -40,6 +41,7 @@ import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.api.OffloadException.Reason.CONFLICT;
 import static org.tcpbypass.api.OffloadException.Reason.FORBIDDEN;
 import static org.tcpbypass.api.OffloadException.Reason.INVALID;
+import static org.tcpbypass.api.OffloadException.Reason.KEY_REUSED;
 import static org.tcpbypass.api.OffloadException.Reason.NOT_FOUND;
 import static org.tcpbypass.codec.BypassFixtures.CREATED;
 import static org.tcpbypass.codec.BypassFixtures.OTHER_DEVICE;
@@ -57,6 +59,8 @@ import static org.tcpbypass.codec.BypassFixtures.tuple;
 public class OffloadWebResourceTest extends BypassResourceTest {
 
     private static final String RANGE = " is not in 0..4294967295";
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final String KEY = "3f2c1d9e-6b1a-4f7e-9c55-0d6e2b7a8c41";
 
     /** Invalid request fixtures and the 400 message each must produce. */
     private static final Map<String, String> INVALID_REQUESTS = ImmutableMap.<String, String>builder()
@@ -100,13 +104,71 @@ public class OffloadWebResourceTest extends BypassResourceTest {
     @Test
     public void offloadAnswersCreatedWithTheRecordAndItsLocation() {
         Bypass accepted = offloading(17);
-        expect(service.offload(request())).andReturn(accepted);
+        expect(service.offload(request(), null)).andReturn(OffloadOutcome.created(accepted));
         replay(service);
 
         Response response = post(fixture("post-offload.json"));
         assertEquals(201, response.getStatus());
         assertEquals(target("offloads/17").getUri(), response.getLocation());
         assertEquals(json(accepted), body(response));
+    }
+
+    private Response post(String idempotencyKey, Entity<?> entity) {
+        return target("offloads").request().header(IDEMPOTENCY_KEY, idempotencyKey).post(entity);
+    }
+
+    @Test
+    public void offloadUnderANewIdempotencyKeyAnswersCreated() {
+        Bypass accepted = offloading(17);
+        expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.created(accepted));
+        replay(service);
+
+        Response response = post(KEY, fixture("post-offload.json"));
+        assertEquals(201, response.getStatus());
+        assertEquals(target("offloads/17").getUri(), response.getLocation());
+        assertEquals(json(accepted), body(response));
+    }
+
+    @Test
+    public void repeatedIdempotencyKeyAnswersOkWithTheFirstRequestsRecord() {
+        Bypass first = bypassed(17);
+        expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.repeated(first));
+        replay(service);
+
+        Response response = post(KEY, fixture("post-offload.json"));
+        assertEquals(200, response.getStatus());
+        assertEquals(json(first), body(response));
+    }
+
+    @Test
+    public void idempotencyKeyReusedForAnotherRequestAnswers422NamingTheKey() {
+        String message = "Idempotency-Key '" + KEY + "' was used for another offload request (bypass 17, ...)";
+        expect(service.offload(request(), KEY)).andThrow(new OffloadException(KEY_REUSED, message));
+        replay(service);
+        assertError(422, message, post(KEY, fixture("post-offload.json")));
+    }
+
+    @Test
+    public void invalidIdempotencyKeysAnswer400NamingTheHeaderAndReachNoService() {
+        replay(service);
+        String problem = "' is not 1..64 characters of A-Z a-z 0-9 . _ -";
+        for (String key : List.of("", "key with spaces", "key*", "a/b", Strings.repeat("k", 65))) {
+            assertError(400, "Idempotency-Key: '" + key + problem, post(key, fixture("post-offload.json")));
+        }
+        assertError(400, "Idempotency-Key: 'a,b" + problem, target("offloads").request()
+                .header(IDEMPOTENCY_KEY, "a").header(IDEMPOTENCY_KEY, "b").post(fixture("post-offload.json")));
+    }
+
+    @Test
+    public void idempotencyKeysOfEveryAllowedCharacterAndLengthReachTheService() {
+        String longest = Strings.repeat("k", 64);
+        for (String key : List.of("A", "az.AZ_09-", longest)) {
+            expect(service.offload(request(), key)).andReturn(OffloadOutcome.created(offloading(17)));
+        }
+        replay(service);
+        for (String key : List.of("A", "az.AZ_09-", longest)) {
+            assertEquals(201, post(key, fixture("post-offload.json")).getStatus());
+        }
     }
 
     @Test
@@ -150,7 +212,7 @@ public class OffloadWebResourceTest extends BypassResourceTest {
                 NOT_FOUND, "device device:bmv2:s1 not found",
                 CONFLICT, "198.18.0.1:40000->198.18.0.100:80 already has bypass 4",
                 INVALID, "deviceId: device:bmv2:s1 does not run the tcp-bypass pipeconf");
-        refusals.forEach((reason, message) -> expect(service.offload(request()))
+        refusals.forEach((reason, message) -> expect(service.offload(request(), null))
                 .andThrow(new OffloadException(reason, message)));
         replay(service);
         refusals.forEach((reason, message) -> assertError(reason.httpStatus(), message,
@@ -356,7 +418,7 @@ public class OffloadWebResourceTest extends BypassResourceTest {
 
     @Test
     public void invalidArgumentsFromTheServiceAnswer400() {
-        expect(service.offload(request()))
+        expect(service.offload(request(), null))
                 .andThrow(new IllegalArgumentException("timestamps: negotiated on one leg only"));
         replay(service);
         assertError(400, "timestamps: negotiated on one leg only", post(fixture("post-offload.json")));
