@@ -5,7 +5,8 @@ import org.onlab.rest.AbstractWebApplication;
 import java.util.Set;
 
 /**
- * tcp-bypass's REST application: its resources plus ONOS's standard filters, writers and error mappers.
+ * tcp-bypass's REST application: its resources and its web page, plus ONOS's standard filters, writers and error
+ * mappers.
  */
 public class BypassWebApplication extends AbstractWebApplication {
 
@@ -15,6 +16,7 @@ public class BypassWebApplication extends AbstractWebApplication {
                           ConnectionWebResource.class,
                           ProxyWebResource.class,
                           StatisticsWebResource.class,
+                          UiWebResource.class,
                           OffloadExceptionMapper.class);
     }
 }

@@ -138,6 +138,23 @@ public class OarPackageIT {
     }
 
     @Test
+    public void appBundleCarriesItsWebPageInTheWabClassPath() throws Exception {
+        Manifest manifest = manifest("tcp-bypass-app");
+        assertEquals("WEB-INF/classes", manifest.getMainAttributes().getValue("Bundle-ClassPath"));
+        try (JarInputStream jar = new JarInputStream(
+                new ByteArrayInputStream(read(bundlePath("tcp-bypass-app"))))) {
+            List<String> names = new ArrayList<>();
+            for (ZipEntry e = jar.getNextEntry(); e != null; e = jar.getNextEntry()) {
+                names.add(e.getName());
+            }
+            for (String file : new String[]{"index.html", "tcp-bypass.js", "tcp-bypass.css"}) {
+                assertThat(names, hasItem("WEB-INF/classes/org/tcpbypass/rest/ui/" + file));
+            }
+            assertThat(names, hasItem("WEB-INF/classes/org/tcpbypass/rest/UiWebResource.class"));
+        }
+    }
+
+    @Test
     public void cliBundleRegistersItsCommands() throws Exception {
         Manifest manifest = manifest("tcp-bypass-cli");
         assertEquals("org.tcpbypass.cli", manifest.getMainAttributes().getValue("Karaf-Commands"));
