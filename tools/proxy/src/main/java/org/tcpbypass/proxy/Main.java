@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.tcpbypass.proxy.linux.Capabilities;
-import org.tcpbypass.proxy.linux.PayloadFreeze;
+import org.tcpbypass.proxy.linux.HandoffFilter;
 import org.tcpbypass.proxy.linux.TcpSocket;
 import org.tcpbypass.proxy.offload.ConnectionReporter;
 import org.tcpbypass.proxy.offload.OffloadClient;
@@ -27,11 +27,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** Command line: {@code tcp-bypass-proxy [--config FILE] [flags]} (README.md). */
 public final class Main {
+    /** Held so the level set on it is not lost: JUL keeps loggers only weakly. */
+    private static final Logger PROJECT_LOG = Logger.getLogger("org.tcpbypass");
     /** Exit status for a bad flag or configuration value. */
     public static final int EXIT_CONFIG = 2;
     /** Exit status for a missing capability, tool or JVM flag. */
@@ -50,13 +53,15 @@ public final class Main {
         FLAGS.put("--nft-table", "nftTable");
         FLAGS.put("--controller-url", "controller.url");
         FLAGS.put("--controller-user", "controller.user");
-        FLAGS.put("--controller-password", "controller.password");
+        FLAGS.put("--controller-password-file", "controller.passwordFile");
+        FLAGS.put("--controller-ca-file", "controller.caFile");
         FLAGS.put("--request-timeout", "controller.requestTimeoutMillis");
         FLAGS.put("--offload-timeout", "controller.offloadTimeoutMillis");
         FLAGS.put("--report-interval", "controller.reportIntervalMillis");
         FLAGS.put("--drain-timeout", "handoff.drainTimeoutMillis");
         FLAGS.put("--probe-timeout", "handoff.probeTimeoutMillis");
         FLAGS.put("--max-handoffs", "handoff.maxConcurrent");
+        FLAGS.put("--reservation-sweep", "handoff.reservationSweepSeconds");
         FLAGS.put("--rtt-ramp", "rttRamp.enabled");
         FLAGS.put("--rtt-ramp-interface", "rttRamp.interface");
         FLAGS.put("--rtt-ramp-step", "rttRamp.stepMillis");
@@ -78,14 +83,17 @@ public final class Main {
             "  --name NAME               the proxy's name registered with the app",
             "  --device-id ID            the switch, e.g. device:bmv2:s1",
             "  --controller-url URL      base of the app's REST API, e.g. http://onos:8181/onos/tcp-bypass",
-            "  --controller-user USER    HTTP basic user (default onos)",
-            "  --controller-password PW  HTTP basic password (default rocks)",
+            "  --controller-user USER    HTTP basic user (default: none, no authentication)",
+            "  --controller-password-file F  file holding that user's password (or set",
+            "                            TCP_BYPASS_CONTROLLER_PASSWORD; never a flag)",
+            "  --controller-ca-file F    PEM CA certificates for an https controller URL",
             "  --request-timeout MS      per REST request (default 2000)",
             "  --offload-timeout MS      decision to BYPASSED, else fall back (default 5000)",
             "  --report-interval MS      connection reports to the app, 0 = off (default 1000)",
             "  --drain-timeout MS        wait for both legs to drain (default 2000)",
             "  --probe-timeout MS        wait for the peers' answers to the probe (default 50)",
             "  --max-handoffs N          concurrent hand-offs (default 16)",
+            "  --reservation-sweep S     how often handed-off ports are checked for release (default 30)",
             "  --rtt-ramp true|false     delay the client leg in steps before a hand-off (needs netem)",
             "  --rtt-ramp-interface IF   the proxy's client-facing interface for the ramp",
             "  --rtt-ramp-step MS        delay step (default 20)",
@@ -135,7 +143,12 @@ public final class Main {
             err.println("tcp-bypass-proxy: " + e.getMessage());
             return EXIT_ENVIRONMENT;
         }
-        Logger.getLogger("org.tcpbypass").setLevel(verbose ? Level.FINE : Level.INFO);
+        Level level = verbose ? Level.FINE : Level.INFO;
+        PROJECT_LOG.setLevel(level);
+        // The root logger's console handler passes INFO and above unless told otherwise.
+        for (Handler h : Logger.getLogger("").getHandlers()) {
+            h.setLevel(level);
+        }
         return serve(config, out, err);
     }
 
@@ -253,7 +266,13 @@ public final class Main {
     private static int serve(ProxyConfig config, PrintStream out, PrintStream err) {
         Metrics metrics = new Metrics();
         ProxyEvents events = new ProxyEvents(metrics);
-        PayloadFreeze freeze = config.offloads() ? new PayloadFreeze(config.nftTable) : null;
+        HandoffFilter freeze;
+        try {
+            freeze = config.offloads() ? new HandoffFilter(config.nftTable) : null;
+        } catch (IOException e) {
+            err.println("tcp-bypass-proxy: " + e.getMessage());
+            return EXIT_ENVIRONMENT;
+        }
         RttRamp ramp = config.offloads() && config.rttRamp.enabled ? new RttRamp(config.rttRamp) : null;
         RelayServer server;
         try {
@@ -268,18 +287,32 @@ public final class Main {
             uninstall(freeze, null);
             return EXIT_ENVIRONMENT;
         }
+        OffloadClient controller;
+        Offloader offloader;
+        try {
+            controller = config.controller.url == null ? null : new OffloadClient(config.controller);
+            offloader = freeze == null ? null : new Offloader(config, controller, freeze, ramp, metrics);
+        } catch (IOException e) {
+            err.println("tcp-bypass-proxy: " + e.getMessage());
+            uninstall(freeze, ramp);
+            return EXIT_ENVIRONMENT;
+        }
         try {
             server = new RelayServer(config, events, metrics);
         } catch (IOException e) {
             err.println("tcp-bypass-proxy: " + e.getMessage());
+            if (offloader != null) {
+                offloader.close();
+            }
             uninstall(freeze, ramp);
             return EXIT_START;
         }
-        OffloadClient controller = config.controller.url == null ? null : new OffloadClient(config.controller);
         ConnectionReporter reporter = controller == null || config.controller.reportIntervalMillis == 0 ? null
                 : new ConnectionReporter(config.name, controller, config.controller.reportIntervalMillis);
-        Offloader offloader = freeze == null ? null : new Offloader(config, controller, freeze, ramp, metrics);
         events.connect(reporter, offloader);
+        if (offloader != null) {
+            controller.warmUp();
+        }
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "metrics");
             t.setDaemon(true);
@@ -319,10 +352,11 @@ public final class Main {
         return 0;
     }
 
-    private static void uninstall(PayloadFreeze freeze, RttRamp ramp) {
+    private static void uninstall(HandoffFilter freeze, RttRamp ramp) {
         try {
             if (freeze != null) {
                 freeze.uninstall();
+                freeze.close();
             }
             if (ramp != null) {
                 ramp.uninstall();

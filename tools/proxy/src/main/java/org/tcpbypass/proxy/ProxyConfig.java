@@ -3,11 +3,15 @@ package org.tcpbypass.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -84,10 +88,16 @@ public final class ProxyConfig {
 
     /** The controller's REST API. */
     public static final class Controller {
+        /** The environment variable holding the controller password when no passwordFile is set. */
+        public static final String PASSWORD_ENV = "TCP_BYPASS_CONTROLLER_PASSWORD";
         /** Base URL of the app's resources, e.g. http://onos:8181/onos/tcp-bypass; null: no controller. */
         public final URI url;
+        /** HTTP basic user; null: no authentication. */
         public final String user;
+        /** Its password, read from {@code passwordFile} or {@value #PASSWORD_ENV}; never a setting or flag. */
         public final String password;
+        /** PEM file of the CA certificates an https controller is checked against; null: the JDK's. */
+        public final Path caFile;
         public final int requestTimeoutMillis;
         public final int offloadTimeoutMillis;
         public final int reportIntervalMillis;
@@ -108,8 +118,37 @@ public final class ProxyConfig {
             } else {
                 url = null;
             }
-            user = f.string("user", "onos");
-            password = f.string("password", "rocks");
+            if (f.node("password") != null) {
+                throw new ConfigException("controller.password: a password is never a setting; put it in a file "
+                                                  + "(controller.passwordFile, --controller-password-file) or in "
+                                                  + PASSWORD_ENV);
+            }
+            user = f.string("user", null);
+            String passwordFile = f.string("passwordFile", null);
+            if (passwordFile != null) {
+                try {
+                    password = Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+                } catch (IOException | RuntimeException e) {
+                    throw new ConfigException("controller.passwordFile: cannot read '" + passwordFile + "': " + e);
+                }
+            } else {
+                password = user == null ? null : System.getenv(PASSWORD_ENV);
+            }
+            if (user == null && passwordFile != null) {
+                throw new ConfigException("controller.passwordFile: given without controller.user");
+            }
+            if (user != null && (password == null || password.isEmpty())) {
+                throw new ConfigException("controller.user: needs a password in controller.passwordFile or "
+                                                  + PASSWORD_ENV);
+            }
+            String ca = f.string("caFile", null);
+            if (ca != null && (url == null || !"https".equals(url.getScheme()))) {
+                throw new ConfigException("controller.caFile: only for an https controller.url");
+            }
+            if (ca != null && !Files.isReadable(Path.of(ca))) {
+                throw new ConfigException("controller.caFile: cannot read '" + ca + "'");
+            }
+            caFile = ca == null ? null : Path.of(ca);
             requestTimeoutMillis = f.integer("requestTimeoutMillis", 2000, 1, 60000);
             offloadTimeoutMillis = f.integer("offloadTimeoutMillis", 5000, 1, 60000);
             reportIntervalMillis = f.integer("reportIntervalMillis", 1000, 0, 3600000);
@@ -122,11 +161,14 @@ public final class ProxyConfig {
         public final int drainTimeoutMillis;
         public final int probeTimeoutMillis;
         public final int maxConcurrent;
+        /** How often the controller is asked which handed-off server-leg ports can be freed. */
+        public final int reservationSweepSeconds;
 
         Handoff(Fields f) throws ConfigException {
             drainTimeoutMillis = f.integer("drainTimeoutMillis", 2000, 1, 60000);
             probeTimeoutMillis = f.integer("probeTimeoutMillis", 50, 1, 10000);
             maxConcurrent = f.integer("maxConcurrent", 16, 1, 1024);
+            reservationSweepSeconds = f.integer("reservationSweepSeconds", 30, 1, 3600);
             f.rejectUnknown();
         }
     }

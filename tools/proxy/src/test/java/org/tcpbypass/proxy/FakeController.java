@@ -25,6 +25,7 @@ final class FakeController implements AutoCloseable {
         final String path;
         final String query;
         final String authorization;
+        final String idempotencyKey;
         final String body;
         final long nanos;
 
@@ -33,6 +34,7 @@ final class FakeController implements AutoCloseable {
             this.path = x.getRequestURI().getPath().substring(BASE.length());
             this.query = x.getRequestURI().getQuery();
             this.authorization = x.getRequestHeaders().getFirst("Authorization");
+            this.idempotencyKey = x.getRequestHeaders().getFirst("Idempotency-Key");
             this.body = body;
             this.nanos = System.nanoTime();
         }

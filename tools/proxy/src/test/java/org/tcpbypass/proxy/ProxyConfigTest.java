@@ -26,11 +26,12 @@ public class ProxyConfigTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private static final String FULL = "{\n"
+    private static final String FULL_TEMPLATE = "{\n"
             + "  \"name\": \"proxy1\", \"deviceId\": \"device:bmv2:s1\", \"threads\": 3, \"bufferBytes\": 8192,\n"
             + "  \"metricsIntervalSeconds\": 0, \"nftTable\": \"tb_test\",\n"
             + "  \"controller\": {\"url\": \"http://127.0.0.1:8181/onos/tcp-bypass/\", \"user\": \"u\",\n"
-            + "                 \"password\": \"p\", \"requestTimeoutMillis\": 100, \"offloadTimeoutMillis\": 200,\n"
+            + "                 \"passwordFile\": \"PASSWORD_FILE\", \"requestTimeoutMillis\": 100,\n"
+            + "                 \"offloadTimeoutMillis\": 200,\n"
             + "                 \"reportIntervalMillis\": 0},\n"
             + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2},\n"
             + "  \"rttRamp\": {\"enabled\": true, \"interface\": \"eth0\", \"stepMillis\": 10,\n"
@@ -42,6 +43,12 @@ public class ProxyConfigTest {
             + "     \"offload\": {\"policy\": \"tls\"}}\n"
             + "  ]\n"
             + "}\n";
+
+    private String full() throws IOException {
+        Path p = tmp.newFile().toPath();
+        Files.writeString(p, "p\n");
+        return FULL_TEMPLATE.replace("PASSWORD_FILE", p.toString());
+    }
 
     private String[] withFile(String json, String... flags) throws IOException {
         Path f = tmp.newFile().toPath();
@@ -55,7 +62,7 @@ public class ProxyConfigTest {
 
     @Test
     public void fullFileIsRead() throws Exception {
-        ProxyConfig c = Main.configure(withFile(FULL));
+        ProxyConfig c = Main.configure(withFile(full()));
         assertEquals("proxy1", c.name);
         assertEquals("device:bmv2:s1", c.deviceId);
         assertEquals(3, c.threads);
@@ -94,8 +101,9 @@ public class ProxyConfigTest {
         ProxyConfig c = Main.configure(new String[] {"--listen", "127.0.0.1:8000", "--backend", "127.0.0.1:9000"});
         assertNull(c.name);
         assertNull(c.controller.url);
-        assertEquals("onos", c.controller.user);
-        assertEquals("rocks", c.controller.password);
+        assertNull("no default credentials", c.controller.user);
+        assertNull(c.controller.password);
+        assertNull(c.controller.caFile);
         assertEquals(Runtime.getRuntime().availableProcessors(), c.threads);
         assertEquals(65536, c.bufferBytes);
         assertEquals("tcpbypass", c.nftTable);
@@ -108,7 +116,7 @@ public class ProxyConfigTest {
 
     @Test
     public void flagsOverrideTheFile() throws Exception {
-        ProxyConfig c = Main.configure(withFile(FULL, "--name", "proxy2", "--threads=1", "--controller-url",
+        ProxyConfig c = Main.configure(withFile(full(), "--name", "proxy2", "--threads=1", "--controller-url",
                                                 "http://10.0.0.1:8181/x", "--offload", "first-exchange",
                                                 "--drain-timeout", "99"));
         assertEquals("proxy2", c.name);
@@ -122,7 +130,7 @@ public class ProxyConfigTest {
 
     @Test
     public void listenFlagReplacesTheFileListeners() throws Exception {
-        ProxyConfig c = Main.configure(withFile(FULL, "--listen", "198.18.0.2:8000", "--backend", "198.18.1.3:9000",
+        ProxyConfig c = Main.configure(withFile(full(), "--listen", "198.18.0.2:8000", "--backend", "198.18.1.3:9000",
                                                 "--backend", "198.18.1.4:9000", "--balance", "first"));
         assertEquals(1, c.listeners.size());
         assertEquals(new InetSocketAddress("198.18.0.2", 8000), c.listeners.get(0).listen);
@@ -210,6 +218,38 @@ public class ProxyConfigTest {
         rejectsFile("nftTable: 'bad-name!' is not a valid nftables table name",
                     "{\"nftTable\": \"bad-name!\", " + L + "}");
         rejectsFile("bufferBytes: 100 is outside", "{\"bufferBytes\": 100, " + L + "}");
+    }
+
+    @Test
+    public void credentialsComeFromAFileOrTheEnvironmentNeverFromSettings() throws Exception {
+        String url = "\"url\": \"https://127.0.0.1:8443/onos/tcp-bypass\"";
+        rejectsFile("controller.password: a password is never a setting",
+                    "{\"name\": \"p\", \"controller\": {" + url + ", \"user\": \"u\", \"password\": \"x\"}, " + L + "}");
+        rejects("unknown argument '--controller-password'", "--listen", "127.0.0.1:80", "--backend",
+                "127.0.0.1:2", "--controller-password", "x");
+        if (System.getenv(ProxyConfig.Controller.PASSWORD_ENV) == null) {
+            rejectsFile("controller.user: needs a password in controller.passwordFile or "
+                                + ProxyConfig.Controller.PASSWORD_ENV,
+                        "{\"name\": \"p\", \"controller\": {" + url + ", \"user\": \"u\"}, " + L + "}");
+        }
+        rejectsFile("controller.passwordFile: cannot read '/nonexistent/pw'",
+                    "{\"name\": \"p\", \"controller\": {" + url + ", \"user\": \"u\", "
+                            + "\"passwordFile\": \"/nonexistent/pw\"}, " + L + "}");
+        Path pw = tmp.newFile().toPath();
+        Files.writeString(pw, "s3cret\n");
+        rejectsFile("controller.passwordFile: given without controller.user",
+                    "{\"name\": \"p\", \"controller\": {" + url + ", \"passwordFile\": \"" + pw + "\"}, " + L + "}");
+        rejectsFile("controller.caFile: only for an https controller.url",
+                    "{\"name\": \"p\", \"controller\": {\"url\": \"http://127.0.0.1:1\", \"caFile\": \"" + pw
+                            + "\"}, " + L + "}");
+        rejectsFile("controller.caFile: cannot read '/nonexistent/ca.pem'",
+                    "{\"name\": \"p\", \"controller\": {" + url + ", \"caFile\": \"/nonexistent/ca.pem\"}, " + L + "}");
+        ProxyConfig c = Main.configure(new String[] {"--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--name", "p", "--controller-url", "https://127.0.0.1:8443/x", "--controller-user", "karaf",
+                "--controller-password-file", pw.toString(), "--controller-ca-file", pw.toString()});
+        assertEquals("karaf", c.controller.user);
+        assertEquals("the file's trailing newline is not part of the password", "s3cret", c.controller.password);
+        assertEquals(pw, c.controller.caFile);
     }
 
     @Test

@@ -2,156 +2,143 @@ package org.tcpbypass.proxy.linux;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Stops new payload (and FIN) of chosen TCP flows from reaching this host's sockets while pure ACKs pass,
- * with one nftables table in the proxy's network namespace. A segment of a frozen flow is dropped when
- * {@code ip length > 20 + 4 * doff} (it carries payload; nft has no arithmetic between fields, so one rule per
- * doff value), when it carries FIN, or when its IPv4 header has options (never the case for Linux TCP, and
- * dropping is always safe: the sender retransmits). Both sets are read in one prerouting chain at raw priority,
- * before conntrack; the AF_PACKET capture sees segments before this filter drops them.
+ * The proxy's nftables table for hand-offs (one per network namespace), created at start-up with the {@code nft}
+ * command and changed during hand-offs through {@link Netlink} set-element transactions, so no process is spawned
+ * per hand-off. Three sets of flows, keyed {@code saddr . sport . daddr . dport}:
+ * <ul>
+ *   <li>{@code quiesced}: the proxy's own segments of these flows leave with window 0 (output hook), so the
+ *       peers stop sending new payload without anything being dropped;</li>
+ *   <li>{@code frozen}: every incoming segment of these flows is dropped (prerouting, raw priority, before
+ *       conntrack), so the sockets, in repair mode while the state read from them is offered to the controller,
+ *       neither take payload nor answer anything (an answer would carry a TSval newer than the one reported).
+ *       Segments that carry payload or FIN are counted apart: on a quiesced connection there are none.
+ *       {@code ip length > 20 + 4 * doff} is exact for an IPv4 header of 5 words (nft has no arithmetic between
+ *       fields, so one rule per doff value);</li>
+ *   <li>{@code released}: every incoming segment of these flows is dropped until the element times out, so a
+ *       straggler after a hand-off meets no closed socket and draws no RST.</li>
+ * </ul>
  */
-public final class PayloadFreeze {
+public final class HandoffFilter implements AutoCloseable {
     private static final List<String> NFT = List.of("nft", "-f", "-");
+    private static final String QUIESCED = "quiesced";
+    private static final String FROZEN = "frozen";
+    private static final String RELEASED = "released";
+
     private final String table;
-    private final BlockingQueue<Change> changes = new LinkedBlockingQueue<>();
-    private final Thread applier;
+    private final Netlink netlink;
 
-    /** A freeze using nftables table {@code inet <table>}. */
-    public PayloadFreeze(String table) {
+    /** A filter using nftables table {@code inet <table>}; {@link #install()} creates it. */
+    public HandoffFilter(String table) throws IOException {
         this.table = table;
-        this.applier = new Thread(this::applyChanges, "nft-" + table);
-        applier.setDaemon(true);
-        applier.start();
+        this.netlink = new Netlink();
     }
 
-    /** One set change waiting to be applied; concurrent hand-offs share one nft run (one fork and netlink batch). */
-    private static final class Change {
-        final String commands;
-        final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The two legs of one proxied connection. */
+    public static final class Flows {
+        final byte[][] incoming;
+        final byte[][] outgoing;
 
-        Change(String commands) {
-            this.commands = commands;
+        /** Client leg {@code client -> vip}, server leg {@code proxy -> server}. */
+        public Flows(InetSocketAddress client, InetSocketAddress vip, InetSocketAddress proxy,
+                     InetSocketAddress server) {
+            incoming = new byte[][] {key(client, vip), key(server, proxy)};
+            outgoing = new byte[][] {key(vip, client), key(proxy, server)};
+        }
+
+        private static byte[] key(InetSocketAddress from, InetSocketAddress to) {
+            return Netlink.flowKey(Segment.ipv4Bytes(from), from.getPort(), Segment.ipv4Bytes(to), to.getPort());
         }
     }
 
-    private void applyChanges() {
-        List<Change> batch = new ArrayList<>();
-        while (true) {
-            try {
-                batch.add(changes.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            changes.drainTo(batch);
-            StringBuilder all = new StringBuilder();
-            batch.forEach(c -> all.append(c.commands));
-            try {
-                Commands.run(NFT, all.toString());
-                batch.forEach(c -> c.done.complete(null));
-            } catch (IOException e) {
-                // nft applies a batch atomically: find which change failed by applying them one by one
-                for (Change c : batch) {
-                    try {
-                        Commands.run(NFT, c.commands);
-                        c.done.complete(null);
-                    } catch (IOException one) {
-                        c.done.completeExceptionally(one);
-                    }
-                }
-            }
-            batch.clear();
-        }
-    }
-
-    private void apply(String commands) throws IOException {
-        Change c = new Change(commands);
-        changes.add(c);
-        try {
-            c.done.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof IOException ? (IOException) e.getCause() : new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while changing the freeze", e);
-        } catch (TimeoutException e) {
-            throw new IOException("nft did not answer within 30 s", e);
-        }
-    }
-
-    /** (Re)creates the table with an empty set of frozen flows. */
+    /** (Re)creates the table with empty sets. */
     public void install() throws IOException {
         StringBuilder rules = new StringBuilder();
         for (int doff = 5; doff <= 15; doff++) {
             rules.append("    tcp doff ").append(doff).append(" ip length > ").append(20 + 4 * doff)
-                    .append(" drop\n");
+                    .append(" counter drop\n");
         }
+        String flow = "ip saddr . tcp sport . ip daddr . tcp dport";
+        String type = "{ type ipv4_addr . inet_service . ipv4_addr . inet_service; ";
         Commands.run(NFT, "table inet " + table + " {}\n"
                 + "delete table inet " + table + "\n"
                 + "table inet " + table + " {\n"
-                + "  set frozen { type ipv4_addr . inet_service . ipv4_addr . inet_service; }\n"
-                + "  set released { type ipv4_addr . inet_service . ipv4_addr . inet_service; flags timeout; }\n"
+                + "  set " + QUIESCED + " " + type + "}\n"
+                + "  set " + FROZEN + " " + type + "}\n"
+                + "  set " + RELEASED + " " + type + "flags timeout; }\n"
                 + "  chain freeze {\n"
-                + "    ip hdrlength != 5 drop\n"
-                + "    tcp flags & fin == fin drop\n"
+                + "    ip hdrlength != 5 counter drop\n"
+                + "    tcp flags & fin == fin counter drop\n"
                 + rules
+                + "    drop\n"
                 + "  }\n"
                 + "  chain prerouting {\n"
                 + "    type filter hook prerouting priority raw; policy accept;\n"
-                + "    ip saddr . tcp sport . ip daddr . tcp dport @released drop\n"
-                + "    ip saddr . tcp sport . ip daddr . tcp dport @frozen jump freeze\n"
+                + "    " + flow + " @" + RELEASED + " drop\n"
+                + "    " + flow + " @" + FROZEN + " jump freeze\n"
+                + "  }\n"
+                + "  chain output {\n"
+                + "    type filter hook output priority raw; policy accept;\n"
+                + "    " + flow + " @" + QUIESCED + " tcp window set 0\n"
                 + "  }\n"
                 + "}\n");
     }
 
-    /** Removes the table and stops applying changes. */
+    /** Removes the table. */
     public void uninstall() throws IOException {
-        applier.interrupt();
         Commands.run(NFT, "delete table inet " + table + "\n");
     }
 
-    /** Freezes the flows arriving from each {@code flows[2i]} to {@code flows[2i+1]}. */
-    public void freeze(InetSocketAddress... flows) throws IOException {
-        apply("add element inet " + table + " frozen { " + elements(flows) + " }\n");
+    /** The proxy's segments of both legs announce window 0 from now on. */
+    public void quiesce(Flows f) throws IOException {
+        apply(Netlink.SetChange.add(QUIESCED, 0, List.of(f.outgoing)));
     }
 
-    /** Lifts the freeze of those flows. */
-    public void thaw(InetSocketAddress... flows) throws IOException {
-        apply("delete element inet " + table + " frozen { " + elements(flows) + " }\n");
+    /** Every incoming segment of both legs is dropped from now on (payload and FIN counted). */
+    public void freeze(Flows f) throws IOException {
+        apply(Netlink.SetChange.add(FROZEN, 0, List.of(f.incoming)));
     }
 
-    /**
-     * After a hand-off: drops every segment of those flows for {@code seconds} (then forgets them), so a late
-     * segment finds no closed socket to answer with RST, and lifts their freeze.
-     */
-    public void release(int seconds, InetSocketAddress... flows) throws IOException {
-        String e = elements(flows);
-        apply("add element inet " + table + " released { "
-                + e.replace(",", " timeout " + seconds + "s,") + " timeout " + seconds + "s }\n"
-                + "delete element inet " + table + " frozen { " + e + " }\n");
-    }
-
-    private static String elements(InetSocketAddress... flows) {
-        if (flows.length == 0 || flows.length % 2 != 0) {
-            throw new IllegalArgumentException("flows come in (source, destination) pairs");
+    /** Undoes {@link #quiesce} and, when {@code frozen}, {@link #freeze}, in one transaction. */
+    public void thaw(Flows f, boolean frozen) throws IOException {
+        Netlink.SetChange quiesced = Netlink.SetChange.delete(QUIESCED, List.of(f.outgoing));
+        if (frozen) {
+            apply(Netlink.SetChange.delete(FROZEN, List.of(f.incoming)), quiesced);
+        } else {
+            apply(quiesced);
         }
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < flows.length; i += 2) {
-            if (i > 0) {
-                b.append(", ");
-            }
-            b.append(flows[i].getAddress().getHostAddress()).append(" . ").append(flows[i].getPort())
-                    .append(" . ").append(flows[i + 1].getAddress().getHostAddress()).append(" . ")
-                    .append(flows[i + 1].getPort());
-        }
-        return b.toString();
+    }
+
+    /** After a hand-off: every incoming segment of both legs is dropped for {@code seconds}; lifts the freeze. */
+    public void release(Flows f, int seconds) throws IOException {
+        apply(Netlink.SetChange.add(RELEASED, seconds * 1000L, List.of(f.incoming)),
+              Netlink.SetChange.delete(FROZEN, List.of(f.incoming)));
+    }
+
+    /** Undoes {@link #quiesce} alone. */
+    public void unquiesce(Flows f) throws IOException {
+        apply(Netlink.SetChange.delete(QUIESCED, List.of(f.outgoing)));
+    }
+
+    /** Deletes the conntrack entry of both legs, if conntrack tracks them; returns how many there were. */
+    public int forgetConnections(InetSocketAddress client, InetSocketAddress vip, InetSocketAddress proxy,
+                                 InetSocketAddress server) throws IOException {
+        int n = 0;
+        n += netlink.deleteConntrack(Segment.ipv4Bytes(client), client.getPort(), Segment.ipv4Bytes(vip),
+                                     vip.getPort()) ? 1 : 0;
+        n += netlink.deleteConntrack(Segment.ipv4Bytes(proxy), proxy.getPort(), Segment.ipv4Bytes(server),
+                                     server.getPort()) ? 1 : 0;
+        return n;
+    }
+
+    private void apply(Netlink.SetChange... changes) throws IOException {
+        netlink.apply(table, List.of(changes));
+    }
+
+    @Override
+    public void close() {
+        netlink.close();
     }
 }

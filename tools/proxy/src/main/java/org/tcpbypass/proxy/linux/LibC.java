@@ -22,5 +22,10 @@ interface LibC extends Library {
 
     long recv(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
 
+    long send(int fd, Pointer buffer, long length, int flags) throws LastErrorException;
+
+    long sendto(int fd, Pointer buffer, long length, int flags, Pointer address, int addressLength)
+            throws LastErrorException;
+
     int close(int fd) throws LastErrorException;
 }

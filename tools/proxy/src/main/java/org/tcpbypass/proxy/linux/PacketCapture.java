@@ -13,9 +13,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * An AF_PACKET socket that sees the IPv4 TCP segments to or from given endpoints on every interface of the
- * current network namespace, both directions, incoming ones before the host's packet filter. A kernel BPF filter keeps the rest out, so a
- * busy host does not fill its queue.
+ * An AF_PACKET socket that sees chosen IPv4 TCP segments (to or from given endpoints, or of given flows) on every
+ * interface of the current network namespace, both directions, incoming ones before the host's packet filter and
+ * outgoing ones after it. A kernel BPF filter keeps the rest out, so a busy host does not fill its queue.
  */
 public final class PacketCapture implements Closeable {
     private static final int AF_PACKET = 17;
@@ -41,9 +41,23 @@ public final class PacketCapture implements Closeable {
      */
     public PacketCapture(Collection<InetSocketAddress> endpoints, int pollMillis, boolean pureAcksOnly)
             throws IOException {
-        if (endpoints.isEmpty() || endpoints.size() > 16) {
-            throw new IllegalArgumentException("capture needs 1..16 endpoints, got " + endpoints.size());
+        this(endpointFilter(new ArrayList<>(endpoints), pureAcksOnly), pollMillis);
+    }
+
+    /**
+     * Opens a capture of exactly the segments of given flows (source, destination): the kernel's filter drops
+     * every other connection's segments before they reach this socket.
+     *
+     * @param flows source and destination of each flow, in pairs; at most 8 flows
+     */
+    public static PacketCapture ofFlows(List<InetSocketAddress> flows, int pollMillis) throws IOException {
+        if (flows.isEmpty() || flows.size() % 2 != 0 || flows.size() > 16) {
+            throw new IllegalArgumentException("capture needs 1..8 (source, destination) pairs, got " + flows);
         }
+        return new PacketCapture(flowFilter(flows), pollMillis);
+    }
+
+    private PacketCapture(List<int[]> filter, int pollMillis) throws IOException {
         try {
             fd = LibC.INSTANCE.socket(AF_PACKET, SOCK_DGRAM, 0);
         } catch (LastErrorException e) {
@@ -51,7 +65,7 @@ public final class PacketCapture implements Closeable {
                                           + e.getErrorCode(), e);
         }
         try {
-            attachFilter(new ArrayList<>(endpoints), pureAcksOnly);
+            attachFilter(filter);
             setSocketInt(SO_RCVBUFFORCE, 4 << 20);
             Memory tv = new Memory(16);
             tv.setLong(0, pollMillis / 1000);
@@ -111,7 +125,10 @@ public final class PacketCapture implements Closeable {
     }
 
     /* Accepts IPv4 TCP with (saddr, sport) or (daddr, dport) in the endpoint list; offsets are from the IP header. */
-    private void attachFilter(List<InetSocketAddress> endpoints, boolean pureAcksOnly) {
+    private static List<int[]> endpointFilter(List<InetSocketAddress> endpoints, boolean pureAcksOnly) {
+        if (endpoints.isEmpty() || endpoints.size() > 16) {
+            throw new IllegalArgumentException("capture needs 1..16 endpoints, got " + endpoints.size());
+        }
         List<int[]> prog = new ArrayList<>();
         int checks = endpoints.size() * 2;
         int afterChecks = 3 + checks * 4;
@@ -145,6 +162,36 @@ public final class PacketCapture implements Closeable {
         } else {
             prog.add(insn(0x06, 0, 0, SNAP));
         }
+        return prog;
+    }
+
+    /* Accepts IPv4 TCP whose (saddr, sport, daddr, dport) is one of the flows; offsets are from the IP header. */
+    private static List<int[]> flowFilter(List<InetSocketAddress> flows) {
+        int n = flows.size() / 2;
+        int reject = 3 + 8 * n;
+        List<int[]> prog = new ArrayList<>();
+        prog.add(insn(0x30, 0, 0, 9));
+        prog.add(insn(0x15, 0, reject - 2, 6));
+        prog.add(insn(0xb1, 0, 0, 0));
+        for (int i = 0; i < n; i++) {
+            InetSocketAddress from = flows.get(2 * i);
+            InetSocketAddress to = flows.get(2 * i + 1);
+            int here = prog.size();
+            prog.add(insn(0x20, 0, 0, 12));
+            prog.add(insn(0x15, 0, 6, Segment.ipv4(from)));
+            prog.add(insn(0x20, 0, 0, 16));
+            prog.add(insn(0x15, 0, 4, Segment.ipv4(to)));
+            prog.add(insn(0x48, 0, 0, 0));
+            prog.add(insn(0x15, 0, 2, from.getPort()));
+            prog.add(insn(0x48, 0, 0, 2));
+            prog.add(insn(0x15, reject + 1 - (here + 8), 0, to.getPort()));
+        }
+        prog.add(insn(0x06, 0, 0, 0));
+        prog.add(insn(0x06, 0, 0, SNAP));
+        return prog;
+    }
+
+    private void attachFilter(List<int[]> prog) {
         Memory code = new Memory(8L * prog.size());
         for (int i = 0; i < prog.size(); i++) {
             int[] in = prog.get(i);

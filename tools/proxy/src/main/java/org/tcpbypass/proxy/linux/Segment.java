@@ -30,12 +30,14 @@ public final class Segment {
     public final int windowShift;
     /** Whether the SACK-permitted option is present. */
     public final boolean sackPermitted;
+    /** Number of SACK blocks (0 without a SACK option). */
+    public final int sackBlocks;
     /** {@link System#nanoTime()} when the segment was read. */
     public final long nanos;
 
     private Segment(InetSocketAddress source, InetSocketAddress destination, long seq, long ack, int flags,
                     int window, int payloadLength, long tsVal, long tsEcr, int mss, int windowShift,
-                    boolean sackPermitted, long nanos) {
+                    boolean sackPermitted, int sackBlocks, long nanos) {
         this.source = source;
         this.destination = destination;
         this.seq = seq;
@@ -48,6 +50,7 @@ public final class Segment {
         this.mss = mss;
         this.windowShift = windowShift;
         this.sackPermitted = sackPermitted;
+        this.sackBlocks = sackBlocks;
         this.nanos = nanos;
     }
 
@@ -67,6 +70,7 @@ public final class Segment {
         int mss = -1;
         int shift = -1;
         boolean sack = false;
+        int sackBlocks = 0;
         int i = ihl + 20;
         while (i < ihl + doff) {
             int kind = p.get(i) & 0xff;
@@ -93,13 +97,15 @@ public final class Segment {
                 shift = p.get(i + 2) & 0xff;
             } else if (kind == 4 && len == 2) {
                 sack = true;
+            } else if (kind == 5 && (len - 2) % 8 == 0) {
+                sackBlocks = (len - 2) / 8;
             }
             i += len;
         }
         return new Segment(address(p, 12, ihl), address(p, 16, ihl + 2),
                            p.getInt(ihl + 4) & 0xffffffffL, p.getInt(ihl + 8) & 0xffffffffL,
                            p.get(ihl + 13) & 0x3f, p.getShort(ihl + 14) & 0xffff,
-                           total - ihl - doff, tsVal, tsEcr, mss, shift, sack, nanos);
+                           total - ihl - doff, tsVal, tsEcr, mss, shift, sack, sackBlocks, nanos);
     }
 
     private static InetSocketAddress address(ByteBuffer p, int ipOffset, int portOffset) {
@@ -131,9 +137,13 @@ public final class Segment {
     }
 
     static int ipv4(InetSocketAddress a) {
+        return ByteBuffer.wrap(ipv4Bytes(a)).getInt();
+    }
+
+    static byte[] ipv4Bytes(InetSocketAddress a) {
         if (!(a.getAddress() instanceof Inet4Address)) {
             throw new IllegalArgumentException("not an IPv4 address: " + a);
         }
-        return ByteBuffer.wrap(a.getAddress().getAddress()).getInt();
+        return a.getAddress().getAddress();
     }
 }

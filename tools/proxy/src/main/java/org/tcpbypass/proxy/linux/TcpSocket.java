@@ -20,11 +20,16 @@ public final class TcpSocket {
     private static final int TCP_REPAIR_QUEUE = 20;
     private static final int TCP_QUEUE_SEQ = 21;
     private static final int TCP_TIMESTAMP = 24;
+    private static final int TCP_QUICKACK = 12;
+    private static final int TCP_NOTSENT_LOWAT = 25;
     private static final int TCP_REPAIR_WINDOW = 29;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_OOBINLINE = 10;
     private static final int TCP_RECV_QUEUE = 1;
     private static final int TCP_SEND_QUEUE = 2;
     private static final long SIOCINQ = 0x541B;
     private static final long SIOCOUTQ = 0x5411;
+    private static final long SIOCOUTQNSD = 0x894B;
     private static final int TCP_INFO_LENGTH = 104;
     private static final Method FD_VAL = fdValMethod();
 
@@ -110,6 +115,21 @@ public final class TcpSocket {
                            m.getInt(16), m.getInt(24), m.getInt(68), m.getInt(84));
     }
 
+    /** Acknowledges received data at once instead of delaying the ACK (until the kernel leaves quick-ACK mode). */
+    public void quickAck() throws IOException {
+        setInt(TCP_QUICKACK, 1, "TCP_QUICKACK");
+    }
+
+    /**
+     * Relay settings: urgent data stays in the byte stream (SO_OOBINLINE, so relaying reads it instead of losing
+     * it) and at most {@code notSentBytes} written bytes wait unsent in the kernel (TCP_NOTSENT_LOWAT, so a
+     * hand-off's drain finds little to flush).
+     */
+    public void relaySettings(int notSentBytes) throws IOException {
+        set(SOL_SOCKET, SO_OOBINLINE, 1, "SO_OOBINLINE");
+        setInt(TCP_NOTSENT_LOWAT, notSentBytes, "TCP_NOTSENT_LOWAT");
+    }
+
     /** Limits the MSS this socket announces (on a listening socket: for the connections it accepts). */
     public void setMaxSegment(int mss) throws IOException {
         setInt(TCP_MAXSEG, mss, "TCP_MAXSEG");
@@ -125,6 +145,11 @@ public final class TcpSocket {
         return ioctl(SIOCOUTQ, "SIOCOUTQ");
     }
 
+    /** Bytes written and not yet sent. */
+    public int notSentQueued() throws IOException {
+        return ioctl(SIOCOUTQNSD, "SIOCOUTQNSD");
+    }
+
     private int ioctl(long request, String name) throws IOException {
         IntByReference v = new IntByReference();
         try {
@@ -136,10 +161,14 @@ public final class TcpSocket {
     }
 
     private void setInt(int option, int value, String name) throws IOException {
+        set(SOL_TCP, option, value, name);
+    }
+
+    private void set(int level, int option, int value, String name) throws IOException {
         Memory m = new Memory(4);
         m.setInt(0, value);
         try {
-            LibC.INSTANCE.setsockopt(fd, SOL_TCP, option, m, 4);
+            LibC.INSTANCE.setsockopt(fd, level, option, m, 4);
         } catch (LastErrorException e) {
             throw error(name, e);
         }
@@ -197,6 +226,7 @@ public final class TcpSocket {
         public static final int OPT_SACK = 2;
         public static final int OPT_WSCALE = 4;
         public static final int STATE_ESTABLISHED = 1;
+        private static final int TIMESTAMP_OPTION_BYTES = 12;
 
         public final int state;
         public final int options;
@@ -208,6 +238,7 @@ public final class TcpSocket {
         public final int unacked;
         /** Smoothed RTT, microseconds. */
         public final int rttMicros;
+        /** MSS this socket announced. */
         public final int advMss;
 
         TcpInfo(int state, int options, int sndWscale, int rcvWscale, int sndMss, int unacked, int rttMicros,
@@ -225,6 +256,11 @@ public final class TcpSocket {
         /** Whether an option bit (OPT_*) was negotiated. */
         public boolean has(int option) {
             return (options & option) != 0;
+        }
+
+        /** The MSS option the peer announced, as far as the path lets it be used: the send MSS plus options. */
+        public int peerMss() {
+            return sndMss + (has(OPT_TIMESTAMPS) ? TIMESTAMP_OPTION_BYTES : 0);
         }
     }
 }

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.tcpbypass.proxy.Metrics;
 import org.tcpbypass.proxy.ProxyConfig;
+import org.tcpbypass.proxy.linux.HandoffFilter;
 import org.tcpbypass.proxy.linux.PacketCapture;
-import org.tcpbypass.proxy.linux.PayloadFreeze;
+import org.tcpbypass.proxy.linux.RawTcp;
 import org.tcpbypass.proxy.linux.Segment;
 import org.tcpbypass.proxy.linux.TcpSocket;
 import org.tcpbypass.proxy.relay.Relay;
@@ -13,191 +14,563 @@ import org.tcpbypass.proxy.relay.Relay;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Hands relayed connections to the switch (README.md, "Hand-off"): freeze new payload, drain, read both legs
- * with TCP_REPAIR, ask the controller, then close in repair mode or resume relaying.
+ * Hands relayed connections to the switch (docs/bypass-math.md, "Hand-off timeline"): quiesce both peers with a
+ * zero window, drain, freeze as a safety net, read both legs in TCP_REPAIR, ask the controller, then close
+ * silently and resume the peers with one crafted ACK each — or resume relaying the same way.
  */
 public final class Offloader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Offloader.class.getName());
     private static final int RELEASED_DROP_SECONDS = 30;
     private static final int CAPTURE_POLL_MILLIS = 5;
+    private static final long WORKER_CALL_SECONDS = 5;
+    private static final long RELEASE_WAIT_MILLIS = 5000;
+    private static final long MASK = 0xffffffffL;
+    private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
+    /** Hand-offs of one connection that could not drain: offered again this many times, this much later each. */
+    static final int POSTPONE_ATTEMPTS = 3;
+    static final long POSTPONE_MILLIS = 1000;
+    /** Due hand-offs waiting for a slot beyond this many are skipped. */
+    static final int MAX_WAITING = 100_000;
 
     private final ProxyConfig config;
     private final OffloadClient controller;
-    private final PayloadFreeze freeze;
+    private final HandoffFilter filter;
+    private final RawTcp raw;
     private final Metrics metrics;
     private final RttRamp ramp;
-    private final Semaphore slots;
     private final ExecutorService executor;
+    private final ScheduledExecutorService retries;
+    private final PortReservations ports = new PortReservations();
 
-    /** An offloader; {@code freeze} and {@code ramp} (null: no ramp) must be installed. */
-    public Offloader(ProxyConfig config, OffloadClient controller, PayloadFreeze freeze, RttRamp ramp,
-                     Metrics metrics) {
+    /** An offloader; {@code filter} and {@code ramp} (null: no ramp) must be installed. */
+    public Offloader(ProxyConfig config, OffloadClient controller, HandoffFilter filter, RttRamp ramp,
+                     Metrics metrics) throws IOException {
         this.config = config;
         this.ramp = ramp;
         this.controller = controller;
-        this.freeze = freeze;
+        this.filter = filter;
+        this.raw = new RawTcp();
         this.metrics = metrics;
-        this.slots = new Semaphore(config.handoff.maxConcurrent);
-        this.executor = Executors.newCachedThreadPool(r -> {
+        // maxConcurrent hand-offs run at once; the others wait their turn in order (up to MAX_WAITING).
+        this.executor = new ThreadPoolExecutor(config.handoff.maxConcurrent, config.handoff.maxConcurrent, 0,
+                                               TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(MAX_WAITING), r -> {
             Thread t = new Thread(r, "handoff");
             t.setDaemon(true);
             return t;
         });
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "handoff-retry");
+            t.setDaemon(true);
+            return t;
+        });
+        retries.scheduleWithFixedDelay(this::sweepReservations, config.handoff.reservationSweepSeconds,
+                                       config.handoff.reservationSweepSeconds, TimeUnit.SECONDS);
     }
 
-    /** Starts a hand-off of {@code relay} unless too many are in progress; never blocks. */
-    public void offload(Relay relay) {
-        if (!slots.tryAcquire()) {
-            metrics.skipped();
+    /** Frees the server-leg ports of bypasses the controller no longer lists as BYPASSED. */
+    private void sweepReservations() {
+        if (ports.size() == 0) {
             return;
         }
-        executor.execute(() -> {
-            try {
-                handOff(relay);
-            } finally {
-                slots.release();
-            }
-        });
+        try {
+            ports.keepOnly(controller.bypassed(config.deviceId));
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot list the live bypasses; keeping every port reservation", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    private void handOff(Relay r) {
-        long decided = System.nanoTime();
-        InetSocketAddress[] flows = {r.client(), r.vip(), r.server(), r.proxyAddress()};
-        TcpSocket c = TcpSocket.of(r.clientChannel());
-        TcpSocket s = TcpSocket.of(r.serverChannel());
-        long frozenAt = 0;
-        boolean paused = false;
-        boolean repaired = false;
-        String id = null;
-        boolean failedByController = false;
-        Steps steps = new Steps(decided);
-        Integer delay = null;
-        try (PacketCapture capture = new PacketCapture(List.of(r.client(), r.server()), CAPTURE_POLL_MILLIS,
-                                                             true)) {
-            if (ramp != null) {
-                delay = ramp.ramp(r);
-                steps.mark("rtt ramp");
+    /**
+     * Starts a hand-off of {@code relay}, or queues it behind the {@code maxConcurrent} in progress; never blocks.
+     * Only beyond {@value #MAX_WAITING} waiting ones is it skipped (and counted).
+     */
+    public void offload(Relay relay) {
+        offload(relay, 1);
+    }
+
+    private void offload(Relay relay, int attempt) {
+        try {
+            executor.execute(() -> handOff(relay, attempt));
+        } catch (RejectedExecutionException e) {
+            metrics.skipped();
+        }
+    }
+
+    private void handOff(Relay relay, int attempt) {
+        if (relay.state() != Relay.State.RELAYING) {
+            return;
+        }
+        boolean postponed = new Handoff(relay).run();
+        if (postponed && attempt < POSTPONE_ATTEMPTS) {
+            retries.schedule(() -> offload(relay, attempt + 1), POSTPONE_MILLIS * attempt, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A hand-off that could not start cleanly (legs would not drain, data held out of order): try later. */
+    private static final class PostponedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        PostponedException(String message) {
+            super(message);
+        }
+    }
+
+    /** One hand-off of one connection, on a hand-off thread. */
+    private final class Handoff {
+        private final Relay r;
+        private final TcpSocket c;
+        private final TcpSocket s;
+        private final HandoffFilter.Flows flows;
+        private final Steps steps;
+        private final long decided = System.nanoTime();
+        private long quiescedAt;
+        private boolean frozen;
+        private boolean paused;
+        private boolean repaired;
+        private Segment lastToClient;
+        private Segment lastToServer;
+
+        Handoff(Relay r) {
+            this.r = r;
+            this.c = TcpSocket.of(r.clientChannel());
+            this.s = TcpSocket.of(r.serverChannel());
+            this.flows = new HandoffFilter.Flows(r.client(), r.vip(), r.proxyAddress(), r.server());
+            this.steps = new Steps(decided);
+        }
+
+        /** Runs the hand-off; returns whether it was postponed (nothing happened that a later try cannot redo). */
+        boolean run() {
+            Integer delay = null;
+            PacketCapture own = null;
+            try {
+                own = PacketCapture.ofFlows(List.of(r.vip(), r.client(), r.proxyAddress(), r.server(),
+                                                    r.client(), r.vip(), r.server(), r.proxyAddress()),
+                                            CAPTURE_POLL_MILLIS);
+                if (ramp != null) {
+                    delay = ramp.ramp(r);
+                    steps.mark("rtt ramp");
+                }
+                filter.quiesce(flows);
+                quiescedAt = steps.mark("quiesce");
+                long drainDeadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(config.handoff.drainTimeoutMillis);
+                awaitQuiet(own, drainDeadline);
+                steps.mark("drain");
+                filter.freeze(flows);
+                frozen = true;
+                // Frozen, no ACK comes in any more: whatever is not drained now never will be.
+                awaitDrain(true, Math.min(drainDeadline, System.nanoTime()
+                        + TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis)));
+                paused = true;
+                steps.mark("freeze");
+                PacketCapture capture = own;
+                LegState[] legs = r.worker().call(() -> readLegs(capture))
+                        .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                steps.mark("read");
+                LOG.fine(() -> "hand-off " + r + " client leg " + legs[0] + " server leg " + legs[1]);
+                OffloadClient.Record rec = decide(request(legs[0], legs[1]));
+                steps.mark("decision");
+                if (OffloadClient.BYPASSED.equals(rec.state)) {
+                    handOver(legs[0], legs[1], rec.id);
+                    return false;
+                }
+                throw new IOException("bypass " + rec.id + " is " + rec.state
+                                              + (rec.reason == null ? "" : " (" + rec.reason + ")"));
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                steps.mark("abandoned");
+                LOG.log(Level.INFO, "hand-off of " + r + " " + steps + ", relaying on: "
+                        + cause.getMessage());
+                fallBack(own);
+                return cause instanceof PostponedException;
+            } finally {
+                if (own != null) {
+                    own.close();
+                }
+                if (delay != null) {
+                    try {
+                        ramp.remove(delay);
+                    } catch (IOException e) {
+                        LOG.log(Level.WARNING, "cannot remove the RTT ramp of " + r, e);
+                    }
+                }
             }
-            freeze.freeze(flows);
-            frozenAt = steps.mark("freeze");
-            paused = drain(r, decided);
-            steps.mark("drain");
-            repair(true, c, s);
-            repaired = true;
-            PeerTimestamps ts = new PeerTimestamps(r);
-            ts.read(capture, 0);
-            boolean needClient = c.info().has(TcpSocket.TcpInfo.OPT_TIMESTAMPS);
-            boolean needServer = s.info().has(TcpSocket.TcpInfo.OPT_TIMESTAMPS);
-            // Leaving repair mode sends a window probe; each peer answers with an ACK carrying its current TSval.
-            repair(false, c, s);
-            repaired = false;
-            ts.awaitAnswers(capture, config.handoff.probeTimeoutMillis, needClient, needServer);
-            steps.mark("probe");
-            repair(true, c, s);
-            repaired = true;
-            if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
-                throw new IOException("a leg's queue is not empty in repair mode");
+        }
+
+        /*
+         * POST the offload (retried once under the same idempotency key when no answer came, so a lost answer
+         * cannot create a second bypass), wait while OFFLOADING until the deadline, which counts from the
+         * quiesce, then cancel only while still OFFLOADING: a bypass that won the race is completed, never
+         * relayed beside. Relaying resumes only on an answer that is not BYPASSED.
+         */
+        private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
+            String key = UUID.randomUUID().toString();
+            OffloadClient.Record rec;
+            try {
+                rec = controller.request(offload, key);
+            } catch (OffloadClient.ControllerException e) {
+                if (e.answered) {
+                    throw e;
+                }
+                rec = controller.request(offload, key);
             }
-            LegState clientLeg = LegState.read(c, ts.client);
-            LegState serverLeg = LegState.read(s, ts.server);
-            LOG.fine(() -> "hand-off " + r + " client leg " + clientLeg + " server leg " + serverLeg);
-            OffloadClient.Record rec = controller.request(request(r, clientLeg, serverLeg));
-            id = rec.id;
-            long deadline = decided + TimeUnit.MILLISECONDS.toNanos(config.controller.offloadTimeoutMillis);
-            while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
-                rec = controller.await(id, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            steps.mark("request");
+            long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(config.controller.offloadTimeoutMillis);
+            try {
+                while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
+                    rec = controller.await(rec.id, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                }
+            } catch (OffloadClient.ControllerException e) {
+                LOG.log(Level.FINE, "waiting for bypass " + rec.id + " failed; cancelling it", e);
             }
-            steps.mark("controller");
-            if (OffloadClient.BYPASSED.equals(rec.state)) {
+            if (!OffloadClient.OFFLOADING.equals(rec.state)) {
+                return rec;
+            }
+            rec = controller.cancel(rec.id);
+            // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
+            return OffloadClient.OFFLOADING.equals(rec.state) ? controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
+        }
+
+        private void awaitDrain(boolean pause, long deadline) throws Exception {
+            try {
+                r.worker().call(() -> r.drain(pause)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS)
+                        .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
                 r.worker().call(() -> {
-                    r.closeHandedOff();
+                    r.cancelDrain();
                     return null;
-                }).get(5, TimeUnit.SECONDS);
-                long closed = steps.mark("close");
-                freeze.release(RELEASED_DROP_SECONDS, flows);
-                metrics.offloaded(closed - decided, closed - frozenAt);
-                String bypass = id;
-                LOG.info(() -> "handed off " + r + " as bypass " + bypass + " " + steps);
+                }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                throw drainTimedOut();
+            }
+        }
+
+        private PostponedException drainTimedOut() {
+            return new PostponedException("legs not drained within " + config.handoff.drainTimeoutMillis
+                                                  + " ms of the quiesce");
+        }
+
+        /*
+         * Drained and quiet: everything relayed and acknowledged, and each peer has answered a window probe
+         * without sending payload beyond what the proxy had received. A peer's segments arrive in order, so its
+         * answer comes after everything it sent before receiving the probe; a peer that took the zero window sends
+         * nothing after it either.
+         */
+        private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
+            while (true) {
+                awaitDrain(false, deadline);
+                long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                if (awaitProbes(own, seqs, true)) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw drainTimedOut();
+                }
+            }
+        }
+
+        /**
+         * On the worker: sends a window probe on both legs by entering and leaving repair mode, reading each
+         * leg's next sequence numbers meanwhile; ends in repair mode when {@code stayRepaired}, otherwise first
+         * closes each peer's window (see {@link #closeWindows}).
+         *
+         * @return sndNxt and rcvNxt of the client leg, then of the server leg
+         */
+        private long[] probe(PacketCapture own, boolean stayRepaired) throws IOException {
+            repair(true);
+            long[] seqs = {c.sendQueueSeq(), c.receiveQueueSeq(), s.sendQueueSeq(), s.receiveQueueSeq()};
+            if (!stayRepaired) {
+                closeWindows(own, seqs);
+            }
+            repair(false);
+            if (stayRepaired) {
+                repair(true);
+            }
+            return seqs;
+        }
+
+        /*
+         * A peer takes a smaller window only from an ACK that acknowledges new data or carries a newer sequence
+         * number, so an idle peer never learns the quiesce's zero window from the proxy's own ACKs. One crafted
+         * ACK per leg with seq = sndNxt + 1 (in the peer's receive window, no payload: the peer updates its send
+         * window from it and discards it, keeping no TSval of it) closes the window; later window updates carry
+         * seq = sndNxt + 1 as well. Its TSval is not older than any the socket sent (PAWS).
+         */
+        private void closeWindows(PacketCapture own, long[] seqs) throws IOException {
+            drainOwn(own);
+            raw.sendAck(r.vip(), r.client(), seqs[0] + 1 & MASK, seqs[1], 0, stamp(c, lastToClient),
+                        lastToClient == null ? 0 : lastToClient.tsEcr);
+            raw.sendAck(r.proxyAddress(), r.server(), seqs[2] + 1 & MASK, seqs[3], 0, stamp(s, lastToServer),
+                        lastToServer == null ? 0 : lastToServer.tsEcr);
+        }
+
+        /**
+         * Reads the capture until both legs' probes (seq = sndNxt - 1) show, keeping them as the legs' newest own
+         * segments, and, with {@code answers}, until each peer answered with nothing new (a segment without
+         * payload at seq = rcvNxt after the probe) or, as Linux answers at most one out-of-window segment per
+         * 500 ms (tcp_invalid_ratelimit), until no payload beyond rcvNxt came for twice the legs' RTT (at least
+         * the probe timeout).
+         *
+         * @return false when a peer sent payload or FIN beyond rcvNxt
+         */
+        private boolean awaitProbes(PacketCapture own, long[] seqs, boolean answers) throws IOException {
+            Segment[] probes = new Segment[2];
+            boolean[] answered = {!answers, !answers};
+            long wait = TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis);
+            if (answers) {
+                wait = Math.max(wait, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
+            }
+            long end = System.nanoTime() + wait;
+            while (probes[0] == null || probes[1] == null || !answered[0] || !answered[1]) {
+                Segment seg = own.poll();
+                if (seg == null && System.nanoTime() > end) {
+                    if (probes[0] == null || probes[1] == null) {
+                        throw new IOException("the window probes did not show within "
+                                                      + config.handoff.probeTimeoutMillis + " ms");
+                    }
+                    LOG.fine(() -> "hand-off " + r + ": no answer to the window probe from the "
+                            + (answered[0] ? "server" : "client") + "; quiet for " + config.handoff.probeTimeoutMillis
+                            + " ms or twice the RTT");
+                    break;
+                }
+                if (seg == null && (seg = own.next()) == null) {
+                    continue;
+                }
+                for (int leg = 0; leg < 2; leg++) {
+                    InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
+                    InetSocketAddress peer = leg == 0 ? r.client() : r.server();
+                    long sndNxt = seqs[2 * leg];
+                    long rcvNxt = seqs[2 * leg + 1];
+                    if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndNxt - 1 & MASK)) {
+                        probes[leg] = seg;
+                    } else if (seg.isFrom(peer, local) && seg.occupiesSequence()
+                            && (int) (seg.seq + seg.payloadLength - rcvNxt) > 0) {
+                        Segment sent = seg;
+                        LOG.fine(() -> "hand-off " + r + ": still sending after the quiesce: " + sent);
+                        return false;
+                    } else if (seg.isFrom(peer, local) && probes[leg] != null && seg.seq == rcvNxt) {
+                        answered[leg] = true;
+                    }
+                }
+            }
+            lastToClient = probes[0];
+            lastToServer = probes[1];
+            return true;
+        }
+
+        /*
+         * On the relay's worker, relay paused, both peers frozen: repair mode with one more window probe, whose
+         * TSecr is the peer's newest accepted TSval and whose TSval the newest this socket stamped.
+         */
+        private LegState[] readLegs(PacketCapture own) throws IOException {
+            awaitProbes(own, probe(own, true), false);
+            for (TcpSocket t : new TcpSocket[] {c, s}) {
+                if (t.info().state != TcpSocket.TcpInfo.STATE_ESTABLISHED) {
+                    throw new IOException("a leg left ESTABLISHED while quiesced");
+                }
+                if (t.inputQueued() != 0 || t.outputQueued() != 0) {
+                    throw new IOException("a leg's queue is not empty in repair mode");
+                }
+            }
+            if (lastToClient.sackBlocks > 0 || lastToServer.sackBlocks > 0) {
+                throw new PostponedException("a leg holds out-of-order data (its ACK carries SACK blocks)");
+            }
+            LegState client = LegState.read(c, lastToClient);
+            LegState server = LegState.read(s, lastToServer);
+            if (client.window.sndWnd == 0 || server.window.sndWnd == 0) {
+                // The resume ACK carries the other endpoint's window; a zero one would leave the peer in persist
+                // mode with only updates it must ignore (their seq is below the window-closing ACK's).
+                throw new PostponedException("an endpoint's receive window is closed");
+            }
+            if (client.advertisedMss > server.mss || server.advertisedMss > client.mss) {
+                throw new IOException("the legs' MSS differ: the proxy announced " + client.advertisedMss
+                                              + " to the client, which announced " + client.mss
+                                              + "; it announced " + server.advertisedMss
+                                              + " to the server, which announced " + server.mss);
+            }
+            return new LegState[] {client, server};
+        }
+
+        /*
+         * BYPASSED. Incoming segments are dropped before the sockets close (no straggler draws an RST), the
+         * sockets close in repair mode (no FIN, no RST) while their segments still announce window 0, and only
+         * then does each peer get the window the other endpoint last announced, in the bypass's numbering.
+         */
+        private void handOver(LegState client, LegState server, String bypass) throws Exception {
+            filter.release(flows, RELEASED_DROP_SECONDS);
+            frozen = false;
+            r.worker().call(() -> {
+                r.closeHandedOff();
+                return null;
+            }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            filter.unquiesce(flows);
+            reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt,
+                   window(server.window.sndWnd, client.localWindowShift), client.tsValOrNone(), client.peerTsVal);
+            reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt,
+                   window(client.window.sndWnd, server.localWindowShift), server.tsValOrNone(), server.peerTsVal);
+            long resumed = steps.mark("close and resume");
+            ports.reserve(bypass, r.proxyAddress());
+            int tracked = filter.forgetConnections(r.client(), r.vip(), r.proxyAddress(), r.server());
+            metrics.offloaded(resumed - decided, resumed - quiescedAt);
+            LOG.info(() -> "handed off " + r + " as bypass " + bypass + " " + steps
+                    + (tracked > 0 ? " (" + tracked + " conntrack entries deleted)" : ""));
+        }
+
+        /*
+         * Anything but BYPASSED: the freeze and the quiesce are lifted, the relay resumes on the same sockets, and
+         * each peer gets the ACK that reopens its window (the quiesce had closed it) with the proxy's real window.
+         */
+        private void fallBack(PacketCapture own) {
+            try {
+                r.worker().call(() -> {
+                    if (r.state() == Relay.State.CLOSED) {
+                        return null;
+                    }
+                    if (quiescedAt != 0) {
+                        drainOwn(own);
+                        repair(true);
+                        Resume toClient = new Resume(c, lastToClient);
+                        Resume toServer = new Resume(s, lastToServer);
+                        filter.thaw(flows, frozen);
+                        frozen = false;
+                        repair(false);
+                        toClient.send(r.vip(), r.client());
+                        toServer.send(r.proxyAddress(), r.server());
+                    } else if (repaired) {
+                        repair(false);
+                    }
+                    if (paused) {
+                        r.resume();
+                    }
+                    return null;
+                }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "cannot undo the quiesce of " + r + "; resetting it", e);
+                r.worker().execute(r::abort);
+            }
+            metrics.fallback(quiescedAt == 0 ? 0 : System.nanoTime() - quiescedAt);
+        }
+
+        /** Reads what the capture holds, keeping the newest segment the proxy sent on each leg. */
+        private void drainOwn(PacketCapture own) throws IOException {
+            if (own == null) {
                 return;
             }
-            failedByController = !OffloadClient.OFFLOADING.equals(rec.state);
-            throw new IOException("bypass " + id + " is " + rec.state
-                                          + (rec.reason == null ? "" : " (" + rec.reason + ")"));
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+            for (Segment seg = own.poll(); seg != null; seg = own.poll()) {
+                if (seg.isFrom(r.vip(), r.client())) {
+                    lastToClient = seg;
+                } else if (seg.isFrom(r.proxyAddress(), r.server())) {
+                    lastToServer = seg;
+                }
             }
-            LOG.log(Level.INFO, "hand-off of " + r + " abandoned " + steps + ", relaying on: " + e.getMessage());
-            if (id != null && !failedByController) {
-                controller.release(id);
+        }
+
+        /**
+         * A TSval for a crafted segment (seq sndNxt + 1) on a leg: ahead of the newest the socket sent or stamps now,
+         * so PAWS passes it; the peer keeps no TSval of a segment beyond its rcv_nxt, so being ahead costs nothing.
+         * -1 without timestamps.
+         */
+        private long stamp(TcpSocket socket, Segment lastOwn) throws IOException {
+            if (!socket.info().has(TcpSocket.TcpInfo.OPT_TIMESTAMPS)) {
+                return -1;
             }
-            fallBack(r, c, s, flows, repaired, frozenAt, paused);
-        } finally {
-            if (delay != null) {
-                try {
-                    ramp.remove(delay);
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "cannot remove the RTT ramp of " + r, e);
+            long now = socket.timestamp();
+            long newest = lastOwn == null || lastOwn.tsVal < 0 ? now : LegState.newest(now, lastOwn.tsVal);
+            return newest + LegState.TS_FORWARD_BIAS & MASK;
+        }
+
+        private void repair(boolean on) throws IOException {
+            c.setRepair(on);
+            s.setRepair(on);
+            repaired = on;
+        }
+
+        private ObjectNode request(LegState clientLeg, LegState serverLeg) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("proxy", config.name);
+            o.put("deviceId", config.deviceId);
+            o.set("client", endpoint(r.client()));
+            o.set("vip", endpoint(r.vip()));
+            o.set("proxyAddress", endpoint(r.proxyAddress()));
+            o.set("server", endpoint(r.server()));
+            o.set("clientLeg", clientLeg.toJson());
+            o.set("serverLeg", serverLeg.toJson());
+            return o;
+        }
+
+        /** A leg's state for the ACK that resumes its peer after a fallback; the socket is in repair mode. */
+        private final class Resume {
+            private final long sndNxt;
+            private final long rcvNxt;
+            private final int window;
+            private final long tsVal;
+            private final long tsEcr;
+            private final boolean unsent;
+
+            Resume(TcpSocket socket, Segment last) throws IOException {
+                TcpSocket.TcpInfo info = socket.info();
+                TcpSocket.RepairWindow w = socket.repairWindow();
+                sndNxt = socket.sendQueueSeq();
+                rcvNxt = socket.receiveQueueSeq();
+                int shift = info.has(TcpSocket.TcpInfo.OPT_WSCALE) ? info.rcvWscale : 0;
+                // Never 0: after the window-closing ACK (seq sndNxt + 1) the peer takes no window update at seq
+                // sndNxt, so a zero here could leave it waiting for data the proxy may never send.
+                window = Math.max(1, window(w.rcvWup + w.rcvWnd - rcvNxt & 0xffffffffL, shift));
+                boolean ts = info.has(TcpSocket.TcpInfo.OPT_TIMESTAMPS);
+                tsVal = ts ? stamp(socket, last) : -1;
+                tsEcr = ts && last != null ? last.tsEcr : 0;
+                unsent = socket.notSentQueued() != 0;
+            }
+
+            void send(InetSocketAddress from, InetSocketAddress to) throws IOException {
+                // With unsent data the queue's end is not snd_nxt; the socket's own segments carry its window.
+                if (!unsent) {
+                    reopen(from, to, sndNxt, rcvNxt, window, tsVal, tsEcr);
                 }
             }
         }
     }
 
-    private boolean drain(Relay r, long decided) throws Exception {
-        long deadline = decided + TimeUnit.MILLISECONDS.toNanos(config.handoff.drainTimeoutMillis);
-        while (!r.worker().call(r::pauseIfDrained).get(5, TimeUnit.SECONDS)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("legs not drained within " + config.handoff.drainTimeoutMillis + " ms");
-            }
-            Thread.sleep(1);
-        }
-        return true;
-    }
-
-    private void fallBack(Relay r, TcpSocket c, TcpSocket s, InetSocketAddress[] flows, boolean repaired,
-                          long frozenAt, boolean paused) {
-        try {
-            if (repaired) {
-                repair(false, c, s);
-            }
-            if (frozenAt != 0) {
-                freeze.thaw(flows);
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot undo the freeze of " + r + "; resetting it", e);
-            r.worker().execute(r::abort);
-        }
-        if (paused) {
-            r.worker().execute(r::resume);
-        }
-        metrics.fallback(frozenAt == 0 ? 0 : System.nanoTime() - frozenAt);
-    }
-
-    private static void repair(boolean on, TcpSocket... sockets) throws IOException {
-        for (TcpSocket t : sockets) {
-            t.setRepair(on);
+    /**
+     * Reopens a peer's window closed by the quiesce: a pure ACK with seq = sndNxt + 1 like the one that closed it
+     * (the peer takes no window update with an older seq and the same ack), sent now and twice more. A lost copy
+     * must not leave the peer in persist mode for good: its probes are answered at seq sndNxt, which it ignores
+     * until data moves. Later copies change nothing once a newer segment has updated the window.
+     */
+    private void reopen(InetSocketAddress from, InetSocketAddress to, long sndNxt, long rcvNxt, int window,
+                        long tsVal, long tsEcr) throws IOException {
+        long seq = sndNxt + 1 & MASK;
+        raw.sendAck(from, to, seq, rcvNxt, window, tsVal, tsEcr);
+        for (long delay : REOPEN_COPIES_MILLIS) {
+            retries.schedule(() -> {
+                try {
+                    raw.sendAck(from, to, seq, rcvNxt, window, tsVal, tsEcr);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "cannot send a copy of the ACK reopening " + to, e);
+                }
+            }, delay, TimeUnit.MILLISECONDS);
         }
     }
 
-    private ObjectNode request(Relay r, LegState clientLeg, LegState serverLeg) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("proxy", config.name);
-        o.put("deviceId", config.deviceId);
-        o.set("client", endpoint(r.client()));
-        o.set("vip", endpoint(r.vip()));
-        o.set("proxyAddress", endpoint(r.proxyAddress()));
-        o.set("server", endpoint(r.server()));
-        o.set("clientLeg", clientLeg.toJson());
-        o.set("serverLeg", serverLeg.toJson());
-        return o;
+    /** The 16-bit window field announcing {@code bytes} to a peer that shifts it left by {@code shift}. */
+    static int window(long bytes, int shift) {
+        return (int) Math.min(0xffff, Math.max(0, bytes) >>> shift);
     }
 
     /** The protocol's {@code endpoint} object. */
@@ -211,6 +584,9 @@ public final class Offloader implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        retries.shutdownNow();
+        raw.close();
+        ports.close();
     }
 
     /** Durations of a hand-off's steps, for the log. */
@@ -232,70 +608,6 @@ public final class Offloader implements AutoCloseable {
         @Override
         public String toString() {
             return text.toString();
-        }
-    }
-
-    /** The latest TSval each peer sent, from the capture. */
-    private static final class PeerTimestamps {
-        private final Relay relay;
-        long client = -1;
-        long server = -1;
-        private boolean clientAnswered;
-        private boolean serverAnswered;
-
-        PeerTimestamps(Relay relay) {
-            this.relay = relay;
-        }
-
-        /** Reads segments for up to {@code millis} (0: only those already queued). */
-        void read(PacketCapture capture, int millis) throws IOException {
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            do {
-                Segment seg = millis == 0 ? capture.poll() : capture.next();
-                if (seg == null) {
-                    if (millis == 0) {
-                        return;
-                    }
-                    continue;
-                }
-                note(seg, millis != 0);
-                if (clientAnswered && serverAnswered) {
-                    return;
-                }
-            } while (millis == 0 || System.nanoTime() < end);
-        }
-
-        /*
-         * Only pure ACKs count: Linux stamps paced data with its future departure time, so a data segment's TSval
-         * may be ahead of the peer's clock, while an ACK's is the clock itself, which every later segment
-         * reaches or passes.
-         */
-        private void note(Segment seg, boolean answer) {
-            if (seg.tsVal < 0 || seg.occupiesSequence() || (seg.flags & Segment.RST) != 0) {
-                return;
-            }
-            if (seg.isFrom(relay.client(), relay.vip())) {
-                client = newest(client, seg.tsVal);
-                clientAnswered |= answer;
-            } else if (seg.isFrom(relay.server(), relay.proxyAddress())) {
-                server = newest(server, seg.tsVal);
-                serverAnswered |= answer;
-            }
-        }
-
-        private static long newest(long known, long seen) {
-            return known < 0 || (int) (seen - known) > 0 ? seen : known;
-        }
-
-        void awaitAnswers(PacketCapture capture, int millis, boolean needClient, boolean needServer)
-                throws IOException {
-            clientAnswered = !needClient;
-            serverAnswered = !needServer;
-            read(capture, millis);
-            if (needClient && client < 0 || needServer && server < 0) {
-                throw new IOException("no TSval seen from the " + (needClient && client < 0 ? "client" : "server")
-                                              + " within " + millis + " ms");
-            }
         }
     }
 }

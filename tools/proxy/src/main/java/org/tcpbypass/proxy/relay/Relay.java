@@ -10,6 +10,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -20,6 +21,10 @@ import java.util.logging.Logger;
  */
 public final class Relay {
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
+    /** Unsent bytes the kernel may hold per leg (TCP_NOTSENT_LOWAT): little to flush when a hand-off drains. */
+    private static final int NOT_SENT_BYTES = 128 * 1024;
+    /** How often a drain looks at the legs' queues while waiting for ACKs (no selector event reports them). */
+    private static final long DRAIN_RECHECK_NANOS = 1_000_000;
     /** Where a relay is in its life. */
     public enum State { CONNECTING, RELAYING, PAUSED, CLOSED, HANDED_OFF }
 
@@ -36,9 +41,11 @@ public final class Relay {
     private InetSocketAddress proxyAddress;
     private SelectionKey clientKey;
     private SelectionKey serverKey;
-    private State state = State.CONNECTING;
+    // Written on the worker; read by hand-off threads to skip relays that ended while their hand-off waited.
+    private volatile State state = State.CONNECTING;
     private boolean offloadRequested;
     private long resumedNanos;
+    private Drain drain;
 
     Relay(RelayWorker worker, ProxyConfig.Listener listener, SocketChannel client, SocketChannel server,
           InetSocketAddress serverAddress, int bufferBytes, IntConsumer backendMss) throws IOException {
@@ -53,6 +60,8 @@ public final class Relay {
         boolean tls = listener.offload == OffloadPolicy.TLS;
         this.toServer = new Direction(client, server, bufferBytes, tls);
         this.toClient = new Direction(server, client, bufferBytes, tls);
+        TcpSocket.of(client).relaySettings(NOT_SENT_BYTES);
+        TcpSocket.of(server).relaySettings(NOT_SENT_BYTES);
     }
 
     void register() {
@@ -111,6 +120,9 @@ public final class Relay {
         }
         checkPolicy();
         updateInterest();
+        if (drain != null) {
+            checkDrain();
+        }
     }
 
     private void updateInterest() {
@@ -151,31 +163,94 @@ public final class Relay {
     }
 
     /**
-     * Pauses relaying if everything buffered has been relayed and both legs' queues are empty (nothing unread,
-     * nothing unacknowledged) and neither leg has seen its peer's FIN.
+     * Waits until everything buffered has been relayed and both legs' queues are empty (nothing unread, nothing
+     * unacknowledged), neither leg having seen its peer's FIN; then, with {@code pause}, relaying pauses. Checked
+     * on every relay event and, while ACKs are awaited, every millisecond on this worker.
      *
-     * @return whether the relay is now paused
+     * @return completes when drained; fails when a leg is half-closed or the relay stops relaying
      */
-    public boolean pauseIfDrained() throws IOException {
-        if (state != State.RELAYING) {
-            throw new IOException("relay is " + state);
+    public CompletableFuture<Void> drain(boolean pause) {
+        if (drain != null) {
+            drain.done.completeExceptionally(new IOException("superseded by another drain"));
         }
-        if (toServer.eof || toClient.eof) {
-            throw new IOException("a leg is half-closed");
+        drain = new Drain(pause);
+        CompletableFuture<Void> done = drain.done;
+        try {
+            pump();
+            if (drain != null && state != State.RELAYING) {
+                checkDrain();
+            }
+        } catch (IOException e) {
+            abort();
         }
-        pump();
-        if (state != State.RELAYING || toServer.pending() || toClient.pending()) {
-            return false;
+        return done;
+    }
+
+    /** Stops waiting for a drain (it completes exceptionally); relaying goes on. */
+    public void cancelDrain() {
+        if (drain != null) {
+            drain.done.completeExceptionally(new IOException("drain cancelled"));
+            drain = null;
         }
-        TcpSocket c = TcpSocket.of(client);
-        TcpSocket s = TcpSocket.of(server);
-        if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
-            return false;
+    }
+
+    private void checkDrain() {
+        Drain d = drain;
+        try {
+            if (state != State.RELAYING) {
+                throw new IOException("relay is " + state);
+            }
+            if (toServer.eof || toClient.eof) {
+                throw new IOException("a leg is half-closed");
+            }
+            TcpSocket c = TcpSocket.of(client);
+            TcpSocket s = TcpSocket.of(server);
+            c.quickAck();
+            s.quickAck();
+            if (toServer.pending() || toClient.pending()) {
+                return;
+            }
+            if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
+                recheckDrain();
+                return;
+            }
+        } catch (IOException e) {
+            drain = null;
+            d.done.completeExceptionally(e);
+            return;
         }
-        state = State.PAUSED;
-        clientKey.interestOps(0);
-        serverKey.interestOps(0);
-        return true;
+        drain = null;
+        if (d.pause) {
+            state = State.PAUSED;
+            clientKey.interestOps(0);
+            serverKey.interestOps(0);
+        }
+        d.done.complete(null);
+    }
+
+    private void recheckDrain() {
+        if (drain.recheckArmed) {
+            return;
+        }
+        drain.recheckArmed = true;
+        Drain d = drain;
+        worker.schedule(() -> {
+            d.recheckArmed = false;
+            if (drain == d) {
+                checkDrain();
+            }
+        }, DRAIN_RECHECK_NANOS);
+    }
+
+    /** A drain in progress. */
+    private static final class Drain {
+        final boolean pause;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        boolean recheckArmed;
+
+        Drain(boolean pause) {
+            this.pause = pause;
+        }
     }
 
     /** Resumes relaying after {@link #pauseIfDrained()} (the hand-off did not happen). */
@@ -209,6 +284,10 @@ public final class Relay {
 
     private void close() {
         state = State.CLOSED;
+        if (drain != null) {
+            drain.done.completeExceptionally(new IOException("relay closed"));
+            drain = null;
+        }
         closeQuietly();
         worker.events().closed(this);
     }

@@ -88,6 +88,9 @@ public final class RelayServer implements AutoCloseable {
             server = SocketChannel.open();
             server.configureBlocking(false);
             server.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            // The server leg announces the client's MSS: after a bypass the server's segments must fit the
+            // client's path.
+            TcpSocket.of(server).setMaxSegment(TcpSocket.of(client).info().peerMss());
             Relay relay = new Relay(w, l, client, server, backend, config.bufferBytes, backends::mssSeen);
             server.connect(backend);
             relay.register();

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,7 @@ public final class RelayWorker implements Runnable {
     private final RelayEvents events;
     private final Metrics metrics;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -54,6 +56,27 @@ public final class RelayWorker implements Runnable {
         selector.wakeup();
     }
 
+    /** Runs {@code task} on this worker's thread once {@code delayNanos} have passed; call on that thread. */
+    void schedule(Runnable task, long delayNanos) {
+        timers.add(new Timer(System.nanoTime() + delayNanos, task));
+    }
+
+    /** A task due at a time. */
+    private static final class Timer implements Comparable<Timer> {
+        final long due;
+        final Runnable task;
+
+        Timer(long due, Runnable task) {
+            this.due = due;
+            this.task = task;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            return Long.compare(due - o.due, 0);
+        }
+    }
+
     Selector selector() {
         return selector;
     }
@@ -70,9 +93,23 @@ public final class RelayWorker implements Runnable {
     public void run() {
         try {
             while (running) {
-                selector.select(this::dispatch);
+                Timer next = timers.peek();
+                if (next == null) {
+                    selector.select(this::dispatch);
+                } else {
+                    long wait = next.due - System.nanoTime();
+                    if (wait <= 0) {
+                        selector.selectNow(this::dispatch);
+                    } else {
+                        selector.select(this::dispatch, Math.max(1, (wait + 999_999) / 1_000_000));
+                    }
+                }
                 for (Runnable task = tasks.poll(); task != null; task = tasks.poll()) {
                     task.run();
+                }
+                long now = System.nanoTime();
+                while (!timers.isEmpty() && timers.peek().due - now <= 0) {
+                    timers.poll().task.run();
                 }
             }
         } catch (IOException e) {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.After;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 import org.tcpbypass.proxy.ProxyConfig;
 
 import java.io.IOException;
@@ -13,6 +15,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -27,6 +31,8 @@ import static org.junit.Assert.fail;
 /** The REST client against a local HTTP server: success, 4xx, 5xx, bad answers, timeout, refusal. */
 public class OffloadClientTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    @Rule
+    public final TemporaryFolder folder = new TemporaryFolder();
     private HttpServer server;
     private final List<String> seen = new ArrayList<>();
     private volatile int status;
@@ -41,7 +47,8 @@ public class OffloadClientTest {
             synchronized (seen) {
                 seen.add(x.getRequestMethod() + " " + x.getRequestURI() + " "
                                  + x.getRequestHeaders().getFirst("Authorization") + " "
-                                 + x.getRequestHeaders().getFirst("Content-Type") + " " + in);
+                                 + x.getRequestHeaders().getFirst("Content-Type") + " "
+                                 + x.getRequestHeaders().getFirst(OffloadClient.IDEMPOTENCY_KEY) + " " + in);
             }
             try {
                 Thread.sleep(delayMillis);
@@ -70,10 +77,12 @@ public class OffloadClientTest {
         return new OffloadClient(config(port).controller);
     }
 
-    private static ProxyConfig config(int port) throws Exception {
+    private ProxyConfig config(int port) throws Exception {
+        Path password = folder.newFile().toPath();
+        Files.writeString(password, "s3cret\n");
         return ProxyConfig.parse(MAPPER.readTree("{\"name\": \"proxy1\", \"controller\": {\"url\": "
-                + "\"http://127.0.0.1:" + port + "/onos/tcp-bypass/\", \"user\": \"onos\", \"password\": \"rocks\", "
-                + "\"requestTimeoutMillis\": 300}, \"listeners\": [{\"listen\": \"127.0.0.1:8000\", "
+                + "\"http://127.0.0.1:" + port + "/onos/tcp-bypass/\", \"user\": \"karaf\", \"passwordFile\": \""
+                + password + "\", \"requestTimeoutMillis\": 300}, \"listeners\": [{\"listen\": \"127.0.0.1:8000\", "
                 + "\"backends\": [\"127.0.0.1:9000\"]}]}"));
     }
 
@@ -89,15 +98,59 @@ public class OffloadClientTest {
     }
 
     @Test
-    public void postsWithBasicAuthAndReadsTheRecord() throws Exception {
+    public void postsWithBasicAuthAndTheIdempotencyKeyAndReadsTheRecord() throws Exception {
         answer(201, "{\"id\": \"17\", \"state\": \"OFFLOADING\", \"reason\": null, \"translation\": {}}");
-        OffloadClient.Record r = client(server.getAddress().getPort()).request(offload());
+        OffloadClient.Record r = client(server.getAddress().getPort()).request(offload(), "k-1");
         assertEquals("17", r.id);
         assertEquals("OFFLOADING", r.state);
         assertNull(r.reason);
-        String auth = "Basic " + Base64.getEncoder().encodeToString("onos:rocks".getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of("POST /onos/tcp-bypass/offloads " + auth + " application/json {\"proxy\":\"proxy1\"}"),
+        String auth = "Basic " + Base64.getEncoder().encodeToString("karaf:s3cret".getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("POST /onos/tcp-bypass/offloads " + auth + " application/json k-1 {\"proxy\":\"proxy1\"}"),
                      seen);
+        answer(200, "{\"id\": \"17\", \"state\": \"BYPASSED\"}");
+        assertEquals("a retried POST may answer 200 with the first record", "BYPASSED",
+                     client(server.getAddress().getPort()).request(offload(), "k-1").state);
+    }
+
+    @Test
+    public void withoutAUserNoAuthorizationIsSent() throws Exception {
+        answer(201, "{\"id\": \"17\", \"state\": \"OFFLOADING\"}");
+        ProxyConfig c = ProxyConfig.parse(MAPPER.readTree("{\"name\": \"proxy1\", \"controller\": {\"url\": "
+                + "\"http://127.0.0.1:" + server.getAddress().getPort() + "/onos/tcp-bypass\"}, \"listeners\": "
+                + "[{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]}]}"));
+        new OffloadClient(c.controller).request(offload(), "k");
+        assertThat(seen.get(0), containsString(" null application/json"));
+    }
+
+    @Test
+    public void cancelsOnlyWhileOffloadingAndReadsTheRecordEitherWay() throws Exception {
+        OffloadClient c = client(server.getAddress().getPort());
+        answer(200, "{\"id\": \"17\", \"state\": \"RELEASED\"}");
+        assertEquals("RELEASED", c.cancel("17").state);
+        answer(409, "{\"id\": \"17\", \"state\": \"BYPASSED\"}");
+        assertEquals("the bypass won the race", "BYPASSED", c.cancel("17").state);
+        assertThat(seen.get(0), containsString("DELETE /onos/tcp-bypass/offloads/17?ifState=OFFLOADING "));
+    }
+
+    @Test
+    public void idsAreCheckedBeforeTheyGoIntoAPath() throws Exception {
+        OffloadClient c = client(server.getAddress().getPort());
+        for (String bad : new String[] {"../proxies", "17?x=1", "a/b", "", "x".repeat(65)}) {
+            try {
+                c.await(bad, 0);
+                fail("accepted id " + bad);
+            } catch (OffloadClient.ControllerException e) {
+                assertThat(e.getMessage(), containsString("invalid bypass id"));
+            }
+        }
+        assertEquals("nothing was sent", List.of(), seen);
+    }
+
+    @Test
+    public void answersLargerThanTheLimitAreRefused() throws Exception {
+        answer(201, "{\"id\": \"17\", \"state\": \"OFFLOADING\", \"pad\": \""
+                + "x".repeat(OffloadClient.MAX_ANSWER_BYTES) + "\"}");
+        fails("answered more than 65536 bytes", 0, client(server.getAddress().getPort()));
     }
 
     @Test
@@ -110,18 +163,16 @@ public class OffloadClientTest {
     }
 
     @Test
-    public void releasesAndReportsInTheBackground() throws Exception {
+    public void reportsInTheBackground() throws Exception {
         answer(200, "{\"accepted\": 1}");
         OffloadClient c = client(server.getAddress().getPort());
-        assertEquals(Integer.valueOf(200), c.release("17").get(5, TimeUnit.SECONDS));
         assertEquals(Integer.valueOf(200), c.report(offload()).get(5, TimeUnit.SECONDS));
-        assertThat(seen.get(0), containsString("DELETE /onos/tcp-bypass/offloads/17 "));
-        assertThat(seen.get(1), containsString("POST /onos/tcp-bypass/connections "));
+        assertThat(seen.get(0), containsString("POST /onos/tcp-bypass/connections "));
     }
 
     private void fails(String expected, int expectedStatus, OffloadClient c) throws Exception {
         try {
-            c.request(offload());
+            c.request(offload(), "k");
             fail("no error");
         } catch (OffloadClient.ControllerException e) {
             assertThat(e.getMessage(), containsString(expected));
@@ -138,8 +189,8 @@ public class OffloadClientTest {
         fails("answered 409", 409, c);
         answer(500, "oops");
         fails("answered 500: oops", 500, c);
-        answer(200, "{\"id\": \"1\", \"state\": \"OFFLOADING\"}");
-        fails("answered 200", 200, c);
+        answer(202, "{\"id\": \"1\", \"state\": \"OFFLOADING\"}");
+        fails("answered 202", 202, c);
         answer(201, "<html>");
         fails("answer is not JSON", 0, c);
         answer(201, "{\"state\": \"OFFLOADING\"}");

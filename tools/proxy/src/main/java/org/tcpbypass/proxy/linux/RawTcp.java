@@ -1,0 +1,104 @@
+package org.tcpbypass.proxy.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A raw IPv4 socket (IPPROTO_RAW, so the segment carries its own IP header) that sends crafted pure ACKs on a
+ * leg's behalf: the window update that resumes a peer the hand-off had quiesced with a zero window. Sending is
+ * thread-safe: each call fills its own buffer.
+ */
+public final class RawTcp implements Closeable {
+    private static final int AF_INET = 2;
+    private static final int SOCK_RAW = 3;
+    private static final int IPPROTO_RAW = 255;
+    private static final int IP_DF = 0x4000;
+    private static final int TTL = 64;
+
+    private final int fd;
+
+    /** Opens the socket (needs CAP_NET_RAW). */
+    public RawTcp() throws IOException {
+        try {
+            fd = LibC.INSTANCE.socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot open a raw IPv4 socket (needs CAP_NET_RAW): errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /**
+     * Sends one pure ACK {@code from -> to}.
+     *
+     * @param window the 16-bit window field, already scaled down by the shift the receiver applies
+     * @param tsVal  TSval, or -1 to send no timestamps option
+     * @param tsEcr  TSecr (ignored without TSval)
+     */
+    public void sendAck(InetSocketAddress from, InetSocketAddress to, long seq, long ack, int window, long tsVal,
+                        long tsEcr) throws IOException {
+        byte[] segment = ack(from, to, seq, ack, window, tsVal, tsEcr);
+        Memory packet = new Memory(segment.length);
+        packet.write(0, segment, 0, segment.length);
+        Memory sin = new Memory(16);
+        sin.clear();
+        sin.setShort(0, (short) AF_INET);
+        sin.write(4, Segment.ipv4Bytes(to), 0, 4);
+        try {
+            LibC.INSTANCE.sendto(fd, packet, segment.length, 0, sin, 16);
+        } catch (LastErrorException e) {
+            throw new IOException("cannot send an ACK to " + to + ": errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /** The IPv4 packet of a pure ACK with checksums. */
+    static byte[] ack(InetSocketAddress from, InetSocketAddress to, long seq, long ack, int window, long tsVal,
+                      long tsEcr) {
+        if (window < 0 || window > 0xffff) {
+            throw new IllegalArgumentException("window field out of range: " + window);
+        }
+        int tcpLength = tsVal < 0 ? 20 : 32;
+        ByteBuffer p = ByteBuffer.allocate(20 + tcpLength).order(ByteOrder.BIG_ENDIAN);
+        byte[] src = Segment.ipv4Bytes(from);
+        byte[] dst = Segment.ipv4Bytes(to);
+        p.put((byte) 0x45).put((byte) 0).putShort((short) (20 + tcpLength)).putShort((short) 0)
+                .putShort((short) IP_DF).put((byte) TTL).put((byte) 6).putShort((short) 0).put(src).put(dst);
+        p.putShort(0 + 10, (short) checksum(p.array(), 0, 20, 0));
+        int t = 20;
+        p.putShort((short) from.getPort()).putShort((short) to.getPort()).putInt((int) seq).putInt((int) ack)
+                .put((byte) (tcpLength / 4 << 4)).put((byte) Segment.ACK).putShort((short) window)
+                .putShort((short) 0).putShort((short) 0);
+        if (tsVal >= 0) {
+            p.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt((int) tsVal).putInt((int) tsEcr);
+        }
+        long pseudo = sum(src, 0, 4) + sum(dst, 0, 4) + 6 + tcpLength;
+        p.putShort(t + 16, (short) checksum(p.array(), t, tcpLength, pseudo));
+        return p.array();
+    }
+
+    private static long sum(byte[] b, int off, int len) {
+        long s = 0;
+        for (int i = 0; i < len; i += 2) {
+            s += (b[off + i] & 0xff) << 8 | (i + 1 < len ? b[off + i + 1] & 0xff : 0);
+        }
+        return s;
+    }
+
+    /** The Internet checksum (RFC 1071) of {@code len} bytes at {@code off}, plus {@code initial}. */
+    static int checksum(byte[] b, int off, int len, long initial) {
+        long s = initial + sum(b, off, len);
+        while (s >>> 16 != 0) {
+            s = (s & 0xffff) + (s >>> 16);
+        }
+        return (int) ~s & 0xffff;
+    }
+
+    @Override
+    public void close() {
+        LibC.INSTANCE.close(fd);
+    }
+}
