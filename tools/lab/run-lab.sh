@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The BMv2 lab in one command (run as root, from anywhere):
 #   tools/lab/run-lab.sh [scenarios|figure|bench|all]     (default: scenarios)
-# Needs p4c-bm2-ss, simple_switch and simple_switch_CLI on PATH (built by hand outside the repository), plus Debian's
+# Needs simple_switch and simple_switch_CLI on PATH (built by hand outside the repository), plus Debian's
 # iproute2, ethtool, nftables and gnuplot. Scenarios end with one line "N passed, N failed, N skipped".
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)

@@ -99,6 +99,8 @@ public final class LabController implements AutoCloseable {
     private final List<String> realClasses = new ArrayList<>();
     private final LabTopology topology;
     private Bmv2Cli cli;
+    /** Packets each BMv2 egress queue holds. */
+    static final int QUEUE_DEPTH = 1024;
     private LabFlowRuleService flowRules;
     private LabIntentService intents;
     private LabPacketService packets;
@@ -172,6 +174,9 @@ public final class LabController implements AutoCloseable {
         realClasses.add(interpreter.getClass().getName());
 
         cli = Bmv2Cli.connect(thriftPort);
+        // BMv2's egress queues hold 64 packets by default, a few ms at its rate: a switch's buffer holds far more,
+        // and with 64 a lab burst (a window reopening, 50 connections' writes at once) drops what no link would.
+        cli.command("set_queue_depth " + QUEUE_DEPTH);
         Bmv2TableWriter writer = new Bmv2TableWriter(cli, bmv2Json);
         flowRules = new LabFlowRuleService(DEVICE_ID, pipeconf.pipelineModel(),
                                            new FlowRuleTranslator(pipeconf.pipelineModel(), interpreter), writer);

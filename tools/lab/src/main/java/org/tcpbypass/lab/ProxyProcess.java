@@ -1,5 +1,7 @@
 package org.tcpbypass.lab;
 
+import org.tcpbypass.lab.onos.WebServer;
+
 import org.tcpbypass.lab.net.LabHost;
 
 import java.io.File;
@@ -54,6 +56,10 @@ public final class ProxyProcess implements AutoCloseable {
             Path cfg = Files.createTempFile("tcp-bypass-lab-proxy", ".json");
             cfg.toFile().deleteOnExit();
             Files.writeString(cfg, config);
+            // The proxy has no default credentials and takes a password only from a file or its environment.
+            Path password = Files.createTempFile("tcp-bypass-lab-password", "");
+            password.toFile().deleteOnExit();
+            Files.writeString(password, WebServer.PASSWORD + "\n");
             // Kept after the run: the proxy's own account of every hand-off.
             Path log = Files.createTempFile("tcp-bypass-lab-proxy", ".log");
             System.out.println("proxy log: " + log);
@@ -63,7 +69,8 @@ public final class ProxyProcess implements AutoCloseable {
                     System.getProperty("java.home") + "/bin/java", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                     "-jar", jar.toString(), "--config", cfg.toString(),
                     "--name", LabController.PROXY_NAME, "--device-id", LabController.DEVICE_ID.toString(),
-                    "--controller-url", base, "--metrics-interval", "1", "--verbose"));
+                    "--controller-url", base, "--controller-user", WebServer.USER,
+                    "--controller-password-file", password.toString(), "--metrics-interval", "1", "--verbose"));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             ProxyProcess pp = new ProxyProcess(p, log);
             pp.awaitStart();

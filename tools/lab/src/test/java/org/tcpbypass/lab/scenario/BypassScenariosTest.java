@@ -260,6 +260,211 @@ public class BypassScenariosTest {
         assertThat(proxy.log(), containsString("relaying on"));
     }
 
+    /**
+     * Scenario 7, the hand-off itself, with the proxy's default settings: ten times one connection alone, then 50
+     * connections handed off at once. Each connection carries paced traffic both ways, 0.5 MB/s alone and 10 KB/s
+     * each of the 50 (BMv2 at its default log level forwards about 5000 packets/s here, and relayed packets cross it
+     * twice: faster traffic would queue and drop in the switch, hand-off or not). Prints, per hand-off, the proxy's
+     * latency (policy fired to BYPASSED seen) and each endpoint's largest gap between payload arrivals, and per run
+     * one line
+     * {@code handoff connections=N handed_off=N latency_ms_p50=X latency_ms_p99=X gap_ms_p50=X gap_ms_p99=X
+     * retrans=N} (retrans: both endpoints' TcpRetransSegs + TCPLossProbes + TCPTimeouts over the run).
+     */
+    @Test
+    public void scenario7HandOff() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(HANDOFF_AT), "");
+        try (ServerSocketChannel server = lab.listenOnServer()) {
+            List<HandOffRun> runs = new ArrayList<>();
+            for (int i = 0; i < Integer.getInteger("lab.singles", 10); i++) {
+                runs.add(handOffRun(proxy, server, 1, MB, 512 * 1024));
+            }
+            runs.add(handOffRun(proxy, server, 50, 256 * 1024, 10 * 1024));
+            for (HandOffRun run : runs) {
+                assertEquals("every connection handed off: " + run.line(), run.connections, run.handedOff);
+                assertEquals("no retransmission on a clean link: " + run.line(), 0, run.retrans);
+            }
+            double[] single = runs.subList(0, 10).stream().mapToDouble(r -> r.latencies[0]).sorted().toArray();
+            assertThat("single hand-off latency p50 (ms)", percentile(single, 50), lessThanOrEqualTo(20.0));
+            assertThat("single hand-off latency p99 (ms)", percentile(single, 99), lessThanOrEqualTo(50.0));
+            HandOffRun fifty = runs.get(10);
+            assertThat("gap p99 with 50 at once (ms)", percentile(fifty.gaps, 99), lessThanOrEqualTo(1000.0));
+        }
+    }
+
+    /** Bytes relayed (both ways) before the hand-off in scenario 7. */
+    private static final long HANDOFF_AT = 64 * 1024;
+    private static final java.util.regex.Pattern HANDED_OFF =
+            java.util.regex.Pattern.compile("handed off .* as bypass \\S+ after (.*)");
+    private static final java.util.regex.Pattern STEP =
+            java.util.regex.Pattern.compile("([a-z][a-z ]*?) (\\d+\\.\\d+) ms");
+
+    /** One run of scenario 7. */
+    private static final class HandOffRun {
+        int connections;
+        int handedOff;
+        double[] latencies;
+        double[] gaps;
+        long retrans;
+
+        String line() {
+            return String.format(java.util.Locale.ROOT, "handoff connections=%d handed_off=%d latency_ms_p50=%.1f"
+                                         + " latency_ms_p99=%.1f gap_ms_p50=%.1f gap_ms_p99=%.1f retrans=%d",
+                                 connections, handedOff, percentile(latencies, 50), percentile(latencies, 99),
+                                 percentile(gaps, 50), percentile(gaps, 99), retrans);
+        }
+    }
+
+    private HandOffRun handOffRun(ProxyProcess proxy, ServerSocketChannel server, int connections, long bytes,
+                                  long bytesPerSecond) throws Exception {
+        int logFrom = proxy.log().length();
+        java.util.Map<String, Long> countersBefore = retransmissionCounters();
+        long retransBefore = retransmissions();
+        List<Future<long[]>> clients = new ArrayList<>();
+        List<Future<long[]>> servers = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            SocketChannel c = lab.socketIn(lab.topology().client());
+            c.connect(lab.vip());
+            SocketChannel s = server.accept();
+            long seed = System.nanoTime();
+            clients.add(pool.submit(() -> exchange(c, bytes, seed, seed + 1, bytesPerSecond)));
+            servers.add(pool.submit(() -> exchange(s, bytes, seed + 1, seed, bytesPerSecond)));
+        }
+        HandOffRun run = new HandOffRun();
+        run.connections = connections;
+        run.gaps = new double[2 * connections];
+        for (int i = 0; i < connections; i++) {
+            run.gaps[2 * i] = clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
+            run.gaps[2 * i + 1] = servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
+        }
+        run.retrans = retransmissions() - retransBefore;
+        java.util.Map<String, Long> countersAfter = retransmissionCounters();
+        StringBuilder split = new StringBuilder("retransmission counters:");
+        countersAfter.forEach((k, v) -> split.append(' ').append(k).append('=')
+                .append(v - countersBefore.getOrDefault(k, 0L)));
+        System.out.println(split);
+        List<Double> latencies = new ArrayList<>();
+        for (String line : proxy.log().substring(logFrom).split("\n")) {
+            java.util.regex.Matcher m = HANDED_OFF.matcher(line);
+            if (!m.find()) {
+                continue;
+            }
+            double ms = 0;
+            java.util.regex.Matcher step = STEP.matcher(m.group(1));
+            while (step.find()) {
+                ms += Double.parseDouble(step.group(2));
+                if (step.group(1).equals("decision")) {
+                    break;
+                }
+            }
+            latencies.add(ms);
+            System.out.printf(java.util.Locale.ROOT, "hand-off %d of %d: latency %.1f ms (%s)%n", latencies.size(),
+                              connections, ms, m.group(1));
+        }
+        run.handedOff = latencies.size();
+        run.latencies = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        java.util.Arrays.sort(run.gaps);
+        System.out.printf(java.util.Locale.ROOT, "endpoint gaps (ms): %s%n", java.util.Arrays.toString(run.gaps));
+        System.out.println(run.line());
+        return run;
+    }
+
+    /**
+     * Sends {@code bytes} paced at {@code bytesPerSecond} while receiving the peer's as fast as they come; checks
+     * the received bytes against the peer's seed.
+     *
+     * @return {largest gap between payload arrivals in nanoseconds}
+     */
+    private long[] exchange(SocketChannel ch, long bytes, long seed, long peerSeed, long bytesPerSecond)
+            throws Exception {
+        try (SocketChannel c = ch) {
+            Future<byte[]> sender = pool.submit(() -> {
+                Random r = new Random(seed);
+                // Four writes a second at most, starting at a random phase: 50 connections do not burst together.
+                byte[] chunk = new byte[(int) Math.min(16 * 1024, bytesPerSecond / 4)];
+                long interval = chunk.length * 1_000_000_000L / bytesPerSecond;
+                long start = System.nanoTime() + Math.floorMod(seed, interval);
+                TimeUnit.NANOSECONDS.sleep(start - System.nanoTime());
+                for (long sent = 0; sent < bytes; ) {
+                    int n = (int) Math.min(chunk.length, bytes - sent);
+                    r.nextBytes(chunk);
+                    ByteBuffer b = ByteBuffer.wrap(chunk, 0, n);
+                    while (b.hasRemaining()) {
+                        c.write(b);
+                    }
+                    sent += n;
+                    long due = start + sent * 1_000_000_000L / bytesPerSecond;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
+                c.shutdownOutput();
+                return null;
+            });
+            Random expected = new Random(peerSeed);
+            byte[] want = new byte[16 * 1024];
+            int wantLeft = 0;
+            ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            long total = 0;
+            long last = 0;
+            long gap = 0;
+            int n;
+            while ((n = c.read(b)) >= 0) {
+                long now = System.nanoTime();
+                if (last != 0) {
+                    gap = Math.max(gap, now - last);
+                }
+                last = now;
+                b.flip();
+                while (b.hasRemaining()) {
+                    if (wantLeft == 0) {
+                        expected.nextBytes(want);
+                        wantLeft = (int) Math.min(want.length, bytes - total);
+                    }
+                    if (b.get() != want[want.length - wantLeft]) {
+                        throw new IllegalStateException("byte " + total + " differs");
+                    }
+                    wantLeft--;
+                    total++;
+                }
+                b.clear();
+            }
+            sender.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            assertEquals("bytes received", bytes, total);
+            return new long[] {gap};
+        }
+    }
+
+    private static final List<String> RETRANS_COUNTERS =
+            List.of("TcpRetransSegs", "TcpExtTCPLossProbes", "TcpExtTCPTimeouts");
+
+    /** TcpRetransSegs + TCPLossProbes + TCPTimeouts of the client's and the server's namespaces. */
+    private long retransmissions() {
+        return retransmissionCounters().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Each of those counters, summed over the client's and the server's namespaces. */
+    private java.util.Map<String, Long> retransmissionCounters() {
+        java.util.Map<String, Long> sums = new java.util.TreeMap<>();
+        for (LabHost h : List.of(lab.topology().client(), lab.topology().server())) {
+            for (String line : h.exec("nstat", "-a", "-z", "-s").split("\n")) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length >= 2 && RETRANS_COUNTERS.contains(f[0])) {
+                    sums.merge(f[0], Long.parseLong(f[1]), Long::sum);
+                }
+            }
+        }
+        return sums;
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100 * sorted.length) - 1)];
+    }
+
     // ---------------------------------------------------------------------------------------------------
 
     private Transfer bulk(boolean download, long bytes, ProxyProcess proxy, long handoffsExpected)

@@ -40,6 +40,7 @@ public final class Offloader implements AutoCloseable {
     private static final long RELEASE_WAIT_MILLIS = 5000;
     private static final long MASK = 0xffffffffL;
     private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
+    private static final int RESTART_SEGMENTS = 10;
     /** Hand-offs of one connection that could not drain: offered again this many times, this much later each. */
     static final int POSTPONE_ATTEMPTS = 3;
     static final long POSTPONE_MILLIS = 1000;
@@ -174,7 +175,7 @@ public final class Offloader implements AutoCloseable {
                 frozen = true;
                 // Frozen, no ACK comes in any more: whatever is not drained now never will be.
                 awaitDrain(true, Math.min(drainDeadline, System.nanoTime()
-                        + TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis)));
+                        + TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis)), "at the freeze");
                 paused = true;
                 steps.mark("freeze");
                 PacketCapture capture = own;
@@ -248,16 +249,13 @@ public final class Offloader implements AutoCloseable {
             return OffloadClient.OFFLOADING.equals(rec.state) ? controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
         }
 
-        private void awaitDrain(boolean pause, long deadline) throws Exception {
+        private void awaitDrain(boolean pause, long deadline, String when) throws Exception {
             try {
                 r.worker().call(() -> r.drain(pause)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS)
                         .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                r.worker().call(() -> {
-                    r.cancelDrain();
-                    return null;
-                }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-                throw drainTimedOut();
+                String left = r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                throw new PostponedException("legs not drained " + when + " (" + left + ")");
             }
         }
 
@@ -274,7 +272,7 @@ public final class Offloader implements AutoCloseable {
          */
         private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
             while (true) {
-                awaitDrain(false, deadline);
+                awaitDrain(false, deadline, "within " + config.handoff.drainTimeoutMillis + " ms of the quiesce");
                 long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
                 if (awaitProbes(own, seqs, true)) {
                     return;
@@ -420,12 +418,19 @@ public final class Offloader implements AutoCloseable {
                 return null;
             }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
             filter.unquiesce(flows);
-            reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt,
-                   window(server.window.sndWnd, client.localWindowShift), client.tsValOrNone(), client.peerTsVal);
-            reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt,
-                   window(client.window.sndWnd, server.localWindowShift), server.tsValOrNone(), server.peerTsVal);
+            int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
+            int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
+            reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(),
+                   client.peerTsVal);
+            reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
+                   server.peerTsVal);
             long resumed = steps.mark("close and resume");
-            ports.reserve(bypass, r.proxyAddress());
+            // The JDK closes a selector-registered socket only when its next select deregisters it: a task queued
+            // now runs after that, once the port is free.
+            r.worker().call(() -> {
+                ports.reserve(bypass, r.proxyAddress());
+                return null;
+            }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
             int tracked = filter.forgetConnections(r.client(), r.vip(), r.proxyAddress(), r.server());
             metrics.offloaded(resumed - decided, resumed - quiescedAt);
             LOG.info(() -> "handed off " + r + " as bypass " + bypass + " " + steps
@@ -531,7 +536,8 @@ public final class Offloader implements AutoCloseable {
                 int shift = info.has(TcpSocket.TcpInfo.OPT_WSCALE) ? info.rcvWscale : 0;
                 // Never 0: after the window-closing ACK (seq sndNxt + 1) the peer takes no window update at seq
                 // sndNxt, so a zero here could leave it waiting for data the proxy may never send.
-                window = Math.max(1, window(w.rcvWup + w.rcvWnd - rcvNxt & 0xffffffffL, shift));
+                window = Math.max(1, window(restart(w.rcvWup + w.rcvWnd - rcvNxt & 0xffffffffL, info.advMss),
+                                            shift));
                 boolean ts = info.has(TcpSocket.TcpInfo.OPT_TIMESTAMPS);
                 tsVal = ts ? stamp(socket, last) : -1;
                 tsEcr = ts && last != null ? last.tsEcr : 0;
@@ -566,6 +572,15 @@ public final class Offloader implements AutoCloseable {
                 }
             }, delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * The window a resumed peer is first allowed: at most {@value #RESTART_SEGMENTS} segments (the initial window of
+     * RFC 6928), so what it queued while quiesced does not leave in one burst; the next ACK from the other side
+     * carries the real window.
+     */
+    static long restart(long window, int mss) {
+        return Math.min(window, (long) RESTART_SEGMENTS * mss);
     }
 
     /** The 16-bit window field announcing {@code bytes} to a peer that shifts it left by {@code shift}. */

@@ -186,11 +186,25 @@ public final class Relay {
         return done;
     }
 
-    /** Stops waiting for a drain (it completes exceptionally); relaying goes on. */
-    public void cancelDrain() {
+    /**
+     * Stops waiting for a drain (it completes exceptionally); relaying goes on.
+     *
+     * @return what was still to drain, for the log
+     */
+    public String cancelDrain() {
         if (drain != null) {
             drain.done.completeExceptionally(new IOException("drain cancelled"));
             drain = null;
+        }
+        try {
+            TcpSocket c = TcpSocket.of(client);
+            TcpSocket s = TcpSocket.of(server);
+            return "buffered " + toServer.buffer.position() + " to the server, " + toClient.buffer.position()
+                    + " to the client; client leg " + c.inputQueued() + " unread, " + c.outputQueued()
+                    + " unacknowledged; server leg " + s.inputQueued() + " unread, " + s.outputQueued()
+                    + " unacknowledged";
+        } catch (IOException | RuntimeException e) {
+            return "legs unreadable: " + e.getMessage();
         }
     }
 
