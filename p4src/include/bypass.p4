@@ -36,17 +36,17 @@ control bypass_control(inout headers_t hdr,
 
     direct_counter(CounterType.packets_and_bytes) bypass_counter;
 
-    // Sets what needs no arithmetic; the sequence space, options and checksums follow in apply.
+    // Only records the entry's parameters: apply decides whether the segment is translated at all.
     action rewrite(port_t port, mac_t eth_src, mac_t eth_dst,
                    ipv4_addr_t ip_src, ipv4_addr_t ip_dst,
                    l4_port_t src_port, l4_port_t dst_port,
                    bit<32> seq_delta, bit<32> ack_delta,
                    bit<32> tsval_delta, bit<32> tsecr_delta,
                    bit<8> win_shift_in, bit<8> win_shift_out) {
-        standard_metadata.egress_spec = port;
-        hdr.ethernet.src_addr = eth_src;
-        hdr.ethernet.dst_addr = eth_dst;
         local_metadata.bypassed = true;
+        local_metadata.bypass.port = port;
+        local_metadata.bypass.eth_src = eth_src;
+        local_metadata.bypass.eth_dst = eth_dst;
         local_metadata.bypass.ip_src = ip_src;
         local_metadata.bypass.ip_dst = ip_dst;
         local_metadata.bypass.src_port = src_port;
@@ -79,11 +79,19 @@ control bypass_control(inout headers_t hdr,
         if (hdr.tcp.isValid()) {
             bypass_table.apply();
         }
-        if (local_metadata.bypassed && local_metadata.tcp_opts_unparsed) {
+        if (local_metadata.bypassed && hdr.tcp.syn == 1) {
+            // A SYN opens a new connection on the tuple, never the bypassed one (and RFC 7323 never scales a
+            // SYN's window): forwarded as it came by the ACL, and copied so the controller ends the stale bypass.
+            local_metadata.bypassed = false;
+            clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
+        } else if (local_metadata.bypassed && local_metadata.tcp_opts_unparsed) {
             // SACK or timestamps may hide in the bytes the parser could not take apart: forwarding them
             // untranslated would feed the receiver numbers from the other leg's space.
             mark_to_drop(standard_metadata);
         } else if (local_metadata.bypassed) {
+            standard_metadata.egress_spec = local_metadata.bypass.port;
+            hdr.ethernet.src_addr = local_metadata.bypass.eth_src;
+            hdr.ethernet.dst_addr = local_metadata.bypass.eth_dst;
             // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.
             bit<32> ip_diff = csum_diff32(hdr.ipv4.src_addr, local_metadata.bypass.ip_src)
                             + csum_diff32(hdr.ipv4.dst_addr, local_metadata.bypass.ip_dst);

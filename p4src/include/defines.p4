@@ -9,7 +9,7 @@
 const bit<9>  CPU_PORT = 255;
 const bit<32> CPU_CLONE_SESSION_ID = 99;
 
-// Field list (@field_list index) of the metadata a FIN/RST copy carries to egress.
+// Field list (@field_list index) of the metadata a FIN/RST/SYN copy carries to egress.
 #define CPU_COPY_FIELD_LIST 1
 
 // Option entries the parser keeps apart (each NOP, EOL, option and SACK block is one entry).

@@ -150,6 +150,9 @@ struct headers_t {
 
 // Parameters of the bypass entry that matched, for the translation after the table.
 struct bypass_metadata_t {
+    port_t      port;
+    mac_t       eth_src;
+    mac_t       eth_dst;
     ipv4_addr_t ip_src;
     ipv4_addr_t ip_dst;
     l4_port_t   src_port;
@@ -165,7 +168,7 @@ struct bypass_metadata_t {
 struct local_metadata_t {
     l4_port_t l4_src_port;
     l4_port_t l4_dst_port;
-    // Travels with FIN/RST copies: BMv2 zeroes user metadata of a clone unless it is preserved.
+    // Travels with FIN/RST/SYN copies: BMv2 zeroes user metadata of a clone unless it is preserved.
     @field_list(CPU_COPY_FIELD_LIST)
     port_t    ingress_port;
     // Option bytes not yet parsed.

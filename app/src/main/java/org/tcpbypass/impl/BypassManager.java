@@ -207,7 +207,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         executor = newSingleThreadScheduledExecutor(groupedThreads("onos/tcp-bypass", "manager", log));
         settings = new Settings(ImmutableMap.of(), null);
         validator = new OffloadValidator(() -> settings.proxies, deviceService, hostService, pipeconfService);
-        closeWatcher = new CloseWatcher(store, this::connectionEnded);
+        closeWatcher = new CloseWatcher(store, this::connectionEnded, this::connectionReplaced);
         idleMonitor = new IdleMonitor(store, flowRuleService, mastershipService, appId, this::connectionEnded);
         cfgService.registerProperties(getClass());
         eventDispatcher.addSink(BypassEvent.class, listenerRegistry);
@@ -626,6 +626,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private void connectionEnded(BypassId id, String reason) {
         long linger = settings.lingerMillis(lingerMillis);
         executor.schedule(() -> releaseQuietly(id, reason), linger, TimeUnit.MILLISECONDS);
+    }
+
+    // No linger: the new connection's next segments would hit the stale entries.
+    private void connectionReplaced(BypassId id, String reason) {
+        executor.execute(() -> releaseQuietly(id, reason));
     }
 
     private void releaseQuietly(BypassId id, String reason) {

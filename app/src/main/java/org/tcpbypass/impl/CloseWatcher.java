@@ -20,20 +20,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * Watches the FIN and RST copies the switch sends for bypassed connections and says when a connection has
- * ended: after a FIN in each direction, or one RST. The copy may show the segment before or after the rewrite;
- * either way one of its connection's legs joins its two endpoints.
+ * Watches the FIN, RST and SYN copies the switch sends for bypassed connections and says when a connection has
+ * ended: after a FIN in each direction, or one RST; and when a SYN opened a new connection on one of its legs'
+ * tuples, which the switch forwarded untranslated and the stale bypass must no longer translate. The copy may
+ * show the segment before or after the rewrite; either way one of its connection's legs joins its two endpoints.
  */
 final class CloseWatcher implements PacketProcessor {
 
     static final String BOTH_FINS = "FIN seen in both directions";
     static final String RST = "RST seen";
+    static final String SYN_SEEN = "new connection on the tuple (SYN seen)";
 
     private static final int FIN = 0x01;
+    private static final int SYN = 0x02;
     private static final int RST_FLAG = 0x04;
 
     private final BypassStore store;
     private final BiConsumer<BypassId, String> ended;
+    private final BiConsumer<BypassId, String> replaced;
     private final Map<BypassId, Set<BypassDirection>> fins = new ConcurrentHashMap<>();
     private final Set<BypassId> reported = ConcurrentHashMap.newKeySet();
 
@@ -41,11 +45,13 @@ final class CloseWatcher implements PacketProcessor {
      * Creates a watcher.
      *
      * @param store bypass records
-     * @param ended told, once per connection, that it ended and why
+     * @param ended    told, once per connection, that it ended and why
+     * @param replaced told, once per connection, that a new connection took one of its tuples, and why
      */
-    CloseWatcher(BypassStore store, BiConsumer<BypassId, String> ended) {
+    CloseWatcher(BypassStore store, BiConsumer<BypassId, String> ended, BiConsumer<BypassId, String> replaced) {
         this.store = store;
         this.ended = ended;
+        this.replaced = replaced;
     }
 
     @Override
@@ -63,7 +69,7 @@ final class CloseWatcher implements PacketProcessor {
         }
         TCP tcp = (TCP) ip.getPayload();
         int flags = tcp.getFlags();
-        if ((flags & (FIN | RST_FLAG)) == 0) {
+        if ((flags & (FIN | SYN | RST_FLAG)) == 0) {
             return;
         }
         TcpEndpoint src = endpoint(ip.getSourceAddress(), tcp.getSourcePort());
@@ -77,7 +83,23 @@ final class CloseWatcher implements PacketProcessor {
         }
         // A copy of a segment the switch already forwarded: no other app may act on it.
         context.block();
-        segment(bypass.get(), direction(bypass.get().tuple(), src), (flags & RST_FLAG) != 0);
+        if ((flags & SYN) != 0) {
+            syn(bypass.get());
+        } else {
+            segment(bypass.get(), direction(bypass.get().tuple(), src), (flags & RST_FLAG) != 0);
+        }
+    }
+
+    /**
+     * Accounts a SYN or SYN-ACK on a bypassed connection's tuple: a new connection that the switch does not
+     * translate, so the bypass is stale.
+     *
+     * @param bypass the stale connection's record
+     */
+    void syn(Bypass bypass) {
+        if (reported.add(bypass.id())) {
+            replaced.accept(bypass.id(), SYN_SEEN);
+        }
     }
 
     /**

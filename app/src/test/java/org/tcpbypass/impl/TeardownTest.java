@@ -44,11 +44,12 @@ import static org.tcpbypass.impl.TestData.VIP;
 import static org.tcpbypass.impl.TestData.request;
 
 /**
- * Teardown of a bypass: FIN/RST copies from the switch, idle counters, the linger.
+ * Teardown of a bypass: FIN/RST/SYN copies from the switch, idle counters, the linger.
  */
 public class TeardownTest {
 
     private static final int FIN = 0x01;
+    private static final int SYN = 0x02;
     private static final int RST = 0x04;
     private static final int ACK = 0x10;
 
@@ -149,9 +150,24 @@ public class TeardownTest {
     }
 
     @Test
+    public void synOnTheClientLegEndsTheStaleBypassWithoutTheLinger() {
+        h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 600000}");
+        assertTrue("copy of a SYN on a bypassed tuple is consumed", packetIn(CLIENT, VIP, SYN).isHandled());
+        assertWithdrawn(CloseWatcher.SYN_SEEN);
+    }
+
+    @Test
+    public void synAckOnTheServerLegEndsTheStaleBypass() {
+        assertTrue(packetIn(SERVER, PROXY, SYN | ACK).isHandled());
+        assertWithdrawn(CloseWatcher.SYN_SEEN);
+    }
+
+    @Test
     public void otherTrafficIsLeftToOtherApps() {
         assertFalse("plain ACK", packetIn(CLIENT, VIP, ACK).isHandled());
         assertFalse("FIN of another connection", packetIn(TcpEndpoint.valueOf("198.18.0.50:1234"), VIP, FIN)
+                .isHandled());
+        assertFalse("SYN of another connection", packetIn(TcpEndpoint.valueOf("198.18.0.50:1234"), VIP, SYN)
                 .isHandled());
         assertTrue(h.intents.withdrawn.isEmpty());
     }

@@ -35,7 +35,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.CPU_CLONE_SESSION_I
 
 /**
  * Flow objectives of ONOS core apps (reactive forwarding, LLDP/ARP punts) become ACL table rules.
- * On init it installs the clone session through which the pipeline copies FIN/RST of bypassed
+ * On init it installs the clone session through which the pipeline copies FIN/RST/SYN of bypassed
  * connections to the controller.
  */
 public class AclPipeliner extends AbstractHandlerBehaviour implements Pipeliner {
@@ -57,7 +57,7 @@ public class AclPipeliner extends AbstractHandlerBehaviour implements Pipeliner 
         }
     }
 
-    /** Key of the clone group that sends FIN/RST copies to the CPU port. */
+    /** Key of the clone group that sends FIN/RST/SYN copies to the CPU port. */
     static GroupKey cpuCopyGroupKey() {
         return new DefaultGroupKey(ByteBuffer.allocate(Integer.BYTES).putInt(CPU_CLONE_SESSION_ID).array());
     }

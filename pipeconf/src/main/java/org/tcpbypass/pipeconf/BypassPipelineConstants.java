@@ -22,7 +22,7 @@ public final class BypassPipelineConstants {
 
     /** BMv2 port number of the CPU port (packet-in/out). */
     public static final long CPU_PORT = 255;
-    /** Clone session that copies FIN/RST segments of bypassed connections to the CPU port. */
+    /** Clone session that copies FIN/RST/SYN segments of bypassed connections to the CPU port. */
     public static final int CPU_CLONE_SESSION_ID = 99;
 
     // Header fields (match fields)

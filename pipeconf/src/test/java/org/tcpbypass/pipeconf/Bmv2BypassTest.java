@@ -27,6 +27,7 @@ import static org.tcpbypass.pipeconf.TcpFrame.ACK;
 import static org.tcpbypass.pipeconf.TcpFrame.FIN;
 import static org.tcpbypass.pipeconf.TcpFrame.PSH;
 import static org.tcpbypass.pipeconf.TcpFrame.RST;
+import static org.tcpbypass.pipeconf.TcpFrame.SYN;
 import static org.tcpbypass.pipeconf.TcpFrame.ascii;
 import static org.tcpbypass.pipeconf.TcpFrame.ipv4;
 import static org.tcpbypass.pipeconf.TcpFrame.u16;
@@ -126,6 +127,9 @@ public class Bmv2BypassTest {
                 .raw(253, 5, 0xaa, 0xbb, 0xcc).ts(1000, 2000).eol().raw(0, 0), ascii("x")));
         send(8, clientSegment(0x20000000L, 0x30000000L, FIN | ACK, 500,
                               new TcpFrame.Options().nop().nop().ts(7, 8), new byte[0]));
+        // A new connection on a bypassed tuple: the SYN is not translated (RFC 7323: its window is never scaled).
+        send(20, clientSegment(0x40000000L, 0, SYN, 64240, new TcpFrame.Options().mss(1460).sackPermitted()
+                .ts(0x11111111L, 0).nop().ws(7), new byte[0]));
         TcpFrame corrupted = clientSegment(42, 43, ACK | PSH, 100, new TcpFrame.Options().nop().nop().ts(1, 2),
                                            ascii("corrupted in transit"));
         corrupted.checksumError = 0x0101;
@@ -149,6 +153,8 @@ public class Bmv2BypassTest {
         // RST without ACK: the acknowledgment field and TSecr mean nothing and stay as they are.
         send(9, serverSegment(0x10000200L, 0x12345678L, RST, 0,
                               new TcpFrame.Options().nop().nop().ts(0xFFFFF002L, 0x55555555L), new byte[0]));
+        send(21, serverSegment(0x50000000L, 0x40000001L, SYN | ACK, 65160, new TcpFrame.Options().mss(1460)
+                .sackPermitted().ts(0x22222222L, 0x11111111L).nop().ws(9), new byte[0]));
 
         // Not a bypassed connection: the ACL forwards it untouched.
         TcpFrame stranger = clientSegment(5, 6, ACK, 1000, new TcpFrame.Options().nop().nop().ts(1, 2), ascii("!"));
@@ -205,7 +211,7 @@ public class Bmv2BypassTest {
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 9, CLIENT_PORT, 3, OTHER_PORT, 4, CPU, 3),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 9, CLIENT_PORT, 3, OTHER_PORT, 6, CPU, 5),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n");
@@ -294,6 +300,14 @@ public class Bmv2BypassTest {
     }
 
     @Test
+    public void synAndSynAckOnABypassedTupleFollowTheAclUntranslatedAndAreCopiedToTheController() {
+        assertArrayEquals("SYN", SENT.get(20).build(), received(OTHER_PORT, 20));
+        assertArrayEquals("SYN-ACK", SENT.get(21).build(), received(OTHER_PORT, 21));
+        assertCopiedToCpu(20, CLIENT_PORT);
+        assertCopiedToCpu(21, SERVER_PORT);
+    }
+
+    @Test
     public void corruptedSegmentStaysDetectablyCorrupted() {
         byte[] out = received(SERVER_PORT, 13);
         assertTrue("IPv4 checksum", TcpFrame.ipv4ChecksumValid(out));
@@ -315,7 +329,7 @@ public class Bmv2BypassTest {
     @Test
     public void otherTrafficFollowsTheAclUntouched() {
         List<byte[]> other = outputs.get(OTHER_PORT);
-        assertThat(other.size(), is(4));
+        assertThat(other.size(), is(6));
         for (int id : new int[] {10, 17, 18}) {
             assertArrayEquals("segment " + id, SENT.get(id).build(), received(OTHER_PORT, id));
         }
@@ -345,16 +359,16 @@ public class Bmv2BypassTest {
     public void nothingElseLeavesTheSwitch() {
         assertThat(outputs.get(SERVER_PORT).size(), is(9));
         assertThat(outputs.get(CLIENT_PORT).size(), is(3));
-        assertThat(outputs.get(OTHER_PORT).size(), is(4));
-        assertThat(outputs.get(CPU).size(), is(3));
+        assertThat(outputs.get(OTHER_PORT).size(), is(6));
+        assertThat(outputs.get(CPU).size(), is(5));
     }
 
     @Test
     public void bypassCounterCountsEachDirection() {
         // Entry handles 0 and 1 are the two directions, in the order they were added. Segments 14 and 19 count
-        // too: they hit the entry before being dropped.
-        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 10 packets)"));
-        assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(TO_CLIENT) + " bytes, 3 packets)"));
+        // too: they hit the entry before being dropped; so do the SYNs 20 and 21, forwarded by the ACL.
+        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 11 packets)"));
+        assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(TO_CLIENT) + " bytes, 4 packets)"));
     }
 
     // --- expectations
