@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -72,6 +73,10 @@ public class HandoffNetnsTest {
     @Test
     public void handOffStateEqualsTheCaptureAndTheProxyClosesSilently() throws Exception {
         try (Netns n = new Netns()) {
+            // Conntrack on in the proxy's namespace, as on a host with a stateful firewall: the hand-off must not
+            // leave the two legs' entries behind (a silently closed socket never ends them).
+            Netns.exec(n.proxy, "nft", "add table inet tbp_ct { chain in { type filter hook input priority 0;"
+                    + " ct state established counter accept; }; }");
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
             try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
@@ -86,6 +91,7 @@ public class HandoffNetnsTest {
                     Thread.sleep(20);
                 }
                 assertThat(proxy.output(), containsString("as bypass 17"));
+                assertThat(proxy.output(), containsString("(2 conntrack entries deleted)"));
                 Thread.sleep(700);
                 capture.close();
 
@@ -370,6 +376,62 @@ public class HandoffNetnsTest {
                 cp.shutdownNow();
             }
         }
+    }
+
+    /**
+     * A socket closed in repair mode frees its port at once, so a later connect() to the same backend could take
+     * the 4-tuple the switch still translates. While the controller lists the bypass the port stays bound (a bind()
+     * to it fails); once it no longer does, the port is free again.
+     */
+    @Test
+    public void aHandedOffServerPortStaysReservedWhileItsBypassLives() throws Exception {
+        AtomicBoolean listed = new AtomicBoolean(true);
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(r -> {
+                    if (r.method.equals("POST")) {
+                        return FakeController.record(201, "17", "OFFLOADING", null);
+                    }
+                    if (r.path.equals("/offloads")) {
+                        return new FakeController.Answer(200, "{\"offloads\": [" + (listed.get()
+                                ? FakeController.record(200, "17", "BYPASSED", null).body : "") + "]}", 0);
+                    }
+                    return FakeController.record(200, "17", "BYPASSED", null);
+                })));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
+                 ProxyProcess proxy = proxy(n, controller, "--reservation-sweep", "1")) {
+                cp.submit(() -> Traffic.client(cp, VIP, 1, 8 << 20, 8 << 20, 1000));
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!proxy.output().contains("as bypass 17") && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                assertThat(proxy.output(), containsString("as bypass 17"));
+                InetSocketAddress port = endpoint(controller.requests("POST", "/offloads").get(0).json()
+                                                           .get("proxyAddress"));
+                Thread.sleep(1500);
+                assertEquals("while bypass 17 lives its server-leg port is taken", "in use", tryBind(n, port));
+                listed.set(false);
+                Thread.sleep(2500);
+                assertEquals("once the controller no longer lists it the port is free", "free", tryBind(n, port));
+                assertTrue("the proxy asked which bypasses live", controller.requests("GET", "/offloads").stream()
+                        .anyMatch(r -> r.path.equals("/offloads") && r.query.contains("state=BYPASSED")));
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    private static String tryBind(Netns n, InetSocketAddress local) throws Exception {
+        return Netns.in(n.proxy, () -> {
+            try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open()) {
+                c.bind(local);
+                return "free";
+            } catch (java.net.BindException e) {
+                return "in use";
+            }
+        });
     }
 
     /** The named TCP counters, summed over one namespace. */

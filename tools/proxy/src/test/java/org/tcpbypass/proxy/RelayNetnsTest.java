@@ -163,6 +163,44 @@ public class RelayNetnsTest {
         }
     }
 
+    /** After a bypass the server sends straight to the client: the server leg announces the client's MSS. */
+    @Test
+    public void serverLegsAnnounceTheClientsMss() throws Exception {
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (java.nio.channels.ServerSocketChannel backend = Netns.in(n.server, () ->
+                         java.nio.channels.ServerSocketChannel.open().bind(SERVER));
+                 Capture capture = new Capture(n.proxy, SERVER);
+                 ProxyProcess proxy = ProxyProcess.inNamespace(n.proxy, "--listen", Netns.PROXY_CLIENT_SIDE_IP
+                         + ":8000", "--backend", SERVER_IP_PORT, "--metrics-interval", "0")) {
+                assertTrue(proxy.output(), proxy.listening());
+                sp.submit(() -> {
+                    backend.accept().close();
+                    return null;
+                });
+                cp.submit(() -> {
+                    try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open()) {
+                        org.tcpbypass.proxy.linux.TcpSocket.of(c).setMaxSegment(1200);
+                        c.connect(VIP);
+                        return c.read(java.nio.ByteBuffer.allocate(1));
+                    }
+                }).get(30, TimeUnit.SECONDS);
+                Thread.sleep(200);
+                List<Integer> announced = new ArrayList<>();
+                for (org.tcpbypass.proxy.linux.Segment seg : capture.segments()) {
+                    if (seg.destination.equals(SERVER) && (seg.flags & org.tcpbypass.proxy.linux.Segment.SYN) != 0) {
+                        announced.add(seg.mss);
+                    }
+                }
+                assertEquals("the proxy's SYN to the server carries the client's MSS", List.of(1200), announced);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
     private static String outcome(InputStream in) {
         try {
             int b = in.read();

@@ -20,6 +20,8 @@ import java.util.List;
  *   <li>{@code released}: every incoming segment of these flows is dropped until the element times out, so a
  *       straggler after a hand-off meets no closed socket and draws no RST.</li>
  * </ul>
+ * Segments the hand-off crafts ({@link RawTcp}, marked) are kept out of conntrack, which would otherwise start
+ * tracking the legs again after their entries were deleted.
  */
 public final class HandoffFilter implements AutoCloseable {
     private static final List<String> NFT = List.of("nft", "-f", "-");
@@ -81,6 +83,7 @@ public final class HandoffFilter implements AutoCloseable {
                 + "  }\n"
                 + "  chain output {\n"
                 + "    type filter hook output priority raw; policy accept;\n"
+                + "    meta mark " + RawTcp.MARK + " notrack\n"
                 + "    " + flow + " @" + QUIESCED + " tcp window set 0\n"
                 + "  }\n"
                 + "}\n");
@@ -115,6 +118,22 @@ public final class HandoffFilter implements AutoCloseable {
     public void release(Flows f, int seconds) throws IOException {
         apply(Netlink.SetChange.add(RELEASED, seconds * 1000L, List.of(f.incoming)),
               Netlink.SetChange.delete(FROZEN, List.of(f.incoming)));
+    }
+
+    /**
+     * Once a bypass has ended: stops dropping its flows (a new connection may reuse a 4-tuple); elements already
+     * timed out are skipped.
+     */
+    public void unrelease(Flows f) throws IOException {
+        for (byte[] key : f.incoming) {
+            try {
+                apply(Netlink.SetChange.delete(RELEASED, List.of(key)));
+            } catch (Netlink.NetlinkException e) {
+                if (e.errno != Netlink.ENOENT) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Undoes {@link #quiesce} alone. */

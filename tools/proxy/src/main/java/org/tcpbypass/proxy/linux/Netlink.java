@@ -35,7 +35,8 @@ public final class Netlink implements Closeable {
     private static final int IPCTNL_MSG_CT_DELETE = 2;
     private static final int NFPROTO_INET = 1;
     private static final int NFPROTO_IPV4 = 2;
-    private static final int ENOENT = 2;
+    /** errno of a missing element or entry. */
+    public static final int ENOENT = 2;
     private static final int BUFFER = 64 * 1024;
 
     private final int fd;

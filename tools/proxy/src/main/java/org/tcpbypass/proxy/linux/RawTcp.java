@@ -20,6 +20,10 @@ public final class RawTcp implements Closeable {
     private static final int IPPROTO_RAW = 255;
     private static final int IP_DF = 0x4000;
     private static final int TTL = 64;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_MARK = 36;
+    /** The firewall mark of crafted segments: the hand-off filter keeps conntrack from tracking them. */
+    public static final int MARK = 0x74627970;
 
     private final int fd;
 
@@ -29,6 +33,14 @@ public final class RawTcp implements Closeable {
             fd = LibC.INSTANCE.socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
         } catch (LastErrorException e) {
             throw new IOException("cannot open a raw IPv4 socket (needs CAP_NET_RAW): errno " + e.getErrorCode(), e);
+        }
+        Memory mark = new Memory(4);
+        mark.setInt(0, MARK);
+        try {
+            LibC.INSTANCE.setsockopt(fd, SOL_SOCKET, SO_MARK, mark, 4);
+        } catch (LastErrorException e) {
+            LibC.INSTANCE.close(fd);
+            throw new IOException("cannot mark the raw socket (needs CAP_NET_ADMIN): errno " + e.getErrorCode(), e);
         }
     }
 

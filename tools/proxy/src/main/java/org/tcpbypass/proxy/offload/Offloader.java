@@ -55,7 +55,7 @@ public final class Offloader implements AutoCloseable {
     private final RttRamp ramp;
     private final ExecutorService executor;
     private final ScheduledExecutorService retries;
-    private final PortReservations ports = new PortReservations();
+    private final PortReservations ports;
 
     /** An offloader; {@code filter} and {@code ramp} (null: no ramp) must be installed. */
     public Offloader(ProxyConfig config, OffloadClient controller, HandoffFilter filter, RttRamp ramp,
@@ -65,6 +65,7 @@ public final class Offloader implements AutoCloseable {
         this.controller = controller;
         this.filter = filter;
         this.raw = new RawTcp();
+        this.ports = new PortReservations(filter);
         this.metrics = metrics;
         // maxConcurrent hand-offs run at once; the others wait their turn in order (up to MAX_WAITING).
         this.executor = new ThreadPoolExecutor(config.handoff.maxConcurrent, config.handoff.maxConcurrent, 0,
@@ -428,7 +429,7 @@ public final class Offloader implements AutoCloseable {
             // The JDK closes a selector-registered socket only when its next select deregisters it: a task queued
             // now runs after that, once the port is free.
             r.worker().call(() -> {
-                ports.reserve(bypass, r.proxyAddress());
+                ports.reserve(bypass, r.proxyAddress(), flows);
                 return null;
             }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
             int tracked = filter.forgetConnections(r.client(), r.vip(), r.proxyAddress(), r.server());

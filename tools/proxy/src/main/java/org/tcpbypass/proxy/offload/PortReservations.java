@@ -1,5 +1,7 @@
 package org.tcpbypass.proxy.offload;
 
+import org.tcpbypass.proxy.linux.HandoffFilter;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -13,14 +15,31 @@ import java.util.logging.Logger;
  * Keeps the local port of every handed-off server leg bound while its bypass lives. Closing a socket in repair
  * mode frees its port at once (no TIME_WAIT), so the kernel would give it to the next connect() to the same
  * backend: the same 4-tuple as a connection the switch still translates. A socket bound with bind() makes
- * connect()'s port choice skip that port.
+ * connect()'s port choice skip that port. When the bypass ends the port is freed and the hand-off's drop of
+ * stragglers on both legs is lifted, so a new connection on either 4-tuple is not dropped.
  */
 final class PortReservations implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PortReservations.class.getName());
-    private final Map<String, SocketChannel> byBypass = new ConcurrentHashMap<>();
+    private final Map<String, Reservation> byBypass = new ConcurrentHashMap<>();
+    private final HandoffFilter filter;
+
+    PortReservations(HandoffFilter filter) {
+        this.filter = filter;
+    }
+
+    /** A bound port and the flows of the bypass it belongs to. */
+    private static final class Reservation {
+        final SocketChannel holder;
+        final HandoffFilter.Flows flows;
+
+        Reservation(SocketChannel holder, HandoffFilter.Flows flows) {
+            this.holder = holder;
+            this.flows = flows;
+        }
+    }
 
     /** Binds {@code local} for bypass {@code id}; a port some connect() took in the meantime is only logged. */
-    void reserve(String id, InetSocketAddress local) {
+    void reserve(String id, InetSocketAddress local, HandoffFilter.Flows flows) {
         try {
             SocketChannel holder = SocketChannel.open();
             try {
@@ -29,9 +48,9 @@ final class PortReservations implements AutoCloseable {
                 holder.close();
                 throw e;
             }
-            SocketChannel old = byBypass.put(id, holder);
+            Reservation old = byBypass.put(id, new Reservation(holder, flows));
             if (old != null) {
-                old.close();
+                old.holder.close();
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot reserve " + local + " for bypass " + id, e);
@@ -44,7 +63,12 @@ final class PortReservations implements AutoCloseable {
             if (live.contains(e.getKey())) {
                 return false;
             }
-            close(e.getValue());
+            try {
+                filter.unrelease(e.getValue().flows);
+            } catch (IOException ex) {
+                LOG.log(Level.WARNING, "cannot lift the straggler drop of bypass " + e.getKey(), ex);
+            }
+            close(e.getValue().holder);
             return true;
         });
     }
@@ -64,7 +88,7 @@ final class PortReservations implements AutoCloseable {
 
     @Override
     public void close() {
-        byBypass.values().forEach(PortReservations::close);
+        byBypass.values().forEach(r -> close(r.holder));
         byBypass.clear();
     }
 }
