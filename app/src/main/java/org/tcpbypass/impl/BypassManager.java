@@ -165,7 +165,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     /** Seconds between reads of the bypass counters (idle detection, record counters, purge). */
     private int counterPollSeconds = COUNTER_POLL_SECONDS_DEFAULT;
-    /** Seconds a bypass may carry no packet before it is released, unless the netcfg says otherwise. */
+    /**
+     * Seconds a bypass may carry no packet before it is released (default five days, as conntrack keeps an idle
+     * established connection), unless the netcfg says otherwise.
+     */
     private int idleTimeoutSeconds = IDLE_TIMEOUT_SECONDS_DEFAULT;
     /** Milliseconds a bypass stays after both FINs or a RST, unless the netcfg says otherwise. */
     private int lingerMillis = LINGER_MILLIS_DEFAULT;

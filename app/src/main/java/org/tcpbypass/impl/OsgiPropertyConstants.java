@@ -13,7 +13,12 @@ public final class OsgiPropertyConstants {
     public static final int COUNTER_POLL_SECONDS_DEFAULT = 5;
 
     public static final String IDLE_TIMEOUT_SECONDS = "idleTimeoutSeconds";
-    public static final int IDLE_TIMEOUT_SECONDS_DEFAULT = 60;
+    /**
+     * Five days, like Linux conntrack's established timeout (nf_conntrack_tcp_timeout_established): a bypass is a
+     * connection the proxy no longer holds, so releasing it makes its next segment draw a RST from the proxy host.
+     * Idle connections (keepalive-less sessions, long polls) must survive; operators may shorten it.
+     */
+    public static final int IDLE_TIMEOUT_SECONDS_DEFAULT = 432_000;
 
     public static final String LINGER_MILLIS = "lingerMillis";
     public static final int LINGER_MILLIS_DEFAULT = 1000;

@@ -223,6 +223,23 @@ public class TeardownTest {
     }
 
     @Test
+    public void idleBypassesAreKeptForFiveDaysByDefault() {
+        h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 0}");
+        h.flowEntries.addAll(entries(1, 100, 1, 100));
+        h.housekeeping();
+        h.now += 60_000;
+        h.housekeeping();
+        assertTrue("idle for the former default of 60 s", h.intents.withdrawn.isEmpty());
+        h.now += 432_000_000L - 60_000 - 1;
+        h.housekeeping();
+        assertTrue("idle for 5 days less 1 ms", h.intents.withdrawn.isEmpty());
+        h.now += 1;
+        h.housekeeping();
+        h.drain();
+        assertWithdrawn("idle: no packet for 432000 s");
+    }
+
+    @Test
     public void componentPropertiesAreTheDefaultsTheNetcfgOverrides() {
         h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 0}");
         h.manager.modified(new ComponentContextAdapter() {
