@@ -539,6 +539,9 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             }
         }
         releaseReasons.putIfAbsent(id, reason);
+        if (record.state() == BYPASSED) {
+            idleMonitor.readFinal(id, flowEntries(id));
+        }
         Intent intent = intentService.getIntent(key(id));
         if (intent == null) {
             return end(id, RELEASED, reason).orElseThrow(() -> notFound(id));

@@ -11,6 +11,7 @@ import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStore;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -23,8 +24,8 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 /**
  * Reads the bypass table's counters from the app's flow entries on the switches this instance masters (each
  * entry's cookie names its record and direction), keeps each bypassed record's counters current, and reports a
- * bypass whose counters did not move for the idle timeout. Polled from one thread; told of record changes from
- * the store's.
+ * bypass whose counters did not move for the idle timeout, and reads them once more when a bypass is released.
+ * Polled from one thread; told of record changes from the store's.
  */
 final class IdleMonitor {
 
@@ -84,10 +85,7 @@ final class IdleMonitor {
                     || !mastershipService.isLocalMaster(entry.deviceId())) {
                 continue;
             }
-            long[] c = counts.computeIfAbsent(id, k -> new long[4]);
-            int offset = BypassIntentCompiler.direction(cookie) == BypassDirection.TO_SERVER ? 0 : 2;
-            c[offset] += entry.packets();
-            c[offset + 1] += entry.bytes();
+            add(counts.computeIfAbsent(id, k -> new long[4]), entry);
         }
         counts.forEach((id, c) -> {
             BypassCounters counters = BypassCounters.of(c[0], c[1], c[2], c[3]);
@@ -104,5 +102,30 @@ final class IdleMonitor {
         });
         lastMoved.keySet().retainAll(counts.keySet());
         reported.retainAll(counts.keySet());
+    }
+
+    /**
+     * Takes a bypassed record's final counters from its entries, read once more as it is released and before
+     * its entries are withdrawn: a bypass shorter than one poll would otherwise end with none.
+     *
+     * @param id      record id
+     * @param entries the record's bypass-table entries, as the flow rule service has them
+     */
+    void readFinal(BypassId id, Collection<FlowEntry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long[] c = new long[4];
+        entries.forEach(entry -> add(c, entry));
+        BypassCounters counters = BypassCounters.of(c[0], c[1], c[2], c[3]);
+        store.update(id, b -> b.state() == BypassState.BYPASSED && !b.counters().equals(counters)
+                ? b.withCounters(counters) : b);
+    }
+
+    // Adds an entry's packets and bytes to its direction's pair: to-server at 0 and 1, to-client at 2 and 3.
+    private static void add(long[] counts, FlowEntry entry) {
+        int offset = BypassIntentCompiler.direction(entry.id().value()) == BypassDirection.TO_SERVER ? 0 : 2;
+        counts[offset] += entry.packets();
+        counts[offset + 1] += entry.bytes();
     }
 }

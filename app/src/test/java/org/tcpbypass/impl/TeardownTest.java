@@ -223,6 +223,31 @@ public class TeardownTest {
     }
 
     @Test
+    public void aBypassShorterThanOnePollEndsWithTheSwitchCounters() {
+        h.flowEntries.addAll(entries(3, 300, 2, 200));
+        packetIn(CLIENT, VIP, RST);
+        assertEquals(List.of(intent), h.intents.withdrawn);
+        // The withdrawal removes the entries and their counters with them.
+        h.flowEntries.clear();
+        assertWithdrawn(CloseWatcher.RST);
+        assertEquals(BypassCounters.of(3, 300, 2, 200), h.manager.bypass(bypass.id()).get().counters());
+        assertEquals(500, h.manager.statistics().bytesBypassed());
+    }
+
+    @Test
+    public void releaseReadsTheCountersMovedSinceTheLastPoll() {
+        h.flowEntries.addAll(entries(10, 1000, 20, 30000));
+        h.housekeeping();
+        h.flowEntries.clear();
+        h.flowEntries.addAll(entries(12, 1200, 21, 31000));
+        h.manager.release(bypass.id(), "released by test");
+        h.drain();
+        h.flowEntries.clear();
+        assertWithdrawn("released by test");
+        assertEquals(BypassCounters.of(12, 1200, 21, 31000), h.manager.bypass(bypass.id()).get().counters());
+    }
+
+    @Test
     public void idleBypassesAreKeptForFiveDaysByDefault() {
         h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 0}");
         h.flowEntries.addAll(entries(1, 100, 1, 100));
