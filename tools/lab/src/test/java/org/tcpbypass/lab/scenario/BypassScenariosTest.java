@@ -276,7 +276,7 @@ public class BypassScenariosTest {
         ProxyProcess proxy = lab.startProxy(bytesPolicy(HANDOFF_AT), "");
         try (ServerSocketChannel server = lab.listenOnServer()) {
             List<HandOffRun> runs = new ArrayList<>();
-            for (int i = 0; i < Integer.getInteger("lab.singles", 10); i++) {
+            for (int i = 0; i < 10; i++) {
                 runs.add(handOffRun(proxy, server, 1, MB, 512 * 1024));
             }
             runs.add(handOffRun(proxy, server, 50, 256 * 1024, 10 * 1024));
