@@ -136,11 +136,6 @@ public final class HandoffFilter implements AutoCloseable {
         }
     }
 
-    /** Undoes {@link #quiesce} alone. */
-    public void unquiesce(Flows f) throws IOException {
-        apply(Netlink.SetChange.delete(QUIESCED, List.of(f.outgoing)));
-    }
-
     /** Deletes the conntrack entry of both legs, if conntrack tracks them; returns how many there were. */
     public int forgetConnections(InetSocketAddress client, InetSocketAddress vip, InetSocketAddress proxy,
                                  InetSocketAddress server) throws IOException {

@@ -418,7 +418,7 @@ public final class Offloader implements AutoCloseable {
                 r.closeHandedOff();
                 return null;
             }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-            filter.unquiesce(flows);
+            filter.thaw(flows, false);
             int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
             int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
             reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(),
