@@ -445,7 +445,8 @@ public final class Offloader implements AutoCloseable {
         private void fallBack(PacketCapture own) {
             try {
                 r.worker().call(() -> {
-                    if (r.state() == Relay.State.CLOSED) {
+                    // A relay that ended, or whose sockets were already handed over, has nothing to resume.
+                    if (r.state() == Relay.State.CLOSED || r.state() == Relay.State.HANDED_OFF) {
                         return null;
                     }
                     if (quiescedAt != 0) {
