@@ -260,11 +260,6 @@ public final class Offloader implements AutoCloseable {
             }
         }
 
-        private PostponedException drainTimedOut() {
-            return new PostponedException("legs not drained within " + config.handoff.drainTimeoutMillis
-                                                  + " ms of the quiesce");
-        }
-
         /*
          * Drained and quiet: everything relayed and acknowledged, and each peer has answered a window probe
          * without sending payload beyond what the proxy had received. A peer's segments arrive in order, so its
@@ -272,14 +267,15 @@ public final class Offloader implements AutoCloseable {
          * nothing after it either.
          */
         private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
+            String within = "within " + config.handoff.drainTimeoutMillis + " ms of the quiesce";
             while (true) {
-                awaitDrain(false, deadline, "within " + config.handoff.drainTimeoutMillis + " ms of the quiesce");
+                awaitDrain(false, deadline, within);
                 long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
                 if (awaitProbes(own, seqs, true)) {
                     return;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw drainTimedOut();
+                    throw new PostponedException("legs not drained " + within + " (a peer kept sending)");
                 }
             }
         }

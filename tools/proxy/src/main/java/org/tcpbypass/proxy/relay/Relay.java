@@ -96,7 +96,7 @@ public final class Relay {
     private void connected() throws IOException {
         proxyAddress = (InetSocketAddress) server.getLocalAddress();
         TcpSocket.TcpInfo info = TcpSocket.of(server).info();
-        backendMss.accept(info.sndMss + (info.has(TcpSocket.TcpInfo.OPT_TIMESTAMPS) ? 12 : 0));
+        backendMss.accept(info.peerMss());
         state = State.RELAYING;
         worker.events().opened(this);
         pump();
