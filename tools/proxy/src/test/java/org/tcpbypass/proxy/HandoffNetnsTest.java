@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.tcpbypass.proxy.linux.Segment;
+import org.tcpbypass.proxy.offload.Offloader;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -205,7 +206,13 @@ public class HandoffNetnsTest {
         // After BYPASSED the peer gets one ACK that ends its persist mode, in the bypass's numbering, with
         // seq = sndNxt + 1 like the ACK that had closed its window.
         assertTrue(leg + ": no ACK with a window resumed the peer after the hand-off", resume != null);
-        assertEquals(leg + " resume ACK TSval", tsVal, resume.tsVal);
+        // Its TSval runs ahead by the lead plus the milliseconds since the other endpoint was last heard, so the
+        // other endpoint's segments the switch translates before it arrives cannot make PAWS drop it.
+        long ahead = (int) (resume.tsVal - tsVal);
+        assertThat(leg + " resume ACK TSval is ahead of tsVal by at least the lead", ahead,
+                   greaterThanOrEqualTo(Offloader.REOPEN_TS_LEAD));
+        assertThat(leg + " resume ACK TSval is ahead by the lead plus the hand-off's milliseconds at most", ahead,
+                   lessThan(Offloader.REOPEN_TS_LEAD + 5000));
         assertEquals(leg + " resume ACK TSecr", peerTsVal, resume.tsEcr);
     }
 

@@ -40,6 +40,11 @@ public final class Offloader implements AutoCloseable {
     private static final long RELEASE_WAIT_MILLIS = 5000;
     private static final long MASK = 0xffffffffL;
     private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
+    /**
+     * Ticks a reopening ACK's TSval runs ahead of the elapsed time: covers a peer's payload that waited unread and
+     * the one-way delay; far below the 30 s of future TSvals that strict middleboxes (pf) accept.
+     */
+    public static final long REOPEN_TS_LEAD = 1000;
     private static final int RESTART_SEGMENTS = 10;
     /** Hand-offs of one connection that could not drain: offered again this many times, this much later each. */
     static final int POSTPONE_ATTEMPTS = 3;
@@ -146,6 +151,9 @@ public final class Offloader implements AutoCloseable {
         private boolean repaired;
         private Segment lastToClient;
         private Segment lastToServer;
+        // No later than the peer stamped the TSval the proxy reports for it (see reopenTsVal).
+        private long clientHeard;
+        private long serverHeard;
 
         Handoff(Relay r) {
             this.r = r;
@@ -375,6 +383,8 @@ public final class Offloader implements AutoCloseable {
          */
         private LegState[] readLegs(PacketCapture own) throws IOException {
             awaitProbes(own, probe(own, true), false);
+            clientHeard = Math.min(decided, r.lastReadFromClientNanos());
+            serverHeard = Math.min(decided, r.lastReadFromServerNanos());
             for (TcpSocket t : new TcpSocket[] {c, s}) {
                 if (t.info().state != TcpSocket.TcpInfo.STATE_ESTABLISHED) {
                     throw new IOException("a leg left ESTABLISHED while quiesced");
@@ -417,10 +427,10 @@ public final class Offloader implements AutoCloseable {
             filter.thaw(flows, false);
             int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
             int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
-            reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(),
+            reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(), serverHeard,
                    client.peerTsVal);
             reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
-                   server.peerTsVal);
+                   clientHeard, server.peerTsVal);
             long resumed = steps.mark("close and resume");
             // The JDK closes a selector-registered socket only when its next select deregisters it: a task queued
             // now runs after that, once the port is free.
@@ -524,6 +534,7 @@ public final class Offloader implements AutoCloseable {
             private final int window;
             private final long tsVal;
             private final long tsEcr;
+            private final long stamped = System.nanoTime();
             private final boolean unsent;
 
             Resume(TcpSocket socket, Segment last) throws IOException {
@@ -545,7 +556,7 @@ public final class Offloader implements AutoCloseable {
             void send(InetSocketAddress from, InetSocketAddress to) throws IOException {
                 // With unsent data the queue's end is not snd_nxt; the socket's own segments carry its window.
                 if (!unsent) {
-                    reopen(from, to, sndNxt, rcvNxt, window, tsVal, tsEcr);
+                    reopen(from, to, sndNxt, rcvNxt, window, tsVal, stamped, tsEcr);
                 }
             }
         }
@@ -555,21 +566,37 @@ public final class Offloader implements AutoCloseable {
      * Reopens a peer's window closed by the quiesce: a pure ACK with seq = sndNxt + 1 like the one that closed it
      * (the peer takes no window update with an older seq and the same ack), sent now and twice more. A lost copy
      * must not leave the peer in persist mode for good: its probes are answered at seq sndNxt, which it ignores
-     * until data moves. Later copies change nothing once a newer segment has updated the window.
+     * until data moves. Later copies change nothing once a newer segment has updated the window. Each copy's TSval
+     * is {@link #reopenTsVal} at the moment it leaves.
      */
     private void reopen(InetSocketAddress from, InetSocketAddress to, long sndNxt, long rcvNxt, int window,
-                        long tsVal, long tsEcr) throws IOException {
+                        long tsVal, long tsSince, long tsEcr) throws IOException {
         long seq = sndNxt + 1 & MASK;
-        raw.sendAck(from, to, seq, rcvNxt, window, tsVal, tsEcr);
+        raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
         for (long delay : REOPEN_COPIES_MILLIS) {
             retries.schedule(() -> {
                 try {
-                    raw.sendAck(from, to, seq, rcvNxt, window, tsVal, tsEcr);
+                    raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
                 } catch (IOException e) {
                     LOG.log(Level.FINE, "cannot send a copy of the ACK reopening " + to, e);
                 }
             }, delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * The TSval of a reopening ACK sent at {@code now}: {@code tsVal} advanced by the milliseconds since
+     * {@code since} plus {@value #REOPEN_TS_LEAD} ticks; -1 (no timestamps) stays -1. Once the switch translates, the
+     * other endpoint's segments reach the peer with TSvals that grow with that endpoint's clock from the moment it
+     * stamped the TSval the proxy reported (no later than {@code since}), and they may arrive before the reopening
+     * ACK: PAWS would drop an ACK older than them, leaving the peer in persist mode. The ACK's seq lies beyond the
+     * peer's last ACK point, so the peer never keeps its TSval and being ahead costs nothing (docs/bypass-math.md).
+     */
+    static long reopenTsVal(long tsVal, long since, long now) {
+        if (tsVal < 0) {
+            return -1;
+        }
+        return tsVal + REOPEN_TS_LEAD + TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - since)) & MASK;
     }
 
     /**

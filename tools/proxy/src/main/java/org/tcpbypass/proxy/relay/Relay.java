@@ -23,8 +23,13 @@ public final class Relay {
     private static final Logger LOG = Logger.getLogger(Relay.class.getName());
     /** Unsent bytes the kernel may hold per leg (TCP_NOTSENT_LOWAT): little to flush when a hand-off drains. */
     private static final int NOT_SENT_BYTES = 128 * 1024;
-    /** How often a drain looks at the legs' queues while waiting for ACKs (no selector event reports them). */
-    private static final long DRAIN_RECHECK_NANOS = 1_000_000;
+    /**
+     * A drain waiting for ACKs (no selector event reports them) looks at the legs' queues every quarter of the
+     * larger smoothed RTT, within these bounds: an ACK is due about one RTT after the data left, and many
+     * hand-offs at once must not poll the CPU away from the relays and the switch when RTTs grow under load.
+     */
+    private static final long DRAIN_RECHECK_MIN_NANOS = 1_000_000;
+    private static final long DRAIN_RECHECK_MAX_NANOS = 10_000_000;
     /** Where a relay is in its life. */
     public enum State { CONNECTING, RELAYING, PAUSED, CLOSED, HANDED_OFF }
 
@@ -165,7 +170,7 @@ public final class Relay {
     /**
      * Waits until everything buffered has been relayed and both legs' queues are empty (nothing unread, nothing
      * unacknowledged), neither leg having seen its peer's FIN; then, with {@code pause}, relaying pauses. Checked
-     * on every relay event and, while ACKs are awaited, every millisecond on this worker.
+     * on every relay event and, while ACKs are awaited, every quarter RTT (1 to 10 ms) on this worker.
      *
      * @return completes when drained; fails when a leg is half-closed or the relay stops relaying
      */
@@ -225,7 +230,7 @@ public final class Relay {
                 return;
             }
             if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
-                recheckDrain();
+                recheckDrain(Math.max(c.info().rttMicros, s.info().rttMicros));
                 return;
             }
         } catch (IOException e) {
@@ -242,10 +247,11 @@ public final class Relay {
         d.done.complete(null);
     }
 
-    private void recheckDrain() {
+    private void recheckDrain(long rttMicros) {
         if (drain.recheckArmed) {
             return;
         }
+        long delay = Math.max(DRAIN_RECHECK_MIN_NANOS, Math.min(DRAIN_RECHECK_MAX_NANOS, rttMicros * 1000 / 4));
         drain.recheckArmed = true;
         Drain d = drain;
         worker.schedule(() -> {
@@ -253,7 +259,7 @@ public final class Relay {
             if (drain == d) {
                 checkDrain();
             }
-        }, DRAIN_RECHECK_NANOS);
+        }, delay);
     }
 
     /** A drain in progress. */
@@ -370,6 +376,19 @@ public final class Relay {
         return serverAddress;
     }
 
+    /**
+     * When payload from the client was last read (or the relay was set up, before any): the peer's TSvals the
+     * proxy accepted were stamped no later than this, give or take the time data waited unread.
+     */
+    public long lastReadFromClientNanos() {
+        return toServer.lastReadNanos;
+    }
+
+    /** When payload from the server was last read (or the relay was set up, before any). */
+    public long lastReadFromServerNanos() {
+        return toClient.lastReadNanos;
+    }
+
     /** The worker thread that owns this relay. */
     public RelayWorker worker() {
         return worker;
@@ -389,6 +408,7 @@ public final class Relay {
         private boolean eof;
         private boolean shutdown;
         private long bytes;
+        private long lastReadNanos = System.nanoTime();
 
         Direction(SocketChannel from, SocketChannel to, int size, boolean followTls) {
             this.from = from;
@@ -408,6 +428,7 @@ public final class Relay {
                 } else if (n > 0) {
                     read = n;
                     bytes += n;
+                    lastReadNanos = System.nanoTime();
                     if (tls != null) {
                         tls.feed(buffer.duplicate().position(start).limit(start + n));
                     }
