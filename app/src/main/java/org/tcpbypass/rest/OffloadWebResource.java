@@ -75,7 +75,10 @@ public class OffloadWebResource extends AbstractWebResource {
      * changes nothing (a retry after a lost answer); 422 if the key was used for another connection or leg
      * state. 400 names an invalid field or header; 403 if the proxy is not registered or a leg is not its own;
      * 404 for an unknown device; 409 if the connection already has a live bypass. On an error nothing changes.
+     * With wait, the answer is held until the record is no longer OFFLOADING or the time has passed, as for GET
+     * (one exchange instead of two on the hand-off's critical path).
      *
+     * @param wait   milliseconds to wait while the record is OFFLOADING, 0..30000; optional
      * @param stream offload request JSON
      * @return 201 CREATED with the bypass record, or 200 OK with the record of the key's first request
      * @onos.rsModel OffloadPost
@@ -83,13 +86,19 @@ public class OffloadWebResource extends AbstractWebResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response offload(InputStream stream) {
+    public Response offload(@QueryParam(WAIT) String wait, InputStream stream) {
+        long waitMillis = waitMillis(wait);
         String idempotencyKey = idempotencyKey();
         OffloadRequest request = codec(OffloadRequest.class).decode(JsonBody.read(mapper(), stream), this);
-        OffloadOutcome outcome = get(BypassService.class).offload(request, idempotencyKey);
-        URI location = uriInfo.getAbsolutePathBuilder().path(outcome.bypass().id().toString()).build();
+        BypassService service = get(BypassService.class);
+        OffloadOutcome outcome = service.offload(request, idempotencyKey);
+        Bypass bypass = outcome.bypass();
+        if (waitMillis > 0 && bypass.state() == BypassState.OFFLOADING) {
+            bypass = await(service, bypass.id(), service.settled(bypass.id()), waitMillis);
+        }
+        URI location = uriInfo.getAbsolutePathBuilder().path(bypass.id().toString()).build();
         Response.ResponseBuilder answer = outcome.isRepeated() ? Response.ok() : Response.created(location);
-        return answer.entity(codec(Bypass.class).encode(outcome.bypass(), this)).build();
+        return answer.entity(codec(Bypass.class).encode(bypass, this)).build();
     }
 
     /**

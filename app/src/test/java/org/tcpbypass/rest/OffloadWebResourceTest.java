@@ -113,6 +113,59 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         assertEquals(json(accepted), body(response));
     }
 
+    @Test
+    public void offloadWithWaitAnswersOnceTheOffloadSettles() {
+        CompletableFuture<Bypass> settlement = new CompletableFuture<>();
+        expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.created(offloading(17)));
+        expect(service.settled(BypassId.of(17))).andReturn(settlement);
+        replay(service);
+        ScheduledExecutorService settler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            settler.schedule(() -> settlement.complete(bypassed(17)), 300, TimeUnit.MILLISECONDS);
+            long start = System.nanoTime();
+            Response response = target("offloads").queryParam("wait", 10000).request()
+                    .header(IDEMPOTENCY_KEY, KEY).post(fixture("post-offload.json"));
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(201, response.getStatus());
+            assertEquals(target("offloads/17").getUri(), response.getLocation());
+            assertEquals(json(bypassed(17)), body(response));
+            assertThat(elapsedMillis, greaterThanOrEqualTo(250L));
+            assertThat(elapsedMillis, lessThan(9000L));
+        } finally {
+            settler.shutdownNow();
+        }
+    }
+
+    @Test
+    public void offloadWithWaitAnswersTheRecordAsItIsWhenTimeRunsOut() {
+        expect(service.offload(request(), null)).andReturn(OffloadOutcome.created(offloading(17)));
+        expect(service.settled(BypassId.of(17))).andReturn(new CompletableFuture<>());
+        expect(service.bypass(BypassId.of(17))).andReturn(Optional.of(offloading(17)));
+        replay(service);
+        Response response = target("offloads").queryParam("wait", 200).request().post(fixture("post-offload.json"));
+        assertEquals(201, response.getStatus());
+        assertEquals(BypassState.OFFLOADING.name(), body(response).get("state").asText());
+    }
+
+    @Test
+    public void offloadWithWaitAnswersAtOnceWhenAlreadyBypassed() {
+        expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.repeated(bypassed(17)));
+        replay(service);
+        Response response = target("offloads").queryParam("wait", 30000).request()
+                .header(IDEMPOTENCY_KEY, KEY).post(fixture("post-offload.json"));
+        assertEquals(200, response.getStatus());
+        assertEquals(json(bypassed(17)), body(response));
+    }
+
+    @Test
+    public void offloadWithWaitOutOfRangeAnswers400AndReachesNoService() {
+        replay(service);
+        for (String wait : new String[]{"30001", "-1", "abc", ""}) {
+            assertError(400, "wait: '" + wait + "' is not a number of milliseconds in 0..30000",
+                        target("offloads").queryParam("wait", wait).request().post(fixture("post-offload.json")));
+        }
+    }
+
     private Response post(String idempotencyKey, Entity<?> entity) {
         return target("offloads").request().header(IDEMPOTENCY_KEY, idempotencyKey).post(entity);
     }

@@ -268,7 +268,8 @@ public class HandoffNetnsTest {
                 case 4:
                     return FakeController.record(201, "stuck", "OFFLOADING", null);
                 default:
-                    return new FakeController.Answer(201, "{}", 1500);
+                    // Later than the POST's timeout: its own 500 ms plus the wait it asks for (the rest of 2 s).
+                    return new FakeController.Answer(201, "{}", 4000);
             }
         };
         int connections = 6;
@@ -278,7 +279,7 @@ public class HandoffNetnsTest {
             try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(
                     FakeController.offloads(behaviour)));
                  Traffic.Server server = new Traffic.Server(sp, SERVER, 500);
-                 ProxyProcess proxy = proxy(n, controller, "--offload-timeout", "1000", "--request-timeout",
+                 ProxyProcess proxy = proxy(n, controller, "--offload-timeout", "2000", "--request-timeout",
                                             "500")) {
                 List<Future<Traffic.Result>> results = new ArrayList<>();
                 for (int i = 0; i < connections; i++) {

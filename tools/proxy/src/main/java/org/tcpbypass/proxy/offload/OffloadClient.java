@@ -87,11 +87,15 @@ public final class OffloadClient {
     }
 
     /**
-     * POST /offloads; the answer is the record (201, or 200 when the app already holds a record made under the
-     * same idempotency key, i.e. this is a retry of a request whose answer was lost).
+     * POST /offloads?wait=; the answer is the record once it has left OFFLOADING or the wait has passed (201, or
+     * 200 when the app already holds a record made under the same idempotency key, i.e. this is a retry of a
+     * request whose answer was lost).
      */
-    public Record request(ObjectNode offload, String idempotencyKey) throws IOException, InterruptedException {
-        HttpRequest r = request("/offloads", timeout).header("Content-Type", "application/json")
+    public Record request(ObjectNode offload, String idempotencyKey, long waitMillis)
+            throws IOException, InterruptedException {
+        long wait = Math.max(0, Math.min(MAX_WAIT_MILLIS, waitMillis));
+        HttpRequest r = request("/offloads?wait=" + wait, timeout.plusMillis(wait))
+                .header("Content-Type", "application/json")
                 .header(IDEMPOTENCY_KEY, idempotencyKey)
                 .POST(HttpRequest.BodyPublishers.ofString(offload.toString())).build();
         return new Record(send(r, MAX_ANSWER_BYTES, 201, 200));

@@ -225,27 +225,28 @@ public final class Offloader implements AutoCloseable {
         }
 
         /*
-         * POST the offload (retried once under the same idempotency key when no answer came, so a lost answer
-         * cannot create a second bypass), wait while OFFLOADING until the deadline, which counts from the
-         * quiesce, then cancel only while still OFFLOADING: a bypass that won the race is completed, never
-         * relayed beside. Relaying resumes only on an answer that is not BYPASSED.
+         * POST the offload, its answer held by the app while OFFLOADING (retried once under the same idempotency
+         * key when no answer came, so a lost answer cannot create a second bypass), wait while still OFFLOADING
+         * until the deadline, which counts from the quiesce, then cancel only while still OFFLOADING: a bypass
+         * that won the race is completed, never relayed beside. Relaying resumes only on an answer that is not
+         * BYPASSED.
          */
         private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
             String key = UUID.randomUUID().toString();
+            long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(config.controller.offloadTimeoutMillis);
             OffloadClient.Record rec;
             try {
-                rec = controller.request(offload, key);
+                rec = controller.request(offload, key, millisUntil(deadline));
             } catch (OffloadClient.ControllerException e) {
                 if (e.answered) {
                     throw e;
                 }
-                rec = controller.request(offload, key);
+                rec = controller.request(offload, key, millisUntil(deadline));
             }
             steps.mark("request");
-            long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(config.controller.offloadTimeoutMillis);
             try {
                 while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
-                    rec = controller.await(rec.id, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                    rec = controller.await(rec.id, millisUntil(deadline));
                 }
             } catch (OffloadClient.ControllerException e) {
                 LOG.log(Level.FINE, "waiting for bypass " + rec.id + " failed; cancelling it", e);
@@ -256,6 +257,10 @@ public final class Offloader implements AutoCloseable {
             rec = controller.cancel(rec.id);
             // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
             return OffloadClient.OFFLOADING.equals(rec.state) ? controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
+        }
+
+        private long millisUntil(long deadline) {
+            return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
         }
 
         private void awaitDrain(boolean pause, long deadline, String when) throws Exception {
@@ -276,15 +281,11 @@ public final class Offloader implements AutoCloseable {
          */
         private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
             String within = "within " + config.handoff.drainTimeoutMillis + " ms of the quiesce";
-            while (true) {
+            awaitDrain(false, deadline, within);
+            long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            if (awaitProbes(own, seqs, true, deadline)) {
+                // Relays what came before the zero window took; the peers answered after it and send no more.
                 awaitDrain(false, deadline, within);
-                long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-                if (awaitProbes(own, seqs, true)) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new PostponedException("legs not drained " + within + " (a peer kept sending)");
-                }
             }
         }
 
@@ -326,23 +327,29 @@ public final class Offloader implements AutoCloseable {
         /**
          * Reads the capture until both legs' probes (seq = sndNxt - 1) show, keeping them as the legs' newest own
          * segments, and, with {@code answers}, until each peer answered with nothing new (a segment without
-         * payload at seq = rcvNxt after the probe) or, as Linux answers at most one out-of-window segment per
-         * 500 ms (tcp_invalid_ratelimit), until no payload beyond rcvNxt came for twice the legs' RTT (at least
-         * the probe timeout).
+         * payload at the end of what it sent) or, as Linux answers at most one out-of-window segment per 500 ms
+         * (tcp_invalid_ratelimit), until no payload came from it for twice the legs' RTT (at least the probe
+         * timeout). Payload a peer sent before the window-closing ACK reached it may arrive meanwhile: the peer's
+         * answer comes after it (its segments arrive in order), so waiting goes on for an answer at its end and the
+         * late payload is reported for one more drain; a second probe would only meet the rate limit.
          *
-         * @return false when a peer sent payload or FIN beyond rcvNxt
+         * @param deadline past it, a peer still sending payload postpones the hand-off
+         * @return whether payload beyond rcvNxt came (only with {@code answers})
          */
-        private boolean awaitProbes(PacketCapture own, long[] seqs, boolean answers) throws IOException {
+        private boolean awaitProbes(PacketCapture own, long[] seqs, boolean answers, long deadline)
+                throws IOException {
             Segment[] probes = new Segment[2];
             boolean[] answered = {!answers, !answers};
+            long[] end = {seqs[1], seqs[3]};
+            boolean late = false;
             long wait = TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis);
             if (answers) {
                 wait = Math.max(wait, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
             }
-            long end = System.nanoTime() + wait;
+            long quietUntil = System.nanoTime() + wait;
             while (probes[0] == null || probes[1] == null || !answered[0] || !answered[1]) {
                 Segment seg = own.poll();
-                if (seg == null && System.nanoTime() > end) {
+                if (seg == null && System.nanoTime() > quietUntil) {
                     if (probes[0] == null || probes[1] == null) {
                         throw new IOException("the window probes did not show within "
                                                       + config.handoff.probeTimeoutMillis + " ms");
@@ -359,22 +366,28 @@ public final class Offloader implements AutoCloseable {
                     InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
                     InetSocketAddress peer = leg == 0 ? r.client() : r.server();
                     long sndNxt = seqs[2 * leg];
-                    long rcvNxt = seqs[2 * leg + 1];
                     if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndNxt - 1 & MASK)) {
                         probes[leg] = seg;
-                    } else if (seg.isFrom(peer, local) && seg.occupiesSequence()
-                            && (int) (seg.seq + seg.payloadLength - rcvNxt) > 0) {
+                    } else if (answers && seg.isFrom(peer, local) && seg.occupiesSequence()
+                            && (int) (seg.seq + seg.payloadLength - end[leg]) > 0) {
+                        if (System.nanoTime() > deadline) {
+                            throw new PostponedException("a peer kept sending after the quiesce");
+                        }
                         Segment sent = seg;
-                        LOG.fine(() -> "hand-off " + r + ": still sending after the quiesce: " + sent);
-                        return false;
-                    } else if (seg.isFrom(peer, local) && probes[leg] != null && seg.seq == rcvNxt) {
+                        LOG.fine(() -> "hand-off " + r + ": sent before the zero window reached it: " + sent);
+                        end[leg] = seg.seq + seg.payloadLength & MASK;
+                        answered[leg] = false;
+                        late = true;
+                        quietUntil = System.nanoTime() + wait;
+                    } else if (seg.isFrom(peer, local) && probes[leg] != null && !seg.occupiesSequence()
+                            && seg.seq == end[leg]) {
                         answered[leg] = true;
                     }
                 }
             }
             lastToClient = probes[0];
             lastToServer = probes[1];
-            return true;
+            return late;
         }
 
         /*
@@ -382,7 +395,7 @@ public final class Offloader implements AutoCloseable {
          * TSecr is the peer's newest accepted TSval and whose TSval the newest this socket stamped.
          */
         private LegState[] readLegs(PacketCapture own) throws IOException {
-            awaitProbes(own, probe(own, true), false);
+            awaitProbes(own, probe(own, true), false, Long.MAX_VALUE);
             clientHeard = Math.min(decided, r.lastReadFromClientNanos());
             serverHeard = Math.min(decided, r.lastReadFromServerNanos());
             for (TcpSocket t : new TcpSocket[] {c, s}) {
@@ -432,8 +445,7 @@ public final class Offloader implements AutoCloseable {
             reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
                    clientHeard, server.peerTsVal);
             long resumed = steps.mark("close and resume");
-            // The JDK closes a selector-registered socket only when its next select deregisters it: a task queued
-            // now runs after that, once the port is free.
+            // The sockets are released (closeHandedOff): the server leg's port is free to be held.
             r.worker().call(() -> {
                 ports.reserve(bypass, r.proxyAddress(), flows);
                 return null;

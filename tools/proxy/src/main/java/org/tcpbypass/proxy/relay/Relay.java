@@ -299,6 +299,12 @@ public final class Relay {
             LOG.log(Level.WARNING, "cannot clear SO_LINGER before closing " + this + " in repair mode", e);
         }
         closeQuietly();
+        try {
+            // A hand-off reserves the server leg's port right after: it must be free by then.
+            worker.releaseClosed();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot release the sockets of " + this, e);
+        }
         worker.events().closed(this);
     }
 

@@ -81,6 +81,15 @@ public final class RelayWorker implements Runnable {
         return selector;
     }
 
+    /**
+     * Completes the closing of channels closed on this thread: the JDK releases a registered channel's socket
+     * (and its port) only when a select deregisters its key. Readiness of the other channels is not lost: the
+     * next select reports it again.
+     */
+    void releaseClosed() throws IOException {
+        selector.selectNow(key -> { });
+    }
+
     RelayEvents events() {
         return events;
     }

@@ -100,16 +100,16 @@ public class OffloadClientTest {
     @Test
     public void postsWithBasicAuthAndTheIdempotencyKeyAndReadsTheRecord() throws Exception {
         answer(201, "{\"id\": \"17\", \"state\": \"OFFLOADING\", \"reason\": null, \"translation\": {}}");
-        OffloadClient.Record r = client(server.getAddress().getPort()).request(offload(), "k-1");
+        OffloadClient.Record r = client(server.getAddress().getPort()).request(offload(), "k-1", 4000);
         assertEquals("17", r.id);
         assertEquals("OFFLOADING", r.state);
         assertNull(r.reason);
         String auth = "Basic " + Base64.getEncoder().encodeToString("karaf:s3cret".getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of("POST /onos/tcp-bypass/offloads " + auth + " application/json k-1 {\"proxy\":\"proxy1\"}"),
-                     seen);
+        assertEquals(List.of("POST /onos/tcp-bypass/offloads?wait=4000 " + auth
+                                     + " application/json k-1 {\"proxy\":\"proxy1\"}"), seen);
         answer(200, "{\"id\": \"17\", \"state\": \"BYPASSED\"}");
         assertEquals("a retried POST may answer 200 with the first record", "BYPASSED",
-                     client(server.getAddress().getPort()).request(offload(), "k-1").state);
+                     client(server.getAddress().getPort()).request(offload(), "k-1", 4000).state);
     }
 
     @Test
@@ -118,7 +118,7 @@ public class OffloadClientTest {
         ProxyConfig c = ProxyConfig.parse(MAPPER.readTree("{\"name\": \"proxy1\", \"controller\": {\"url\": "
                 + "\"http://127.0.0.1:" + server.getAddress().getPort() + "/onos/tcp-bypass\"}, \"listeners\": "
                 + "[{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]}]}"));
-        new OffloadClient(c.controller).request(offload(), "k");
+        new OffloadClient(c.controller).request(offload(), "k", 0);
         assertThat(seen.get(0), containsString(" null application/json"));
     }
 
@@ -172,7 +172,7 @@ public class OffloadClientTest {
 
     private void fails(String expected, int expectedStatus, OffloadClient c) throws Exception {
         try {
-            c.request(offload(), "k");
+            c.request(offload(), "k", 0);
             fail("no error");
         } catch (OffloadClient.ControllerException e) {
             assertThat(e.getMessage(), containsString(expected));
