@@ -16,8 +16,10 @@ const bit<32> CPU_CLONE_SESSION_ID = 99;
 // what follows it are not). Linux's layouts take the fixed headers instead; its SYN options need 5 entries.
 #define TCP_OPTIONS_MAX 10
 
-// Cells of ingress.bypass.ack_seen (one per bypass entry, found by a hash of the entry).
-#define ACK_SEEN_CELLS 65536
+// Cells of ingress.bypass.ack_seen: one per bypass entry (found by a hash of the entry), and a spare one last
+// that takes the writes of segments that record nothing (the action writes every time; it cannot branch).
+#define ACK_SEEN_CELLS 65537
+const bit<32> ACK_SEEN_SPARE = 65536;
 
 // Indexes of ingress.bypass.anomaly_counter: bypassed segments the switch does not translate or report.
 const bit<32> ANOMALY_FRAGMENT = 0;

@@ -143,21 +143,13 @@ struct headers_t {
     udp_t                         udp;
 }
 
-// Parameters of the bypass entry that matched, for the translation after the table.
+// What the rare cases after the bypass table need of the entry that matched (SACK and options outside Linux's
+// layouts are translated there, FIN/RST reported there).
 struct bypass_metadata_t {
-    port_t      port;
-    mac_t       eth_src;
-    mac_t       eth_dst;
-    ipv4_addr_t ip_src;
-    ipv4_addr_t ip_dst;
-    l4_port_t   src_port;
-    l4_port_t   dst_port;
-    bit<32>     seq_delta;
     bit<32>     ack_delta;
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
-    bit<8>      win_shift_in;
-    bit<8>      win_shift_out;
+    bool        plausible;
 }
 
 struct local_metadata_t {

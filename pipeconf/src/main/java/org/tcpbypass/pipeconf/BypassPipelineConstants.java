@@ -64,8 +64,8 @@ public final class BypassPipelineConstants {
     public static final int ANOMALY_REASONS = 4;
     /** Per bypass entry (cell found by a hash), the last plausible ACK and window its sender announced. */
     public static final PiRegisterId ACK_SEEN = PiRegisterId.of("ingress.bypass.ack_seen");
-    /** Cells of {@link #ACK_SEEN}. */
-    public static final int ACK_SEEN_CELLS = 65536;
+    /** Cells of {@link #ACK_SEEN}: 65536 found by hash, and a last one that takes writes that record nothing. */
+    public static final int ACK_SEEN_CELLS = 65537;
 
     // Action parameters
     public static final PiActionParamId PORT = PiActionParamId.of("port");

@@ -486,8 +486,14 @@ public class Bmv2BypassTest {
     }
 
     private static void assertNotCopiedToCpu(int id) {
-        assertThat("copies of " + id, outputs.get(CPU).stream()
-                .filter(f -> f.length > 2 + 20 && u16(f, 2 + 12) == 0x0800 && u16(f, 2 + 14 + 4) == id).count(), is(0L));
+        assertThat("copies of " + id, copiesOf(id).size(), is(0));
+    }
+
+    // Packet-ins of IPv4 frames with the given IP id.
+    private static List<byte[]> copiesOf(int id) {
+        return outputs.get(CPU).stream()
+                .filter(f -> f.length > 2 + 20 && u16(f, 2 + 12) == 0x0800 && u16(f, 2 + 14 + 4) == id)
+                .collect(Collectors.toList());
     }
 
     // BMv2 keeps bytes for a packets-only counter too; only the packets are asserted.
@@ -497,9 +503,7 @@ public class Bmv2BypassTest {
     }
 
     private static void assertCopiedToCpu(int id, int ingress) {
-        List<byte[]> copies = outputs.get(CPU).stream()
-                .filter(f -> f.length > 2 + 20 && u16(f, 2 + 12) == 0x0800 && u16(f, 2 + 14 + 4) == id)
-                .collect(Collectors.toList());
+        List<byte[]> copies = copiesOf(id);
         assertThat("copies of " + id, copies.size(), is(1));
         assertThat(ingressPort(copies.get(0)), is(ingress));
         assertArrayEquals("copy of " + id + " is the segment as it arrived",

@@ -37,9 +37,22 @@ public final class SimpleSwitch implements AutoCloseable {
      * @return the running switch
      */
     public static SimpleSwitch start(Path json, Map<Integer, String> ports) {
+        return start(json, ports, List.of());
+    }
+
+    /**
+     * Starts simple_switch with more options and waits until its thrift server answers.
+     *
+     * @param json    BMv2 JSON
+     * @param ports   BMv2 port number to interface name
+     * @param options further simple_switch options, e.g. {@code --log-level off}
+     * @return the running switch
+     */
+    public static SimpleSwitch start(Path json, Map<Integer, String> ports, List<String> options) {
         int thrift = freePort();
         List<String> cmd = new ArrayList<>(List.of("simple_switch", "--device-id", "1",
                                                    "--thrift-port", Integer.toString(thrift)));
+        cmd.addAll(options);
         ports.forEach((port, ifname) -> cmd.addAll(List.of("-i", port + "@" + ifname)));
         cmd.add(json.toString());
         try {
