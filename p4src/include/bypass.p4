@@ -5,14 +5,25 @@
 #include "defines.p4"
 #include "checksums.p4"
 
+// Translates block i of a SACK option in Linux's layout (always at an even offset).
+#define TRANSLATE_ALIGNED_SACK_BLOCK(i) \
+    if (hdr.tcp_aligned_sack_blocks[i].isValid()) { \
+        bit<32> left_edge = hdr.tcp_aligned_sack_blocks[i].left_edge - local_metadata.bypass.ack_delta; \
+        bit<32> right_edge = hdr.tcp_aligned_sack_blocks[i].right_edge - local_metadata.bypass.ack_delta; \
+        tcp_diff = tcp_diff + CSUM_DIFF32(hdr.tcp_aligned_sack_blocks[i].left_edge, left_edge) \
+                            + CSUM_DIFF32(hdr.tcp_aligned_sack_blocks[i].right_edge, right_edge); \
+        hdr.tcp_aligned_sack_blocks[i].left_edge = left_edge; \
+        hdr.tcp_aligned_sack_blocks[i].right_edge = right_edge; \
+    }
+
 // Translates SACK blocks and timestamps of option entry i and adds the change to the TCP checksum
 // difference of its byte parity.
 #define TRANSLATE_TCP_OPTION(i) \
     if (hdr.tcp_opts[i].sack_block.isValid()) { \
         bit<32> left_edge = hdr.tcp_opts[i].sack_block.left_edge - local_metadata.bypass.ack_delta; \
         bit<32> right_edge = hdr.tcp_opts[i].sack_block.right_edge - local_metadata.bypass.ack_delta; \
-        bit<32> diff = csum_diff32(hdr.tcp_opts[i].sack_block.left_edge, left_edge) \
-                     + csum_diff32(hdr.tcp_opts[i].sack_block.right_edge, right_edge); \
+        bit<32> diff = CSUM_DIFF32(hdr.tcp_opts[i].sack_block.left_edge, left_edge) \
+                     + CSUM_DIFF32(hdr.tcp_opts[i].sack_block.right_edge, right_edge); \
         hdr.tcp_opts[i].sack_block.left_edge = left_edge; \
         hdr.tcp_opts[i].sack_block.right_edge = right_edge; \
         if (local_metadata.tcp_opt_odd[i:i] == 1) { odd_diff = odd_diff + diff; } \
@@ -21,13 +32,20 @@
         bit<32> tsval = hdr.tcp_opts[i].ts.tsval + local_metadata.bypass.tsval_delta; \
         bit<32> tsecr = hdr.tcp_opts[i].ts.tsecr; \
         if (hdr.tcp.ack == 1) { tsecr = tsecr - local_metadata.bypass.tsecr_delta; } \
-        bit<32> diff = csum_diff32(hdr.tcp_opts[i].ts.tsval, tsval) \
-                     + csum_diff32(hdr.tcp_opts[i].ts.tsecr, tsecr); \
+        bit<32> diff = CSUM_DIFF32(hdr.tcp_opts[i].ts.tsval, tsval) \
+                     + CSUM_DIFF32(hdr.tcp_opts[i].ts.tsecr, tsecr); \
         hdr.tcp_opts[i].ts.tsval = tsval; \
         hdr.tcp_opts[i].ts.tsecr = tsecr; \
         if (local_metadata.tcp_opt_odd[i:i] == 1) { odd_diff = odd_diff + diff; } \
         else { tcp_diff = tcp_diff + diff; } \
     }
+
+// Cell (high 16 bits) and tag (low 16 bits) of a bypass entry in ack_seen, from its key and deltas: multiplicative
+// hashing (odd constants, the high bits depend on every input bit) in one expression, where BMv2's hash extern
+// would cost a primitive per input field. Collisions only make FIN/RST checks fall back to plausible.
+#define ACK_SEEN_MIX(src, dst, sport, dport, seq_delta, ack_delta) \
+    (((((src) ^ (ack_delta)) * 32w0x9E3779B1 + ((dst) ^ (seq_delta))) * 32w0x85EBCA77 \
+      + ((sport) ++ (dport))) * 32w0xC2B2AE35)
 
 // One entry per direction of a bypassed connection: the segment continues as if the proxy had relayed it.
 control bypass_control(inout headers_t hdr,
@@ -35,8 +53,19 @@ control bypass_control(inout headers_t hdr,
                        inout standard_metadata_t standard_metadata) {
 
     direct_counter(CounterType.packets_and_bytes) bypass_counter;
+    // Bypassed segments that are not translated (fragments, IPv4 options, unparsable TCP options: dropped)
+    // and FIN/RST whose sequence number is not plausible (forwarded, not reported), by ANOMALY_* index.
+    counter(ANOMALY_REASONS, CounterType.packets) anomaly_counter;
+    // Per bypass entry, the last plausible acknowledgment its sender gave: hash tag (16 bits), window in bytes
+    // (32) and ACK translated into the other endpoint's sequence space (32). A FIN or RST of the other
+    // direction is plausible when its sequence number lies in that window (RFC 5961's test, as the receiver
+    // itself applies it).
+    register<bit<80>>(ACK_SEEN_CELLS) ack_seen;
 
-    // Only records the entry's parameters: apply decides whether the segment is translated at all.
+    // Translates what every segment of Linux's layouts carries (addresses, ports, SEQ, ACK, window, NOP NOP TS,
+    // both checksums) as one run of primitives without branches: BMv2 pays per table, condition and
+    // primitive, and an action cannot branch (BMv2 JSON could only say so with the newer _jump_if_zero).
+    // A SYN keeps every field (`keep`); segments that are dropped after the table do not care.
     action rewrite(port_t port, mac_t eth_src, mac_t eth_dst,
                    ipv4_addr_t ip_src, ipv4_addr_t ip_dst,
                    l4_port_t src_port, l4_port_t dst_port,
@@ -44,19 +73,62 @@ control bypass_control(inout headers_t hdr,
                    bit<32> tsval_delta, bit<32> tsecr_delta,
                    bit<8> win_shift_in, bit<8> win_shift_out) {
         local_metadata.bypassed = true;
-        local_metadata.bypass.port = port;
-        local_metadata.bypass.eth_src = eth_src;
-        local_metadata.bypass.eth_dst = eth_dst;
-        local_metadata.bypass.ip_src = ip_src;
-        local_metadata.bypass.ip_dst = ip_dst;
-        local_metadata.bypass.src_port = src_port;
-        local_metadata.bypass.dst_port = dst_port;
-        local_metadata.bypass.seq_delta = seq_delta;
         local_metadata.bypass.ack_delta = ack_delta;
         local_metadata.bypass.tsval_delta = tsval_delta;
         local_metadata.bypass.tsecr_delta = tsecr_delta;
-        local_metadata.bypass.win_shift_in = win_shift_in;
-        local_metadata.bypass.win_shift_out = win_shift_out;
+        bool keep = hdr.tcp.syn == 1;
+
+        // This entry's cell, and the other direction's: its key is this entry's rewritten tuple reversed, and
+        // its deltas are this entry's swapped, so both entries of a bypass find each other's cell.
+        bit<32> own = ACK_SEEN_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
+                                   seq_delta, ack_delta);
+        bit<32> other = ACK_SEEN_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
+        bit<80> seen;
+        ack_seen.read(seen, (bit<32>) other[31:16]);
+        // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
+        // the cell) the switch knows no window: the segment counts as plausible.
+        local_metadata.bypass.plausible = seen[79:64] != other[15:0]
+                                          || hdr.tcp.seq_no - seen[31:0] <= seen[63:32];
+
+        standard_metadata.egress_spec = port;
+        // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.
+        bit<32> ip_diff = CSUM_DIFF32(hdr.ipv4.src_addr, ip_src) + CSUM_DIFF32(hdr.ipv4.dst_addr, ip_dst);
+        bit<32> seq_no = hdr.tcp.seq_no + seq_delta;
+        // Without the ACK flag the acknowledgment field and TSecr mean nothing: left as they came.
+        bit<32> ack_no = hdr.tcp.ack == 1 ? hdr.tcp.ack_no - ack_delta : hdr.tcp.ack_no;
+        // The receiver scales the field by its own shift: rescale, round down, never overstate.
+        bit<32> window_bytes = (bit<32>) hdr.tcp.window << win_shift_in;
+        bit<32> scaled = window_bytes >> win_shift_out;
+        bit<16> window = scaled > 0xffff ? 16w0xffff : scaled[15:0];
+        bit<32> tsval = hdr.tcp_aligned_ts.tsval + tsval_delta;
+        bit<32> tsecr = hdr.tcp.ack == 1 ? hdr.tcp_aligned_ts.tsecr - tsecr_delta : hdr.tcp_aligned_ts.tsecr;
+        bit<32> tcp_diff = ip_diff
+            + CSUM_DIFF16(hdr.tcp.src_port, src_port) + CSUM_DIFF16(hdr.tcp.dst_port, dst_port)
+            + CSUM_DIFF32(hdr.tcp.seq_no, seq_no) + CSUM_DIFF32(hdr.tcp.ack_no, ack_no)
+            + CSUM_DIFF16(hdr.tcp.window, window)
+            + (hdr.tcp_aligned_ts.isValid()
+               ? CSUM_DIFF32(hdr.tcp_aligned_ts.tsval, tsval) + CSUM_DIFF32(hdr.tcp_aligned_ts.tsecr, tsecr)
+               : 32w0);
+
+        // Recorded only from a plausible segment that acknowledges and is translated whole.
+        ack_seen.write(local_metadata.bypass.plausible && hdr.tcp.ack == 1 && !keep && hdr.ipv4.ihl == 5
+                       && hdr.ipv4.flags[0:0] == 0 && !local_metadata.tcp_opts_unparsed
+                       ? (bit<32>) own[31:16] : ACK_SEEN_SPARE,
+                       own[15:0] ++ window_bytes ++ ack_no);
+
+        hdr.ethernet.src_addr = keep ? hdr.ethernet.src_addr : eth_src;
+        hdr.ethernet.dst_addr = keep ? hdr.ethernet.dst_addr : eth_dst;
+        hdr.ipv4.src_addr = keep ? hdr.ipv4.src_addr : ip_src;
+        hdr.ipv4.dst_addr = keep ? hdr.ipv4.dst_addr : ip_dst;
+        hdr.ipv4.hdr_checksum = keep ? hdr.ipv4.hdr_checksum : CSUM_UPDATE(hdr.ipv4.hdr_checksum, ip_diff);
+        hdr.tcp.src_port = keep ? hdr.tcp.src_port : src_port;
+        hdr.tcp.dst_port = keep ? hdr.tcp.dst_port : dst_port;
+        hdr.tcp.seq_no = keep ? hdr.tcp.seq_no : seq_no;
+        hdr.tcp.ack_no = keep ? hdr.tcp.ack_no : ack_no;
+        hdr.tcp.window = keep ? hdr.tcp.window : window;
+        hdr.tcp.checksum = keep ? hdr.tcp.checksum : CSUM_UPDATE(hdr.tcp.checksum, tcp_diff);
+        hdr.tcp_aligned_ts.tsval = keep ? hdr.tcp_aligned_ts.tsval : tsval;
+        hdr.tcp_aligned_ts.tsecr = keep ? hdr.tcp_aligned_ts.tsecr : tsecr;
     }
 
     table bypass_table {
@@ -79,78 +151,62 @@ control bypass_control(inout headers_t hdr,
         if (hdr.tcp.isValid()) {
             bypass_table.apply();
         }
-        if (local_metadata.bypassed && hdr.tcp.syn == 1) {
-            // A SYN opens a new connection on the tuple, never the bypassed one (and RFC 7323 never scales a
-            // SYN's window): forwarded as it came by the ACL, and copied so the controller ends the stale bypass.
-            local_metadata.bypassed = false;
-            clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
-        } else if (local_metadata.bypassed && local_metadata.tcp_opts_unparsed) {
-            // SACK or timestamps may hide in the bytes the parser could not take apart: forwarding them
-            // untranslated would feed the receiver numbers from the other leg's space.
-            mark_to_drop(standard_metadata);
-        } else if (local_metadata.bypassed) {
-            standard_metadata.egress_spec = local_metadata.bypass.port;
-            hdr.ethernet.src_addr = local_metadata.bypass.eth_src;
-            hdr.ethernet.dst_addr = local_metadata.bypass.eth_dst;
-            // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.
-            bit<32> ip_diff = csum_diff32(hdr.ipv4.src_addr, local_metadata.bypass.ip_src)
-                            + csum_diff32(hdr.ipv4.dst_addr, local_metadata.bypass.ip_dst);
-            bit<32> tcp_diff = ip_diff
-                + csum_diff16(hdr.tcp.src_port, local_metadata.bypass.src_port)
-                + csum_diff16(hdr.tcp.dst_port, local_metadata.bypass.dst_port);
-            bit<32> odd_diff = 0;
-            hdr.ipv4.src_addr = local_metadata.bypass.ip_src;
-            hdr.ipv4.dst_addr = local_metadata.bypass.ip_dst;
-            hdr.tcp.src_port = local_metadata.bypass.src_port;
-            hdr.tcp.dst_port = local_metadata.bypass.dst_port;
-
-            bit<32> seq_no = hdr.tcp.seq_no + local_metadata.bypass.seq_delta;
-            tcp_diff = tcp_diff + csum_diff32(hdr.tcp.seq_no, seq_no);
-            hdr.tcp.seq_no = seq_no;
-
-            // Without the ACK flag the acknowledgment field means nothing: left as it came.
-            if (hdr.tcp.ack == 1) {
-                bit<32> ack_no = hdr.tcp.ack_no - local_metadata.bypass.ack_delta;
-                tcp_diff = tcp_diff + csum_diff32(hdr.tcp.ack_no, ack_no);
-                hdr.tcp.ack_no = ack_no;
-            }
-
-            // The receiver scales the field by its own shift: rescale, round down, never overstate.
-            bit<32> window = ((bit<32>) hdr.tcp.window << local_metadata.bypass.win_shift_in)
-                             >> local_metadata.bypass.win_shift_out;
-            if (window > 0xffff) {
-                window = 0xffff;
-            }
-            tcp_diff = tcp_diff + csum_diff16(hdr.tcp.window, window[15:0]);
-            hdr.tcp.window = window[15:0];
-
-            TRANSLATE_TCP_OPTION(0)
-            TRANSLATE_TCP_OPTION(1)
-            TRANSLATE_TCP_OPTION(2)
-            TRANSLATE_TCP_OPTION(3)
-            TRANSLATE_TCP_OPTION(4)
-            TRANSLATE_TCP_OPTION(5)
-            TRANSLATE_TCP_OPTION(6)
-            TRANSLATE_TCP_OPTION(7)
-            TRANSLATE_TCP_OPTION(8)
-            TRANSLATE_TCP_OPTION(9)
-            TRANSLATE_TCP_OPTION(10)
-            TRANSLATE_TCP_OPTION(11)
-            TRANSLATE_TCP_OPTION(12)
-            TRANSLATE_TCP_OPTION(13)
-            TRANSLATE_TCP_OPTION(14)
-            TRANSLATE_TCP_OPTION(15)
-            TRANSLATE_TCP_OPTION(16)
-            TRANSLATE_TCP_OPTION(17)
-            TRANSLATE_TCP_OPTION(18)
-            TRANSLATE_TCP_OPTION(19)
-
-            hdr.ipv4.hdr_checksum = csum_update(hdr.ipv4.hdr_checksum, ip_diff);
-            hdr.tcp.checksum = csum_update(hdr.tcp.checksum, tcp_diff + csum_swap(odd_diff));
-
-            // The copy is the segment as it arrived: its 5-tuple is this entry's key.
-            if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {
+        // Everything below is rare: a segment of Linux's layouts without SACK, FIN or RST is done.
+        if (local_metadata.bypassed
+                && (hdr.tcp.syn == 1 || hdr.tcp.fin == 1 || hdr.tcp.rst == 1 || hdr.ipv4.ihl != 5
+                    || hdr.ipv4.flags[0:0] == 1 || local_metadata.tcp_opts_unparsed
+                    || hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0)) {
+            if (hdr.tcp.syn == 1) {
+                // A SYN opens a new connection on the tuple, never the bypassed one (and RFC 7323 never scales
+                // a SYN's window): the action left it as it came, the ACL forwards it, and a copy makes the
+                // controller end the stale bypass.
+                local_metadata.bypassed = false;
                 clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
+            } else {
+                if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {
+                    if (local_metadata.bypass.plausible) {
+                        // The copy is the segment as it arrived: its 5-tuple is this entry's key.
+                        clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
+                    } else {
+                        anomaly_counter.count(ANOMALY_BLIND_CLOSE);
+                    }
+                }
+                // Half-translated segments would feed the receiver numbers from the other leg's space: a later
+                // fragment carries no TCP header to translate, IPv4 options (source routes) name the old
+                // addresses, and SACK or timestamps may hide in option bytes the parser could not take apart.
+                if (hdr.ipv4.flags[0:0] == 1) {
+                    mark_to_drop(standard_metadata);
+                    anomaly_counter.count(ANOMALY_FRAGMENT);
+                } else if (hdr.ipv4.ihl != 5) {
+                    mark_to_drop(standard_metadata);
+                    anomaly_counter.count(ANOMALY_IPV4_OPTIONS);
+                } else if (local_metadata.tcp_opts_unparsed) {
+                    mark_to_drop(standard_metadata);
+                    anomaly_counter.count(ANOMALY_TCP_OPTIONS);
+                } else if (hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0) {
+                    // The action updated the checksum for everything else; these differences follow.
+                    bit<32> tcp_diff = 0;
+                    bit<32> odd_diff = 0;
+                    if (hdr.tcp_aligned_sack.isValid()) {
+                        TRANSLATE_ALIGNED_SACK_BLOCK(0)
+                        TRANSLATE_ALIGNED_SACK_BLOCK(1)
+                        TRANSLATE_ALIGNED_SACK_BLOCK(2)
+                        TRANSLATE_ALIGNED_SACK_BLOCK(3)
+                    }
+                    if (local_metadata.tcp_opt_count != 0) {
+                        TRANSLATE_TCP_OPTION(0)
+                        TRANSLATE_TCP_OPTION(1)
+                        TRANSLATE_TCP_OPTION(2)
+                        TRANSLATE_TCP_OPTION(3)
+                        TRANSLATE_TCP_OPTION(4)
+                        TRANSLATE_TCP_OPTION(5)
+                        TRANSLATE_TCP_OPTION(6)
+                        TRANSLATE_TCP_OPTION(7)
+                        TRANSLATE_TCP_OPTION(8)
+                        TRANSLATE_TCP_OPTION(9)
+                    }
+                    hdr.tcp.checksum = CSUM_UPDATE(hdr.tcp.checksum, tcp_diff + CSUM_SWAP(odd_diff));
+                }
             }
         }
     }

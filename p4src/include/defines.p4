@@ -12,9 +12,21 @@ const bit<32> CPU_CLONE_SESSION_ID = 99;
 // Field list (@field_list index) of the metadata a FIN/RST/SYN copy carries to egress.
 #define CPU_COPY_FIELD_LIST 1
 
-// Option entries the parser keeps apart (each NOP, EOL, option and SACK block is one entry).
-// Linux's busiest segment (NOP NOP TS NOP NOP SACK + 3 blocks) needs 9.
-#define TCP_OPTIONS_MAX 20
+// Option entries the generic option parser keeps apart (each NOP, option and SACK block is one entry; EOL and
+// what follows it are not). Linux's layouts take the fixed headers instead; its SYN options need 5 entries.
+#define TCP_OPTIONS_MAX 10
+
+// Cells of ingress.bypass.ack_seen: one per bypass entry (found by a hash of the entry), and a spare one last
+// that takes the writes of segments that record nothing (the action writes every time; it cannot branch).
+#define ACK_SEEN_CELLS 65537
+const bit<32> ACK_SEEN_SPARE = 65536;
+
+// Indexes of ingress.bypass.anomaly_counter: bypassed segments the switch does not translate or report.
+const bit<32> ANOMALY_FRAGMENT = 0;
+const bit<32> ANOMALY_IPV4_OPTIONS = 1;
+const bit<32> ANOMALY_TCP_OPTIONS = 2;
+const bit<32> ANOMALY_BLIND_CLOSE = 3;
+#define ANOMALY_REASONS 4
 
 typedef bit<48> mac_t;
 typedef bit<32> ipv4_addr_t;

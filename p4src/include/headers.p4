@@ -68,30 +68,26 @@ header udp_t {
     bit<16>   checksum;
 }
 
-// TCP options (RFC 9293, 7323, 2018). Each is one entry of the option stack; the stack keeps their order.
-header tcp_opt_eol_t {
-    bit<8> kind;
-}
-
-header tcp_opt_nop_t {
-    bit<8> kind;
-}
-
-header tcp_opt_mss_t {
+// TCP options (RFC 9293, 7323, 2018).
+// Linux's layouts in fixed headers, taken without a loop: NOP NOP TS first, then NOP NOP SACK.
+header tcp_aligned_ts_t {
+    bit<16> nops;
     bit<8>  kind;
     bit<8>  len;
-    bit<16> mss;
+    bit<32> tsval;
+    bit<32> tsecr;
 }
 
-header tcp_opt_ws_t {
-    bit<8> kind;
-    bit<8> len;
-    bit<8> shift;
+// NOP NOP, kind and length of a SACK option; its 1..4 blocks follow in tcp_aligned_sack_blocks.
+header tcp_aligned_sack_t {
+    bit<16> nops;
+    bit<8>  kind;
+    bit<8>  len;
 }
 
-header tcp_opt_sack_perm_t {
+// Any other layout: one entry of the option stack per option; the stack keeps their order.
+header tcp_opt_nop_t {
     bit<8> kind;
-    bit<8> len;
 }
 
 // Kind and length of a SACK option; its 1..4 blocks follow as separate entries.
@@ -112,7 +108,7 @@ header tcp_opt_ts_t {
     bit<32> tsecr;
 }
 
-// Any other option, carried as it came.
+// Any other option (MSS, window scale, SACK-permitted, ...), carried as it came.
 header tcp_opt_other_t {
     bit<8>      kind;
     bit<8>      len;
@@ -120,18 +116,14 @@ header tcp_opt_other_t {
 }
 
 header_union tcp_option_t {
-    tcp_opt_eol_t        eol;
     tcp_opt_nop_t        nop;
-    tcp_opt_mss_t        mss;
-    tcp_opt_ws_t         ws;
-    tcp_opt_sack_perm_t  sack_perm;
     tcp_opt_sack_t       sack;
     tcp_opt_sack_block_t sack_block;
     tcp_opt_ts_t         ts;
     tcp_opt_other_t      other;
 }
 
-// Option bytes kept as they came: padding after EOL, or what the parser could not take apart.
+// Option bytes kept as they came: EOL and the padding after it, or what the parser could not take apart.
 header tcp_opts_tail_t {
     varbit<320> data;
 }
@@ -143,26 +135,21 @@ struct headers_t {
     ipv4_t                        ipv4;
     ipv4_options_t                ipv4_options;
     tcp_t                         tcp;
+    tcp_aligned_ts_t              tcp_aligned_ts;
+    tcp_aligned_sack_t            tcp_aligned_sack;
+    tcp_opt_sack_block_t[4]       tcp_aligned_sack_blocks;
     tcp_option_t[TCP_OPTIONS_MAX] tcp_opts;
     tcp_opts_tail_t               tcp_opts_tail;
     udp_t                         udp;
 }
 
-// Parameters of the bypass entry that matched, for the translation after the table.
+// What the rare cases after the bypass table need of the entry that matched (SACK and options outside Linux's
+// layouts are translated there, FIN/RST reported there).
 struct bypass_metadata_t {
-    port_t      port;
-    mac_t       eth_src;
-    mac_t       eth_dst;
-    ipv4_addr_t ip_src;
-    ipv4_addr_t ip_dst;
-    l4_port_t   src_port;
-    l4_port_t   dst_port;
-    bit<32>     seq_delta;
     bit<32>     ack_delta;
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
-    bit<8>      win_shift_in;
-    bit<8>      win_shift_out;
+    bool        plausible;
 }
 
 struct local_metadata_t {

@@ -72,7 +72,7 @@ parser tcp_bypass_parser(packet_in packet,
             0 &&& 0xc: parse_tcp_malformed;
             4: parse_tcp_malformed;
             5: accept;
-            default: parse_tcp_options;
+            default: parse_tcp_aligned;
         }
     }
 
@@ -81,30 +81,93 @@ parser tcp_bypass_parser(packet_in packet,
         transition accept;
     }
 
-    // Loop head: one option entry per iteration.
+    // Linux's layouts (NOP NOP TS, then NOP NOP SACK) go into fixed headers; whatever follows, or any other
+    // layout, into the option stack. At least 4 option bytes remain here, always a multiple of 4.
+    state parse_tcp_aligned {
+        bit<32> head = packet.lookahead<bit<32>>();
+        // Bit 7 set: fewer than 12 bytes remain.
+        bit<8> ts_rest = local_metadata.tcp_opt_remaining - 12;
+        transition select(head, ts_rest[7:7]) {
+            (0x0101080a, 0): parse_tcp_aligned_ts;
+            (0x01010500 &&& 0xffffff00, _): parse_tcp_aligned_sack;
+            default: parse_tcp_options;
+        }
+    }
+
+    state parse_tcp_aligned_ts {
+        packet.extract(hdr.tcp_aligned_ts);
+        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 12;
+        transition select(local_metadata.tcp_opt_remaining) {
+            0: accept;
+            default: parse_tcp_aligned_after_ts;
+        }
+    }
+
+    state parse_tcp_aligned_after_ts {
+        transition select(packet.lookahead<bit<32>>()) {
+            0x01010500 &&& 0xffffff00: parse_tcp_aligned_sack;
+            default: parse_tcp_options;
+        }
+    }
+
+    // A SACK option of 1..4 blocks within the option area; any other length is left to the option stack,
+    // which refuses it.
+    state parse_tcp_aligned_sack {
+        bit<32> head = packet.lookahead<bit<32>>();
+        // Bit 7 set: the option runs past the option area.
+        bit<8> rest = local_metadata.tcp_opt_remaining - 2 - head[7:0];
+        transition select(rest[7:7], head[7:0]) {
+            (0, 10): parse_tcp_aligned_sack_header;
+            (0, 18): parse_tcp_aligned_sack_header;
+            (0, 26): parse_tcp_aligned_sack_header;
+            (0, 34): parse_tcp_aligned_sack_header;
+            default: parse_tcp_options;
+        }
+    }
+
+    state parse_tcp_aligned_sack_header {
+        packet.extract(hdr.tcp_aligned_sack);
+        local_metadata.tcp_sack_blocks = (hdr.tcp_aligned_sack.len - 2) >> 3;
+        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 4;
+        transition parse_tcp_aligned_sack_blocks;
+    }
+
+    state parse_tcp_aligned_sack_blocks {
+        transition select(local_metadata.tcp_sack_blocks) {
+            0: parse_tcp_aligned_end;
+            default: parse_tcp_aligned_sack_block;
+        }
+    }
+
+    state parse_tcp_aligned_sack_block {
+        packet.extract(hdr.tcp_aligned_sack_blocks.next);
+        local_metadata.tcp_sack_blocks = local_metadata.tcp_sack_blocks - 1;
+        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 8;
+        transition parse_tcp_aligned_sack_blocks;
+    }
+
+    state parse_tcp_aligned_end {
+        transition select(local_metadata.tcp_opt_remaining) {
+            0: accept;
+            default: parse_tcp_options;
+        }
+    }
+
+    // Option stack loop head: one entry per iteration.
     state parse_tcp_options {
-        transition select(local_metadata.tcp_opt_remaining, local_metadata.tcp_opt_count) {
-            (0, _): accept;
-            (_, TCP_OPTIONS_MAX): parse_tcp_opts_unparsed;
+        transition select(local_metadata.tcp_opt_remaining) {
+            0: accept;
             default: parse_tcp_option;
         }
     }
 
+    // EOL ends the options: it and the padding after it are kept as they came and take no entry.
     state parse_tcp_option {
-        transition select(packet.lookahead<bit<8>>()) {
-            0: parse_tcp_opt_eol;
-            1: parse_tcp_opt_nop;
+        transition select(packet.lookahead<bit<8>>(), local_metadata.tcp_opt_count) {
+            (0, _): parse_tcp_opts_padding;
+            (_, TCP_OPTIONS_MAX): parse_tcp_opts_unparsed;
+            (1, _): parse_tcp_opt_nop;
             default: parse_tcp_opt_with_len;
-        }
-    }
-
-    state parse_tcp_opt_eol {
-        packet.extract(hdr.tcp_opts.next.eol);
-        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 1;
-        local_metadata.tcp_opt_count = local_metadata.tcp_opt_count + 1;
-        transition select(local_metadata.tcp_opt_remaining) {
-            0: accept;
-            default: parse_tcp_opts_padding;
         }
     }
 
@@ -133,6 +196,7 @@ parser tcp_bypass_parser(packet_in packet,
         }
     }
 
+    // SACK and timestamps of any other length cannot be translated: the whole area counts as unparsed.
     state parse_tcp_opt_kind_len {
         bit<16> kind_len = packet.lookahead<bit<16>>();
         // Bit 15 set: the length runs past the option area.
@@ -140,37 +204,15 @@ parser tcp_bypass_parser(packet_in packet,
         transition select(rest[15:15], kind_len) {
             (1, _): parse_tcp_opts_unparsed;
             (0, 0x0000 &&& 0x00fe): parse_tcp_opts_unparsed;
-            (0, 0x0204): parse_tcp_opt_mss;
-            (0, 0x0303): parse_tcp_opt_ws;
-            (0, 0x0402): parse_tcp_opt_sack_perm;
             (0, 0x050a): parse_tcp_opt_sack;
             (0, 0x0512): parse_tcp_opt_sack;
             (0, 0x051a): parse_tcp_opt_sack;
             (0, 0x0522): parse_tcp_opt_sack;
+            (0, 0x0500 &&& 0xff00): parse_tcp_opts_unparsed;
             (0, 0x080a): parse_tcp_opt_ts;
+            (0, 0x0800 &&& 0xff00): parse_tcp_opts_unparsed;
             default: parse_tcp_opt_other;
         }
-    }
-
-    state parse_tcp_opt_mss {
-        packet.extract(hdr.tcp_opts.next.mss);
-        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 4;
-        local_metadata.tcp_opt_count = local_metadata.tcp_opt_count + 1;
-        transition parse_tcp_options;
-    }
-
-    state parse_tcp_opt_ws {
-        packet.extract(hdr.tcp_opts.next.ws);
-        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 3;
-        local_metadata.tcp_opt_count = local_metadata.tcp_opt_count + 1;
-        transition parse_tcp_options;
-    }
-
-    state parse_tcp_opt_sack_perm {
-        packet.extract(hdr.tcp_opts.next.sack_perm);
-        local_metadata.tcp_opt_remaining = local_metadata.tcp_opt_remaining - 2;
-        local_metadata.tcp_opt_count = local_metadata.tcp_opt_count + 1;
-        transition parse_tcp_options;
     }
 
     state parse_tcp_opt_ts {
@@ -225,6 +267,9 @@ control tcp_bypass_deparser(packet_out packet, in headers_t hdr) {
         packet.emit(hdr.ipv4);
         packet.emit(hdr.ipv4_options);
         packet.emit(hdr.tcp);
+        packet.emit(hdr.tcp_aligned_ts);
+        packet.emit(hdr.tcp_aligned_sack);
+        packet.emit(hdr.tcp_aligned_sack_blocks);
         packet.emit(hdr.tcp_opts);
         packet.emit(hdr.tcp_opts_tail);
         packet.emit(hdr.udp);

@@ -49,7 +49,7 @@ public final class BypassTranslation {
      * @param clientLeg state of the proxy's client-leg socket
      * @param serverLeg state of the proxy's server-leg socket
      * @return translation
-     * @throws IllegalArgumentException if the legs negotiated different SACK or timestamp options, which the
+     * @throws IllegalArgumentException if the legs negotiated different SACK, timestamp or ECN options, which the
      *                                  switch cannot reconcile
      */
     public static BypassTranslation of(LegState clientLeg, LegState serverLeg) {
@@ -61,6 +61,11 @@ public final class BypassTranslation {
         checkArgument(clientLeg.sackPermitted() == serverLeg.sackPermitted(),
                       "sackPermitted: negotiated on one leg only (client leg %s, server leg %s)",
                       clientLeg.sackPermitted(), serverLeg.sackPermitted());
+        // One ECN-capable peer and one that is not: CE marks on the capable peer's segments would reach a receiver
+        // that ignores them, so routers that mark instead of dropping would defeat congestion control (RFC 3168).
+        checkArgument(clientLeg.ecn() == serverLeg.ecn(),
+                      "ecn: negotiated on one leg only (client leg %s, server leg %s)",
+                      clientLeg.ecn(), serverLeg.ecn());
         return new BypassTranslation(
                 u32(serverLeg.sndNxt() - clientLeg.rcvNxt()),
                 u32(clientLeg.sndNxt() - serverLeg.rcvNxt()),

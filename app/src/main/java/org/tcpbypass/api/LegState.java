@@ -24,6 +24,7 @@ public final class LegState {
     private final int mss;
     private final boolean sackPermitted;
     private final boolean timestamps;
+    private final boolean ecn;
     private final long tsVal;
     private final long peerTsVal;
 
@@ -35,6 +36,7 @@ public final class LegState {
         this.mss = b.mss;
         this.sackPermitted = b.sackPermitted;
         this.timestamps = b.timestamps;
+        this.ecn = b.ecn;
         this.tsVal = b.tsVal;
         this.peerTsVal = b.peerTsVal;
     }
@@ -103,6 +105,16 @@ public final class LegState {
     }
 
     /**
+     * Returns whether ECN was negotiated on this leg (RFC 3168: the peer marks its segments ECN-capable and
+     * answers congestion marks with ECE).
+     *
+     * @return true if both ends agreed on ECN in the handshake
+     */
+    public boolean ecn() {
+        return ecn;
+    }
+
+    /**
      * Returns the TSval the proxy's socket sends now on this leg; 0 without timestamps.
      *
      * @return TSval, 0..2^32-1
@@ -141,13 +153,13 @@ public final class LegState {
         return sndNxt == that.sndNxt && rcvNxt == that.rcvNxt
                 && localWindowShift == that.localWindowShift && peerWindowShift == that.peerWindowShift
                 && mss == that.mss && sackPermitted == that.sackPermitted && timestamps == that.timestamps
-                && tsVal == that.tsVal && peerTsVal == that.peerTsVal;
+                && ecn == that.ecn && tsVal == that.tsVal && peerTsVal == that.peerTsVal;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(sndNxt, rcvNxt, localWindowShift, peerWindowShift, mss,
-                            sackPermitted, timestamps, tsVal, peerTsVal);
+                            sackPermitted, timestamps, ecn, tsVal, peerTsVal);
     }
 
     @Override
@@ -156,6 +168,7 @@ public final class LegState {
                 .add("sndNxt", sndNxt).add("rcvNxt", rcvNxt)
                 .add("localWindowShift", localWindowShift).add("peerWindowShift", peerWindowShift)
                 .add("mss", mss).add("sackPermitted", sackPermitted).add("timestamps", timestamps)
+                .add("ecn", ecn)
                 .add("tsVal", tsVal).add("peerTsVal", peerTsVal)
                 .toString();
     }
@@ -171,6 +184,7 @@ public final class LegState {
         private int mss = -1;
         private boolean sackPermitted;
         private boolean timestamps;
+        private boolean ecn;
         private long tsVal;
         private long peerTsVal;
 
@@ -251,6 +265,17 @@ public final class LegState {
          */
         public Builder timestamps(boolean timestamps) {
             this.timestamps = timestamps;
+            return this;
+        }
+
+        /**
+         * Sets whether ECN was negotiated.
+         *
+         * @param ecn true if negotiated
+         * @return this builder
+         */
+        public Builder ecn(boolean ecn) {
+            this.ecn = ecn;
             return this;
         }
 

@@ -111,6 +111,19 @@ public final class JsonFields {
     }
 
     /**
+     * Returns a field holding a boolean, or a default when it is absent or null.
+     *
+     * @param json         enclosing object
+     * @param field        field name
+     * @param defaultValue value of an absent field
+     * @return the boolean
+     */
+    public static boolean bool(ObjectNode json, String field, boolean defaultValue) {
+        JsonNode node = json.get(field);
+        return node == null || node.isNull() ? defaultValue : bool(json, field);
+    }
+
+    /**
      * Returns a field holding an IPv4 address in dotted-quad form.
      *
      * @param json  enclosing object

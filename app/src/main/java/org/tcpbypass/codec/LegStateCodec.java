@@ -14,7 +14,8 @@ import static org.tcpbypass.codec.JsonFields.integer;
 
 /**
  * JSON codec of one leg's TCP state. Sequence numbers and timestamps are unsigned 32-bit; {@code tsVal} and
- * {@code peerTsVal} are required when {@code timestamps} is true and absent (or 0) otherwise.
+ * {@code peerTsVal} are required when {@code timestamps} is true and absent (or 0) otherwise; an absent {@code ecn}
+ * means ECN was not negotiated (what a proxy that does not read it reports).
  */
 public final class LegStateCodec extends JsonCodec<LegState> {
 
@@ -25,6 +26,7 @@ public final class LegStateCodec extends JsonCodec<LegState> {
     static final String MSS = "mss";
     static final String SACK_PERMITTED = "sackPermitted";
     static final String TIMESTAMPS = "timestamps";
+    static final String ECN = "ecn";
     static final String TS_VAL = "tsVal";
     static final String PEER_TS_VAL = "peerTsVal";
 
@@ -37,7 +39,8 @@ public final class LegStateCodec extends JsonCodec<LegState> {
                 .put(PEER_WINDOW_SHIFT, leg.peerWindowShift())
                 .put(MSS, leg.mss())
                 .put(SACK_PERMITTED, leg.sackPermitted())
-                .put(TIMESTAMPS, leg.timestamps());
+                .put(TIMESTAMPS, leg.timestamps())
+                .put(ECN, leg.ecn());
         if (leg.timestamps()) {
             result.put(TS_VAL, leg.tsVal()).put(PEER_TS_VAL, leg.peerTsVal());
         }
@@ -52,7 +55,8 @@ public final class LegStateCodec extends JsonCodec<LegState> {
                 .localWindowShift((int) integer(json, LOCAL_WINDOW_SHIFT, 0, MAX_WINDOW_SHIFT))
                 .peerWindowShift((int) integer(json, PEER_WINDOW_SHIFT, 0, MAX_WINDOW_SHIFT))
                 .mss((int) integer(json, MSS, 1, TcpEndpoint.MAX_PORT))
-                .sackPermitted(bool(json, SACK_PERMITTED));
+                .sackPermitted(bool(json, SACK_PERMITTED))
+                .ecn(bool(json, ECN, false));
         if (bool(json, TIMESTAMPS)) {
             leg.timestamps(true)
                     .tsVal(integer(json, TS_VAL, 0, MAX_U32))

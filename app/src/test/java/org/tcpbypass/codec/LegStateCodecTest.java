@@ -30,8 +30,19 @@ public class LegStateCodecTest {
     @Test
     public void encodesExactly() {
         assertEquals(json("{'sndNxt':1000,'rcvNxt':2000,'localWindowShift':7,'peerWindowShift':7,'mss':1460,"
-                                  + "'sackPermitted':true,'timestamps':true,'tsVal':500,'peerTsVal':900}"),
+                                  + "'sackPermitted':true,'timestamps':true,'ecn':false,'tsVal':500,'peerTsVal':900}"),
                      codec.encode(clientLeg(), context).toString());
+    }
+
+    @Test
+    public void ecnRoundTripsAndIsFalseWhenAbsent() {
+        LegState ecn = decode("{'sndNxt':1," + BASE + "'timestamps':false,'ecn':true}");
+        assertEquals(true, ecn.ecn());
+        assertEquals(ecn, codec.decode(codec.encode(ecn, context), context));
+        assertEquals(false, decode("{'sndNxt':1," + BASE + "'timestamps':false}").ecn());
+        assertEquals(false, decode("{'sndNxt':1," + BASE + "'timestamps':false,'ecn':null}").ecn());
+        assertInvalid("ecn: must be true or false, not 1",
+                      () -> decode("{'sndNxt':1," + BASE + "'timestamps':false,'ecn':1}"));
     }
 
     @Test
@@ -39,7 +50,7 @@ public class LegStateCodecTest {
         LegState leg = LegState.builder().sndNxt(0).rcvNxt(4294967295L).localWindowShift(0).peerWindowShift(14)
                 .mss(536).build();
         assertEquals(json("{'sndNxt':0,'rcvNxt':4294967295,'localWindowShift':0,'peerWindowShift':14,'mss':536,"
-                                  + "'sackPermitted':false,'timestamps':false}"),
+                                  + "'sackPermitted':false,'timestamps':false,'ecn':false}"),
                      codec.encode(leg, context).toString());
         assertEquals(leg, codec.decode(codec.encode(leg, context), context));
     }

@@ -254,6 +254,29 @@ public class BypassManagerTest {
     }
 
     @Test
+    public void legsWhoseEcnDiffersAreRefusedAndChangeNothing() {
+        assertRefused(request().clientLeg(ecn(CLIENT_LEG)).build(), INVALID,
+                      "ecn: negotiated on one leg only (client leg true, server leg false)");
+        assertRefused(request().serverLeg(ecn(SERVER_LEG)).build(), INVALID,
+                      "ecn: negotiated on one leg only (client leg false, server leg true)");
+    }
+
+    @Test
+    public void legsThatBothNegotiatedEcnAreOffloaded() {
+        Bypass b = h.manager.offload(request().clientLeg(ecn(CLIENT_LEG)).serverLeg(ecn(SERVER_LEG)).build());
+        assertEquals(OFFLOADING, b.state());
+        assertEquals(1, h.intents.submitted.size());
+    }
+
+    // The same leg with ECN negotiated.
+    private static LegState ecn(LegState leg) {
+        return LegState.builder().sndNxt(leg.sndNxt()).rcvNxt(leg.rcvNxt())
+                .localWindowShift(leg.localWindowShift()).peerWindowShift(leg.peerWindowShift()).mss(leg.mss())
+                .sackPermitted(leg.sackPermitted()).timestamps(leg.timestamps()).tsVal(leg.tsVal())
+                .peerTsVal(leg.peerTsVal()).ecn(true).build();
+    }
+
+    @Test
     public void attachmentsResolvedThroughTheHostService() {
         h.addHost(CLIENT.ip(), CLIENT_MAC, DEVICE, 1);
         h.addHost(SERVER.ip(), SERVER_MAC, DEVICE, 3);

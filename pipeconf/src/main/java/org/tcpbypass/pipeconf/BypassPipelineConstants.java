@@ -6,6 +6,7 @@ import org.onosproject.net.pi.model.PiCounterId;
 import org.onosproject.net.pi.model.PiMatchFieldId;
 import org.onosproject.net.pi.model.PiPacketMetadataId;
 import org.onosproject.net.pi.model.PiPipeconfId;
+import org.onosproject.net.pi.model.PiRegisterId;
 import org.onosproject.net.pi.model.PiTableId;
 
 /**
@@ -49,6 +50,22 @@ public final class BypassPipelineConstants {
     public static final PiTableId BYPASS_TABLE = PiTableId.of("ingress.bypass.bypass_table");
     public static final PiCounterId BYPASS_COUNTER = PiCounterId.of("ingress.bypass.bypass_counter");
     public static final PiActionId BYPASS_REWRITE = PiActionId.of("ingress.bypass.rewrite");
+    /** Bypassed segments not translated (dropped) or FIN/RST not reported, one cell per reason below. */
+    public static final PiCounterId ANOMALY_COUNTER = PiCounterId.of("ingress.bypass.anomaly_counter");
+    /** {@link #ANOMALY_COUNTER} cell: IPv4 fragments (MF set or offset not 0) of bypassed tuples, dropped. */
+    public static final int ANOMALY_FRAGMENT = 0;
+    /** {@link #ANOMALY_COUNTER} cell: bypassed segments with IPv4 options, dropped. */
+    public static final int ANOMALY_IPV4_OPTIONS = 1;
+    /** {@link #ANOMALY_COUNTER} cell: bypassed segments whose TCP options cannot be taken apart, dropped. */
+    public static final int ANOMALY_TCP_OPTIONS = 2;
+    /** {@link #ANOMALY_COUNTER} cell: FIN/RST outside the window the other endpoint last announced, not copied. */
+    public static final int ANOMALY_BLIND_CLOSE = 3;
+    /** Number of {@link #ANOMALY_COUNTER} cells. */
+    public static final int ANOMALY_REASONS = 4;
+    /** Per bypass entry (cell found by a hash), the last plausible ACK and window its sender announced. */
+    public static final PiRegisterId ACK_SEEN = PiRegisterId.of("ingress.bypass.ack_seen");
+    /** Cells of {@link #ACK_SEEN}: 65536 found by hash, and a last one that takes writes that record nothing. */
+    public static final int ACK_SEEN_CELLS = 65537;
 
     // Action parameters
     public static final PiActionParamId PORT = PiActionParamId.of("port");

@@ -84,6 +84,47 @@ final class Bmv2Tools {
         private final Process process;
 
         PcapSwitch(Path json, Path dir, Map<Integer, List<byte[]>> inputs, int waitSeconds) throws IOException {
+            this(json, dir, inputs, timesOneMsApart(inputs), waitSeconds);
+        }
+
+        /**
+         * A switch replaying {@code sequence} (ingress port, frame) in its order, {@code gapMillis} apart, so that
+         * frames arriving on different ports are processed in that order.
+         */
+        static PcapSwitch sequenced(Path json, Path dir, List<Map.Entry<Integer, byte[]>> sequence,
+                                    Iterable<Integer> ports, int gapMillis, int waitSeconds) throws IOException {
+            Map<Integer, List<byte[]>> inputs = new TreeMap<>();
+            Map<Integer, List<Long>> times = new TreeMap<>();
+            ports.forEach(port -> {
+                inputs.put(port, new ArrayList<>());
+                times.put(port, new ArrayList<>());
+            });
+            long millis = System.currentTimeMillis();
+            for (Map.Entry<Integer, byte[]> frame : sequence) {
+                inputs.get(frame.getKey()).add(frame.getValue());
+                times.get(frame.getKey()).add(millis);
+                millis += gapMillis;
+            }
+            Map<Integer, long[]> stamps = new TreeMap<>();
+            times.forEach((port, list) -> stamps.put(port, list.stream().mapToLong(Long::longValue).toArray()));
+            return new PcapSwitch(json, dir, inputs, stamps, waitSeconds);
+        }
+
+        private static Map<Integer, long[]> timesOneMsApart(Map<Integer, List<byte[]>> inputs) {
+            long firstMillis = System.currentTimeMillis();
+            Map<Integer, long[]> times = new TreeMap<>();
+            inputs.forEach((port, frames) -> {
+                long[] millis = new long[frames.size()];
+                for (int i = 0; i < millis.length; i++) {
+                    millis[i] = firstMillis + i;
+                }
+                times.put(port, millis);
+            });
+            return times;
+        }
+
+        private PcapSwitch(Path json, Path dir, Map<Integer, List<byte[]>> inputs, Map<Integer, long[]> times,
+                           int waitSeconds) throws IOException {
             this.dir = dir;
             this.waitSeconds = waitSeconds;
             try (ServerSocket socket = new ServerSocket(0)) {
@@ -92,11 +133,10 @@ final class Bmv2Tools {
             List<String> command = new ArrayList<>(List.of(onPath("simple_switch").orElseThrow().toString(),
                     "--use-files", String.valueOf(waitSeconds), "--thrift-port", String.valueOf(thriftPort),
                     "--device-id", "0"));
-            long firstMillis = System.currentTimeMillis();
             for (Map.Entry<Integer, List<byte[]>> input : inputs.entrySet()) {
                 String name = "port" + input.getKey();
                 ports.put(input.getKey(), name);
-                Pcap.write(dir.resolve(name + "_in.pcap"), input.getValue(), firstMillis);
+                Pcap.write(dir.resolve(name + "_in.pcap"), input.getValue(), times.get(input.getKey()));
                 command.add("-i");
                 command.add(input.getKey() + "@" + name);
             }

@@ -19,17 +19,16 @@ final class Pcap {
     private Pcap() {
     }
 
-    /** Writes frames 1 ms apart, starting at {@code firstMillis}. */
-    static void write(Path path, List<byte[]> frames, long firstMillis) throws IOException {
+    /** Writes each frame with its own time stamp. */
+    static void write(Path path, List<byte[]> frames, long[] times) throws IOException {
         int size = GLOBAL_HEADER + frames.stream().mapToInt(f -> RECORD_HEADER + f.length).sum();
         ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
         out.putInt(MAGIC_MICROS).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0)
                 .putInt(65535).putInt(1);
-        long millis = firstMillis;
-        for (byte[] frame : frames) {
-            out.putInt((int) (millis / 1000)).putInt((int) (millis % 1000) * 1000)
+        for (int i = 0; i < frames.size(); i++) {
+            byte[] frame = frames.get(i);
+            out.putInt((int) (times[i] / 1000)).putInt((int) (times[i] % 1000) * 1000)
                     .putInt(frame.length).putInt(frame.length).put(frame);
-            millis++;
         }
         Files.write(path, out.array());
     }

@@ -15,6 +15,7 @@ import org.onosproject.net.pi.model.PiPacketMetadataId;
 import org.onosproject.net.pi.model.PiPacketMetadataModel;
 import org.onosproject.net.pi.model.PiPacketOperationType;
 import org.onosproject.net.pi.model.PiPipelineModel;
+import org.onosproject.net.pi.model.PiRegisterModel;
 import org.onosproject.net.pi.model.PiTableId;
 import org.onosproject.net.pi.model.PiTableModel;
 import org.onosproject.p4runtime.model.P4InfoParser;
@@ -85,6 +86,22 @@ public class PipelineContractTest {
     public void directCounters() {
         assertDirectCounter(ACL_COUNTER, ACL_TABLE);
         assertDirectCounter(BYPASS_COUNTER, BYPASS_TABLE);
+    }
+
+    @Test
+    public void anomalyCounterHasOneCellPerReason() {
+        PiCounterModel counter = model.counter(ANOMALY_COUNTER)
+                .orElseThrow(() -> new AssertionError("no counter " + ANOMALY_COUNTER));
+        assertThat(counter.counterType(), is(PiCounterType.INDIRECT));
+        assertThat(counter.size(), is((long) ANOMALY_REASONS));
+        assertThat(ANOMALY_BLIND_CLOSE, is(ANOMALY_REASONS - 1));
+    }
+
+    @Test
+    public void ackSeenRegisterHasTheDeclaredCells() {
+        PiRegisterModel register = model.register(ACK_SEEN)
+                .orElseThrow(() -> new AssertionError("no register " + ACK_SEEN));
+        assertThat(register.size(), is((long) ACK_SEEN_CELLS));
     }
 
     @Test

@@ -16,10 +16,18 @@ final class TcpFrame {
     static final int RST = 0x04;
     static final int PSH = 0x08;
     static final int ACK = 0x10;
+    static final int URG = 0x20;
 
     long ethDst = 0x020000000000L;
     long ethSrc = 0x020000000001L;
+    /** 802.1Q tag control information, or -1 for an untagged frame. */
+    int vlanTci = -1;
+    /** DSCP and ECN. */
+    int tos;
     int ipId;
+    /** IPv4 flags and fragment offset: DF by default, as Linux TCP sends. */
+    int ipFlagsFragment = 0x4000;
+    int ttl = 64;
     byte[] ipOptions = new byte[0];
     int ipSrc;
     int ipDst;
@@ -29,6 +37,7 @@ final class TcpFrame {
     long ack;
     int flags = ACK;
     int window;
+    int urgentPointer;
     Options options = new Options();
     byte[] payload = new byte[0];
     /** Added to the correct TCP checksum, to build a segment that arrives corrupted. */
@@ -38,7 +47,11 @@ final class TcpFrame {
         TcpFrame f = new TcpFrame();
         f.ethDst = ethDst;
         f.ethSrc = ethSrc;
+        f.vlanTci = vlanTci;
+        f.tos = tos;
         f.ipId = ipId;
+        f.ipFlagsFragment = ipFlagsFragment;
+        f.ttl = ttl;
         f.ipOptions = ipOptions.clone();
         f.ipSrc = ipSrc;
         f.ipDst = ipDst;
@@ -48,6 +61,7 @@ final class TcpFrame {
         f.ack = ack;
         f.flags = flags;
         f.window = window;
+        f.urgentPointer = urgentPointer;
         f.options = options.copy();
         f.payload = payload.clone();
         f.checksumError = checksumError;
@@ -66,17 +80,25 @@ final class TcpFrame {
         b.putShort((short) (ethSrc >>> 32)).putInt((int) ethSrc);
         b.putShort((short) 0x0800);
         int ip = b.position();
-        b.put((byte) (0x40 | ipHeaderLen / 4)).put((byte) 0).putShort((short) (ipHeaderLen + tcpLen));
-        b.putShort((short) ipId).putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0);
+        b.put((byte) (0x40 | ipHeaderLen / 4)).put((byte) tos).putShort((short) (ipHeaderLen + tcpLen));
+        b.putShort((short) ipId).putShort((short) ipFlagsFragment).put((byte) ttl).put((byte) 6).putShort((short) 0);
         b.putInt(ipSrc).putInt(ipDst).put(ipOptions);
         int tcp = b.position();
         b.putShort((short) srcPort).putShort((short) dstPort).putInt((int) seq).putInt((int) ack);
         b.put((byte) ((20 + opts.length) / 4 << 4)).put((byte) flags).putShort((short) window);
-        b.putShort((short) 0).putShort((short) 0).put(opts).put(payload);
+        b.putShort((short) 0).putShort((short) urgentPointer).put(opts).put(payload);
         byte[] frame = b.array();
         putU16(frame, ip + 10, ~sum(frame, ip, ipHeaderLen, 0) & 0xffff);
         putU16(frame, tcp + 16, (~tcpSum(frame) + checksumError) & 0xffff);
-        return frame;
+        if (vlanTci < 0) {
+            return frame;
+        }
+        byte[] tagged = new byte[frame.length + 4];
+        System.arraycopy(frame, 0, tagged, 0, 12);
+        putU16(tagged, 12, 0x8100);
+        putU16(tagged, 14, vlanTci);
+        System.arraycopy(frame, 12, tagged, 16, frame.length - 12);
+        return tagged;
     }
 
     // Readers over a built (or switched) frame.

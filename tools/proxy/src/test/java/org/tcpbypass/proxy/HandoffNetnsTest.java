@@ -78,6 +78,9 @@ public class HandoffNetnsTest {
             // leave the two legs' entries behind (a silently closed socket never ends them).
             Netns.exec(n.proxy, "nft", "add table inet tbp_ct { chain in { type filter hook input priority 0;"
                     + " ct state established counter accept; }; }");
+            // The client asks for ECN (the proxy's and the server's namespaces keep Linux's default: accept, never
+            // ask), so ECN is negotiated on the client leg only and each leg must report its own.
+            Netns.exec(n.client, "sysctl", "-qw", "net.ipv4.tcp_ecn=1");
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
             try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
@@ -123,6 +126,8 @@ public class HandoffNetnsTest {
                 System.out.println("hand-off request: " + o + "\nlast segments:" + tail);
                 checkLeg("client leg", o.get("clientLeg"), capture, c, VIP);
                 checkLeg("server leg", o.get("serverLeg"), capture, SERVER, p);
+                assertTrue("client leg ecn", o.get("clientLeg").get("ecn").asBoolean());
+                assertFalse("server leg ecn", o.get("serverLeg").get("ecn").asBoolean());
                 for (Segment s : capture.segments()) {
                     boolean fromProxy = s.isFrom(VIP, c) || s.isFrom(p, SERVER);
                     assertFalse("proxy sent FIN or RST: " + s,

@@ -20,8 +20,9 @@ public final class SimpleSwitch implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 20_000;
     /**
      * The log level the lab runs BMv2 at unless {@value #LOG_LEVEL_PROPERTY} says otherwise: "warn", as ONOS's
-     * mininet switch (tools/dev/mininet/bmv2.py) starts it. Without a level BMv2 formats a trace message for every
-     * table, condition and primitive, even with no sink: 15-25 % of its per-packet CPU.
+     * mininet switch (tools/dev/mininet/bmv2.py) starts it (there with its console as the sink). Without a level
+     * BMv2 formats a trace message for every table, condition and primitive, even with no sink: 15-25 % of its
+     * per-packet CPU.
      */
     public static final String DEFAULT_LOG_LEVEL = "warn";
     /**
@@ -52,10 +53,22 @@ public final class SimpleSwitch implements AutoCloseable {
      * @return the running switch
      */
     public static SimpleSwitch start(Path json, Map<Integer, String> ports) {
+        return start(json, ports, logLevel());
+    }
+
+    /**
+     * Starts simple_switch at a log level and waits until its thrift server answers.
+     *
+     * @param json     BMv2 JSON
+     * @param ports    BMv2 port number to interface name
+     * @param logLevel trace (BMv2's own default), debug, info, warn, error or off
+     * @return the running switch
+     */
+    public static SimpleSwitch start(Path json, Map<Integer, String> ports, String logLevel) {
         int thrift = freePort();
         List<String> cmd = new ArrayList<>(List.of("nice", "-n", Integer.toString(NICENESS)));
         cmd.addAll(List.of("simple_switch", "--device-id", "1", "--thrift-port", Integer.toString(thrift),
-                           "--log-console", "-L", logLevel()));
+                           "--log-level", logLevel));
         ports.forEach((port, ifname) -> cmd.addAll(List.of("-i", port + "@" + ifname)));
         cmd.add(json.toString());
         try {

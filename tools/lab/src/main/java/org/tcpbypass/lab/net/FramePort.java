@@ -9,6 +9,7 @@ import com.sun.jna.Pointer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Raw frames on one interface through an AF_PACKET socket: the controller's end of the switch's CPU port
@@ -117,6 +118,37 @@ public final class FramePort implements Closeable {
         } catch (LastErrorException e) {
             throw new IOException("packet-out failed: errno " + e.getErrorCode());
         }
+    }
+
+    /**
+     * Sends one frame over and over at a steady rate until the deadline: a packet generator. Paced in bursts of
+     * one millisecond, so that a generator offering more than a software switch takes leaves it the CPU.
+     *
+     * @param frame         the frame
+     * @param perSecond     frames per second to offer
+     * @param deadlineNanos {@link System#nanoTime()} to stop at
+     * @return frames the kernel took
+     */
+    public long repeat(byte[] frame, int perSecond, long deadlineNanos) {
+        Memory m = new Memory(frame.length);
+        m.write(0, frame, 0, frame.length);
+        long sent = 0;
+        long start = System.nanoTime();
+        long offered = 0;
+        while (System.nanoTime() < deadlineNanos) {
+            long due = (System.nanoTime() - start) * perSecond / 1_000_000_000L + perSecond / 1000;
+            while (offered < due) {
+                offered++;
+                try {
+                    LibC.INSTANCE.send(fd, m, frame.length, 0);
+                    sent++;
+                } catch (LastErrorException e) {
+                    // ENOBUFS: the interface's queue is full; the offer is above what the switch takes anyway.
+                }
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
+        return sent;
     }
 
     @Override

@@ -1,7 +1,5 @@
 package org.tcpbypass.lab.scenario;
 
-import org.onosproject.net.flow.FlowEntry;
-import org.onosproject.net.pi.model.PiTableId;
 import org.tcpbypass.lab.Lab;
 import org.tcpbypass.lab.LabController;
 import org.tcpbypass.lab.LabEnvironment;
@@ -24,18 +22,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_TABLE;
-import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
-
 /**
- * The headline numbers, measured on the lab: proxy CPU per GB relayed vs after the hand-off, hand-off latency
- * and stall over 50 concurrent hand-offs, BMv2 packets per second through the bypass table vs plain
- * forwarding (same switch, same run), and offload requests per second end to end.
+ * The headline numbers, measured on the lab: BMv2 packets per second through the bypass table vs plain
+ * forwarding from a packet generator ({@link PacketRateBench}), proxy CPU per GB relayed vs after the hand-off,
+ * and offload requests per second end to end.
  */
 public final class Benchmarks {
 
     private static final long MB = 1 << 20;
-    private static final int MEASURE_SECONDS = 10;
 
     private Benchmarks() {
     }
@@ -52,10 +46,10 @@ public final class Benchmarks {
             System.out.println("benchmarks not run: " + missing.get());
             return false;
         }
+        PacketRateBench.run();
         try (Lab lab = Lab.start(repo, Set.of())) {
             ProxyProcess proxy = lab.startProxy("{\"policy\": \"bytes\", \"bytes\": " + 100 * MB + "}", "");
             cpuPerGb(lab, proxy);
-            packetsPerSecond(lab, proxy);
         }
         try (Lab lab = Lab.start(repo, Set.of())) {
             offloadsPerSecond(lab);
@@ -99,79 +93,6 @@ public final class Benchmarks {
                               (cpuEnd - cpuAtHandoff) / bypassedGb, received.get() / 1e6 - bytesAtHandoff / 1e6,
                               received.get() / 1e6, seconds);
         }
-    }
-
-    // Plain forwarding: client straight to the server (ACL table). Bypass: a handed-off connection.
-    private static void packetsPerSecond(Lab lab, ProxyProcess proxy) throws Exception {
-        try (ServerSocketChannel server = lab.listenOnServer()) {
-            SocketChannel direct = lab.socketIn(lab.topology().client());
-            direct.connect(lab.server());
-            SocketChannel s = server.accept();
-            double plain = pps(lab, ACL_TABLE, s, direct);
-            long handed = proxy.offloaded();
-            SocketChannel viaProxy = lab.socketIn(lab.topology().client());
-            viaProxy.connect(lab.vip());
-            SocketChannel s2 = server.accept();
-            Thread warm = new Thread(() -> send(s2, 101 * MB, false));
-            warm.start();
-            ByteBuffer b = ByteBuffer.allocate(1 << 16);
-            long got = 0;
-            while (got < 101 * MB) {
-                int n = viaProxy.read(b);
-                if (n < 0) {
-                    break;
-                }
-                got += n;
-                b.clear();
-            }
-            warm.join();
-            if (!proxy.awaitOffloaded(handed + 1, 10_000)) {
-                System.out.println("bench: BMv2 pps not measured: the connection was not handed off");
-                return;
-            }
-            double bypass = pps(lab, BYPASS_TABLE, s2, viaProxy);
-            System.out.printf(Locale.ROOT, "bench: BMv2 %.0f packets/s through the bypass table vs %.0f packets/s"
-                                      + " plain forwarding (ratio %.2f), same switch, same run%n",
-                              bypass, plain, bypass / plain);
-        }
-    }
-
-    private static double pps(Lab lab, PiTableId table, SocketChannel sender, SocketChannel receiver)
-            throws Exception {
-        long deadline = System.currentTimeMillis() + MEASURE_SECONDS * 1000L;
-        Thread t = new Thread(() -> {
-            ByteBuffer b = ByteBuffer.allocate(1 << 16);
-            try {
-                while (System.currentTimeMillis() < deadline) {
-                    b.rewind();
-                    sender.write(b);
-                }
-                sender.close();
-            } catch (IOException e) {
-                // closed by the receiver
-            }
-        });
-        long p0 = packets(lab, table);
-        long t0 = System.nanoTime();
-        t.start();
-        ByteBuffer b = ByteBuffer.allocate(1 << 16);
-        while (receiver.read(b) >= 0) {
-            b.clear();
-        }
-        long p1 = packets(lab, table);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        receiver.close();
-        return (p1 - p0) / seconds;
-    }
-
-    private static long packets(Lab lab, PiTableId table) {
-        long sum = 0;
-        for (FlowEntry e : lab.controller().flowRules().getFlowEntries(LabController.DEVICE_ID)) {
-            if (table.equals(e.table())) {
-                sum += e.packets();
-            }
-        }
-        return sum;
     }
 
     // POST /offloads, wait for BYPASSED, DELETE: the whole path from REST to BMv2 entries and back.

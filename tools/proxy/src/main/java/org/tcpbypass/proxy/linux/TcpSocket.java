@@ -225,6 +225,8 @@ public final class TcpSocket {
         public static final int OPT_TIMESTAMPS = 1;
         public static final int OPT_SACK = 2;
         public static final int OPT_WSCALE = 4;
+        /** ECN negotiated in the handshake (TCPI_OPT_ECN). */
+        public static final int OPT_ECN = 8;
         public static final int STATE_ESTABLISHED = 1;
         private static final int TIMESTAMP_OPTION_BYTES = 12;
 

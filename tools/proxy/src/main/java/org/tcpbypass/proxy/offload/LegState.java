@@ -24,6 +24,11 @@ public final class LegState {
     public final int mss;
     public final boolean sackPermitted;
     public final boolean timestamps;
+    /**
+     * ECN negotiated on this leg. Only this is reported: whether an ECN-capable segment arrived yet
+     * (TCPI_OPT_ECN_SEEN) does not change what either endpoint does after the hand-off.
+     */
+    public final boolean ecn;
     public final long tsVal;
     public final long peerTsVal;
     /** The MSS the proxy announced on this leg. */
@@ -40,6 +45,7 @@ public final class LegState {
         this.peerWindowShift = scaled ? info.sndWscale : 0;
         this.sackPermitted = info.has(TcpSocket.TcpInfo.OPT_SACK);
         this.timestamps = info.has(TcpSocket.TcpInfo.OPT_TIMESTAMPS);
+        this.ecn = info.has(TcpSocket.TcpInfo.OPT_ECN);
         // Linux exposes the send MSS less the timestamp option, capped by the path MTU, not the peer's MSS option.
         this.mss = info.peerMss();
         this.advertisedMss = info.advMss;
@@ -85,6 +91,7 @@ public final class LegState {
         o.put("mss", mss);
         o.put("sackPermitted", sackPermitted);
         o.put("timestamps", timestamps);
+        o.put("ecn", ecn);
         if (timestamps) {
             o.put("tsVal", tsVal);
             o.put("peerTsVal", peerTsVal);
