@@ -36,6 +36,11 @@ public final class Offloader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Offloader.class.getName());
     private static final int RELEASED_DROP_SECONDS = 30;
     private static final int CAPTURE_POLL_MILLIS = 5;
+    /**
+     * How long the capture may take to show the proxy's own window probes: they leave at once, but on a loaded
+     * machine the capture's reader may run late; past this the hand-off is postponed, not abandoned.
+     */
+    private static final long OWN_PROBES_MILLIS = 1000;
     private static final long WORKER_CALL_SECONDS = 5;
     private static final long RELEASE_WAIT_MILLIS = 5000;
     private static final long MASK = 0xffffffffL;
@@ -347,17 +352,20 @@ public final class Offloader implements AutoCloseable {
                 wait = Math.max(wait, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
             }
             long quietUntil = System.nanoTime() + wait;
+            long probesDue = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWN_PROBES_MILLIS);
             while (probes[0] == null || probes[1] == null || !answered[0] || !answered[1]) {
                 Segment seg = own.poll();
                 if (seg == null && System.nanoTime() > quietUntil) {
-                    if (probes[0] == null || probes[1] == null) {
-                        throw new IOException("the window probes did not show within "
-                                                      + config.handoff.probeTimeoutMillis + " ms");
+                    if (probes[0] != null && probes[1] != null) {
+                        LOG.fine(() -> "hand-off " + r + ": no answer to the window probe from the "
+                                + (answered[0] ? "server" : "client") + "; quiet for "
+                                + config.handoff.probeTimeoutMillis + " ms or twice the RTT");
+                        break;
                     }
-                    LOG.fine(() -> "hand-off " + r + ": no answer to the window probe from the "
-                            + (answered[0] ? "server" : "client") + "; quiet for " + config.handoff.probeTimeoutMillis
-                            + " ms or twice the RTT");
-                    break;
+                    if (System.nanoTime() > probesDue) {
+                        throw new PostponedException("the proxy's own window probes did not show within "
+                                                             + OWN_PROBES_MILLIS + " ms");
+                    }
                 }
                 if (seg == null && (seg = own.next()) == null) {
                     continue;
