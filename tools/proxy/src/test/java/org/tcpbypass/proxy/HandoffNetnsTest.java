@@ -299,8 +299,8 @@ public class HandoffNetnsTest {
                 }
                 assertEquals(List.of(), server.errors);
                 List<FakeController.Request> offloadPosts = controller.requests("POST", "/offloads");
-                assertEquals("one POST per connection, the unanswered one retried once", connections + 1,
-                             offloadPosts.size());
+                assertEquals("one POST per connection, the unanswered one retried once; the proxy said:\n"
+                                     + proxy.output(), connections + 1, offloadPosts.size());
                 assertEquals("the retry carries the first attempt's idempotency key",
                              offloadPosts.get(connections - 1).idempotencyKey,
                              offloadPosts.get(connections).idempotencyKey);

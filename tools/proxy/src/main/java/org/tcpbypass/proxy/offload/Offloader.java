@@ -299,11 +299,13 @@ public final class Offloader implements AutoCloseable {
          * leg's next sequence numbers meanwhile; ends in repair mode when {@code stayRepaired}, otherwise first
          * closes each peer's window (see {@link #closeWindows}).
          *
-         * @return sndNxt and rcvNxt of the client leg, then of the server leg
+         * @return sndNxt and rcvNxt of the client leg, then of the server leg, then sndUna of each leg (the probe
+         *         leaves at sndUna - 1; relaying goes on until the freeze, so data may be queued or in flight)
          */
         private long[] probe(PacketCapture own, boolean stayRepaired) throws IOException {
             repair(true);
-            long[] seqs = {c.sendQueueSeq(), c.receiveQueueSeq(), s.sendQueueSeq(), s.receiveQueueSeq()};
+            long[] seqs = {sndNxt(c), c.receiveQueueSeq(), sndNxt(s), s.receiveQueueSeq(),
+                           c.sendQueueSeq() - c.outputQueued() & MASK, s.sendQueueSeq() - s.outputQueued() & MASK};
             if (!stayRepaired) {
                 closeWindows(own, seqs);
             }
@@ -312,6 +314,11 @@ public final class Offloader implements AutoCloseable {
                 repair(true);
             }
             return seqs;
+        }
+
+        /** A repair-mode socket's snd_nxt: the end of its send queue less what is not sent yet. */
+        private long sndNxt(TcpSocket socket) throws IOException {
+            return socket.sendQueueSeq() - socket.notSentQueued() & MASK;
         }
 
         /*
@@ -330,7 +337,7 @@ public final class Offloader implements AutoCloseable {
         }
 
         /**
-         * Reads the capture until both legs' probes (seq = sndNxt - 1) show, keeping them as the legs' newest own
+         * Reads the capture until both legs' probes (seq = sndUna - 1) show, keeping them as the legs' newest own
          * segments, and, with {@code answers}, until each peer answered with nothing new (a segment without
          * payload at the end of what it sent) or, as Linux answers at most one out-of-window segment per 500 ms
          * (tcp_invalid_ratelimit), until no payload came from it for twice the legs' RTT (at least the probe
@@ -373,8 +380,8 @@ public final class Offloader implements AutoCloseable {
                 for (int leg = 0; leg < 2; leg++) {
                     InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
                     InetSocketAddress peer = leg == 0 ? r.client() : r.server();
-                    long sndNxt = seqs[2 * leg];
-                    if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndNxt - 1 & MASK)) {
+                    long sndUna = seqs[4 + leg];
+                    if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndUna - 1 & MASK)) {
                         probes[leg] = seg;
                     } else if (answers && seg.isFrom(peer, local) && seg.occupiesSequence()
                             && (int) (seg.seq + seg.payloadLength - end[leg]) > 0) {
