@@ -17,6 +17,7 @@ import org.onosproject.net.pi.model.PiCounterType;
 import org.onosproject.net.pi.model.PiPipelineModel;
 import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.onosproject.net.pi.service.PiTranslationException;
+import org.tcpbypass.lab.bmv2.Bmv2Exception;
 import org.tcpbypass.lab.bmv2.Bmv2TableWriter;
 
 import java.util.ArrayList;
@@ -158,7 +159,7 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
     @Override
     public FlowEntry getFlowEntry(FlowRule rule) {
         Installed i = installed.get(rule.id());
-        return i == null ? null : read(i);
+        return i == null ? null : read(i).orElse(null);
     }
 
     @Override
@@ -167,23 +168,32 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
             return List.of();
         }
         List<FlowEntry> entries = new ArrayList<>();
-        installed.values().forEach(i -> entries.add(read(i)));
+        installed.values().forEach(i -> read(i).ifPresent(entries::add));
         return entries;
     }
 
     @Override
     public Iterable<FlowEntry> getFlowEntriesById(ApplicationId appId) {
         List<FlowEntry> entries = new ArrayList<>();
-        installed.values().stream().filter(i -> i.rule.appId() == appId.id()).forEach(i -> entries.add(read(i)));
+        installed.values().stream().filter(i -> i.rule.appId() == appId.id())
+                .forEach(i -> read(i).ifPresent(entries::add));
         return entries;
     }
 
-    private FlowEntry read(Installed i) {
+    // Empty when the entry was removed while being read: ONOS's store would no longer list it either.
+    private Optional<FlowEntry> read(Installed i) {
         if (i.counter.isEmpty()) {
-            return i.snapshot(0, 0);
+            return Optional.of(i.snapshot(0, 0));
         }
-        long[] c = writer.counter(i.counter.get(), i.handle);
-        return i.snapshot(c[0], c[1]);
+        try {
+            long[] c = writer.counter(i.counter.get(), i.handle);
+            return Optional.of(i.snapshot(c[0], c[1]));
+        } catch (Bmv2Exception e) {
+            if (installed.get(i.rule.id()) != i) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     @Override

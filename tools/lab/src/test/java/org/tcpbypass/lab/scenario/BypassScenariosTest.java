@@ -277,9 +277,10 @@ public class BypassScenariosTest {
         try (ServerSocketChannel server = lab.listenOnServer()) {
             // The proxy and the lab controller (the app, its REST, the intent path) start as cold JVMs; ONOS and a
             // proxy in service are long-running. Hand-offs before the measured ones let the JIT compile those paths.
+            // They are byte-exact like every run; one that is postponed and outlived by its short transfer is not
+            // counted against anything.
             for (int i = 0; i < WARM_UP_HANDOFFS; i++) {
-                HandOffRun warmUp = handOffRun(proxy, server, 1, MB / 4, 512 * 1024, false);
-                assertEquals("warm-up hand-off " + (i + 1) + " handed off", 1, warmUp.handedOff);
+                handOffRun(proxy, server, 1, MB / 4, 512 * 1024, false);
             }
             List<HandOffRun> runs = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
