@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -119,18 +120,24 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.created(offloading(17)));
         expect(service.settled(BypassId.of(17))).andReturn(settlement);
         replay(service);
+        Response response = heldUntilSettled(settlement, () -> target("offloads").queryParam("wait", 10000)
+                .request().header(IDEMPOTENCY_KEY, KEY).post(fixture("post-offload.json")));
+        assertEquals(201, response.getStatus());
+        assertEquals(target("offloads/17").getUri(), response.getLocation());
+        assertEquals(json(bypassed(17)), body(response));
+    }
+
+    /** Sends {@code request}, whose answer must wait for {@code settlement}, completed as BYPASSED 300 ms later. */
+    private Response heldUntilSettled(CompletableFuture<Bypass> settlement, Supplier<Response> request) {
         ScheduledExecutorService settler = Executors.newSingleThreadScheduledExecutor();
         try {
             settler.schedule(() -> settlement.complete(bypassed(17)), 300, TimeUnit.MILLISECONDS);
             long start = System.nanoTime();
-            Response response = target("offloads").queryParam("wait", 10000).request()
-                    .header(IDEMPOTENCY_KEY, KEY).post(fixture("post-offload.json"));
+            Response response = request.get();
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertEquals(201, response.getStatus());
-            assertEquals(target("offloads/17").getUri(), response.getLocation());
-            assertEquals(json(bypassed(17)), body(response));
             assertThat(elapsedMillis, greaterThanOrEqualTo(250L));
             assertThat(elapsedMillis, lessThan(9000L));
+            return response;
         } finally {
             settler.shutdownNow();
         }
@@ -343,19 +350,10 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         CompletableFuture<Bypass> settlement = new CompletableFuture<>();
         expect(service.settled(BypassId.of(17))).andReturn(settlement);
         replay(service);
-        ScheduledExecutorService settler = Executors.newSingleThreadScheduledExecutor();
-        try {
-            settler.schedule(() -> settlement.complete(bypassed(17)), 300, TimeUnit.MILLISECONDS);
-            long start = System.nanoTime();
-            Response response = target("offloads/17").queryParam("wait", 10000).request().get();
-            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertEquals(200, response.getStatus());
-            assertEquals(json(bypassed(17)), body(response));
-            assertThat(elapsedMillis, greaterThanOrEqualTo(250L));
-            assertThat(elapsedMillis, lessThan(9000L));
-        } finally {
-            settler.shutdownNow();
-        }
+        Response response = heldUntilSettled(settlement,
+                                              () -> target("offloads/17").queryParam("wait", 10000).request().get());
+        assertEquals(200, response.getStatus());
+        assertEquals(json(bypassed(17)), body(response));
     }
 
     @Test
