@@ -263,12 +263,12 @@ public class BypassScenariosTest {
     /**
      * Scenario 7, the hand-off itself, with the proxy's default settings: ten times one connection alone, then 50
      * connections handed off at once. Each connection carries paced traffic both ways, 0.5 MB/s alone and 10 KB/s
-     * each of the 50 (BMv2 at its default log level forwards about 5000 packets/s here, and relayed packets cross it
-     * twice: faster traffic would queue and drop in the switch, hand-off or not). Prints, per hand-off, the proxy's
-     * latency (policy fired to BYPASSED seen) and each endpoint's largest gap between payload arrivals, and per run
-     * one line
+     * each of the 50 (relayed packets cross the switch twice; faster traffic would queue in BMv2, hand-off or not).
+     * Prints, per hand-off, the proxy's latency (policy fired to BYPASSED seen) and each endpoint's largest gap
+     * between payload arrivals, and per run one line
      * {@code handoff connections=N handed_off=N latency_ms_p50=X latency_ms_p99=X gap_ms_p50=X gap_ms_p99=X
-     * retrans=N} (retrans: both endpoints' TcpRetransSegs + TCPLossProbes + TCPTimeouts over the run).
+     * retrans=N} (retrans: both endpoints' TcpRetransSegs + TCPLossProbes + TCPTimeouts over the run); first, as a
+     * control, the retransmissions of the 50-connection traffic relayed without a hand-off.
      */
     @Test
     public void scenario7HandOff() throws Exception {
