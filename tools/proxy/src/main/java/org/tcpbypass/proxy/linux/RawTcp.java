@@ -53,7 +53,25 @@ public final class RawTcp implements Closeable {
      */
     public void sendAck(InetSocketAddress from, InetSocketAddress to, long seq, long ack, int window, long tsVal,
                         long tsEcr) throws IOException {
-        byte[] segment = ack(from, to, seq, ack, window, tsVal, tsEcr);
+        send(to, ack(from, to, seq, ack, window, tsVal, tsEcr, 0));
+    }
+
+    /**
+     * Sends one ACK {@code from -> to} carrying one byte at {@code seq}, a byte the receiver already has (seq =
+     * what it acknowledged - 1): it is in the receiver's window, so no out-of-window rate limit applies, and the
+     * receiver discards the byte and answers at once, with a D-SACK block for it where SACK was negotiated.
+     *
+     * @param window the 16-bit window field, already scaled down by the shift the receiver applies
+     * @param tsVal  TSval, or -1 to send no timestamps option; the receiver keeps it (the segment starts at or below
+     *               its last ACK point), so it must not be ahead of what the sender stamps later
+     * @param tsEcr  TSecr (ignored without TSval)
+     */
+    public void sendDuplicateByte(InetSocketAddress from, InetSocketAddress to, long seq, long ack, int window,
+                                  long tsVal, long tsEcr) throws IOException {
+        send(to, ack(from, to, seq, ack, window, tsVal, tsEcr, 1));
+    }
+
+    private void send(InetSocketAddress to, byte[] segment) throws IOException {
         Memory packet = new Memory(segment.length);
         packet.write(0, segment, 0, segment.length);
         Memory sin = new Memory(16);
@@ -67,13 +85,14 @@ public final class RawTcp implements Closeable {
         }
     }
 
-    /** The IPv4 packet of a pure ACK with checksums. */
+    /** The IPv4 packet of an ACK with {@code payload} zero bytes and checksums. */
     static byte[] ack(InetSocketAddress from, InetSocketAddress to, long seq, long ack, int window, long tsVal,
-                      long tsEcr) {
+                      long tsEcr, int payload) {
         if (window < 0 || window > 0xffff) {
             throw new IllegalArgumentException("window field out of range: " + window);
         }
-        int tcpLength = tsVal < 0 ? 20 : 32;
+        int headerLength = tsVal < 0 ? 20 : 32;
+        int tcpLength = headerLength + payload;
         ByteBuffer p = ByteBuffer.allocate(20 + tcpLength).order(ByteOrder.BIG_ENDIAN);
         byte[] src = Segment.ipv4Bytes(from);
         byte[] dst = Segment.ipv4Bytes(to);
@@ -82,7 +101,7 @@ public final class RawTcp implements Closeable {
         p.putShort(0 + 10, (short) checksum(p.array(), 0, 20, 0));
         int t = 20;
         p.putShort((short) from.getPort()).putShort((short) to.getPort()).putInt((int) seq).putInt((int) ack)
-                .put((byte) (tcpLength / 4 << 4)).put((byte) Segment.ACK).putShort((short) window)
+                .put((byte) (headerLength / 4 << 4)).put((byte) Segment.ACK).putShort((short) window)
                 .putShort((short) 0).putShort((short) 0);
         if (tsVal >= 0) {
             p.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt((int) tsVal).putInt((int) tsEcr);

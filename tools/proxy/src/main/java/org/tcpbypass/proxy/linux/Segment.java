@@ -32,12 +32,14 @@ public final class Segment {
     public final boolean sackPermitted;
     /** Number of SACK blocks (0 without a SACK option). */
     public final int sackBlocks;
+    /** Left edge of the first SACK block (a D-SACK's duplicate), or -1 without one. */
+    public final long firstSackLeft;
     /** {@link System#nanoTime()} when the segment was read. */
     public final long nanos;
 
     private Segment(InetSocketAddress source, InetSocketAddress destination, long seq, long ack, int flags,
                     int window, int payloadLength, long tsVal, long tsEcr, int mss, int windowShift,
-                    boolean sackPermitted, int sackBlocks, long nanos) {
+                    boolean sackPermitted, int sackBlocks, long firstSackLeft, long nanos) {
         this.source = source;
         this.destination = destination;
         this.seq = seq;
@@ -51,6 +53,7 @@ public final class Segment {
         this.windowShift = windowShift;
         this.sackPermitted = sackPermitted;
         this.sackBlocks = sackBlocks;
+        this.firstSackLeft = firstSackLeft;
         this.nanos = nanos;
     }
 
@@ -71,6 +74,7 @@ public final class Segment {
         int shift = -1;
         boolean sack = false;
         int sackBlocks = 0;
+        long firstSackLeft = -1;
         int i = ihl + 20;
         while (i < ihl + doff) {
             int kind = p.get(i) & 0xff;
@@ -99,13 +103,14 @@ public final class Segment {
                 sack = true;
             } else if (kind == 5 && (len - 2) % 8 == 0) {
                 sackBlocks = (len - 2) / 8;
+                firstSackLeft = sackBlocks > 0 ? p.getInt(i + 2) & 0xffffffffL : -1;
             }
             i += len;
         }
         return new Segment(address(p, 12, ihl), address(p, 16, ihl + 2),
                            p.getInt(ihl + 4) & 0xffffffffL, p.getInt(ihl + 8) & 0xffffffffL,
                            p.get(ihl + 13) & 0x3f, p.getShort(ihl + 14) & 0xffff,
-                           total - ihl - doff, tsVal, tsEcr, mss, shift, sack, sackBlocks, nanos);
+                           total - ihl - doff, tsVal, tsEcr, mss, shift, sack, sackBlocks, firstSackLeft, nanos);
     }
 
     private static InetSocketAddress address(ByteBuffer p, int ipOffset, int portOffset) {

@@ -330,10 +330,16 @@ public final class Offloader implements AutoCloseable {
          */
         private void closeWindows(PacketCapture own, long[] seqs) throws IOException {
             drainOwn(own);
-            raw.sendAck(r.vip(), r.client(), seqs[0] + 1 & MASK, seqs[1], 0, stamp(c, lastToClient),
-                        lastToClient == null ? 0 : lastToClient.tsEcr);
+            long clientEcr = lastToClient == null ? 0 : lastToClient.tsEcr;
+            long serverEcr = lastToServer == null ? 0 : lastToServer.tsEcr;
+            raw.sendAck(r.vip(), r.client(), seqs[0] + 1 & MASK, seqs[1], 0, stamp(c, lastToClient), clientEcr);
             raw.sendAck(r.proxyAddress(), r.server(), seqs[2] + 1 & MASK, seqs[3], 0, stamp(s, lastToServer),
-                        lastToServer == null ? 0 : lastToServer.tsEcr);
+                        serverEcr);
+            // The barrier's probe: a byte the peer has, answered at once with a D-SACK for it (see awaitProbes).
+            raw.sendDuplicateByte(r.vip(), r.client(), seqs[4] - 1 & MASK, seqs[1], 0, newestStamp(c, lastToClient),
+                                  clientEcr);
+            raw.sendDuplicateByte(r.proxyAddress(), r.server(), seqs[5] - 1 & MASK, seqs[3], 0,
+                                  newestStamp(s, lastToServer), serverEcr);
         }
 
         /**
@@ -353,6 +359,9 @@ public final class Offloader implements AutoCloseable {
             Segment[] probes = new Segment[2];
             boolean[] answered = {!answers, !answers};
             long[] end = {seqs[1], seqs[3]};
+            // With SACK the answer is told apart from an ACK the peer sent before the probe reached it: it reports
+            // the probe's duplicate byte (a D-SACK).
+            boolean[] sack = {c.info().has(TcpSocket.TcpInfo.OPT_SACK), s.info().has(TcpSocket.TcpInfo.OPT_SACK)};
             boolean late = false;
             long wait = TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis);
             if (answers) {
@@ -395,7 +404,8 @@ public final class Offloader implements AutoCloseable {
                         late = true;
                         quietUntil = System.nanoTime() + wait;
                     } else if (seg.isFrom(peer, local) && probes[leg] != null && !seg.occupiesSequence()
-                            && seg.seq == end[leg]) {
+                            && seg.seq == end[leg] && (!sack[leg] || seg.sackBlocks > 0
+                                                       && seg.firstSackLeft == (sndUna - 1 & MASK))) {
                         answered[leg] = true;
                     }
                 }
@@ -527,12 +537,20 @@ public final class Offloader implements AutoCloseable {
          * -1 without timestamps.
          */
         private long stamp(TcpSocket socket, Segment lastOwn) throws IOException {
+            long newest = newestStamp(socket, lastOwn);
+            return newest < 0 ? -1 : newest + LegState.TS_FORWARD_BIAS & MASK;
+        }
+
+        /**
+         * The newest TSval the socket stamped or stamps now, for a crafted segment the peer keeps the TSval of: the
+         * socket's later segments are not older (they leave later). -1 without timestamps.
+         */
+        private long newestStamp(TcpSocket socket, Segment lastOwn) throws IOException {
             if (!socket.info().has(TcpSocket.TcpInfo.OPT_TIMESTAMPS)) {
                 return -1;
             }
             long now = socket.timestamp();
-            long newest = lastOwn == null || lastOwn.tsVal < 0 ? now : LegState.newest(now, lastOwn.tsVal);
-            return newest + LegState.TS_FORWARD_BIAS & MASK;
+            return lastOwn == null || lastOwn.tsVal < 0 ? now : LegState.newest(now, lastOwn.tsVal);
         }
 
         private void repair(boolean on) throws IOException {
