@@ -192,9 +192,14 @@ public class BypassScenariosTest {
                 System.out.printf("scenario 4: attempt %d, server ISN space %d, proxy client-leg space %d,"
                                           + " wrap after %d MB, transfer %d MB%n", attempt, serverSeq, proxySeq,
                                   toWrap / MB, bytes / MB);
+                int clientPort = ((java.net.InetSocketAddress) c.getLocalAddress()).getPort();
                 Transfer t = transfer(c, s, bytes, proxy, 1);
                 assertArrayEquals("byte-exact across 2^32", t.sent, t.received.sha256);
-                assertThat("handed off before the wrap", t.bytesAtHandoff, lessThan(toWrap));
+                // Where the hand-off happened, from the state the proxy read (the transfer's own progress is sampled
+                // once the proxy's metrics report the hand-off, up to a second later). Drained, the proxy had sent
+                // the client every byte it had received from the server.
+                long sentAtHandoff = clientLegSndNxt(proxy, clientPort) - proxySeq & 0xffffffffL;
+                assertThat("handed off before the wrap", sentAtHandoff, lessThan(toWrap));
                 return;
             }
             s.setOption(StandardSocketOptions.SO_LINGER, 0);
@@ -202,6 +207,18 @@ public class BypassScenariosTest {
             c.close();
         }
         fail("no connection's sequence numbers came near 2^32 in 400 attempts");
+    }
+
+    /** The client leg's sndNxt the proxy last read for a hand-off of the connection from {@code clientPort}. */
+    private static long clientLegSndNxt(ProxyProcess proxy, int clientPort) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "hand-off /[0-9.]+:" + clientPort + " -> .* client leg \\{\"sndNxt\":(\\d+)").matcher(proxy.log());
+        long sndNxt = -1;
+        while (m.find()) {
+            sndNxt = Long.parseLong(m.group(1));
+        }
+        assertTrue("the proxy logged the hand-off's leg state", sndNxt >= 0);
+        return sndNxt;
     }
 
     /** Scenario 5: FIN and RST after the hand-off; both ends see them; the bypass entries go. */
