@@ -93,7 +93,7 @@ public final class OffloadClient {
      */
     public Record request(ObjectNode offload, String idempotencyKey, long waitMillis)
             throws IOException, InterruptedException {
-        long wait = Math.max(0, Math.min(MAX_WAIT_MILLIS, waitMillis));
+        long wait = boundedWait(waitMillis);
         HttpRequest r = request("/offloads?wait=" + wait, timeout.plusMillis(wait))
                 .header("Content-Type", "application/json")
                 .header(IDEMPOTENCY_KEY, idempotencyKey)
@@ -103,7 +103,7 @@ public final class OffloadClient {
 
     /** GET /offloads/{id}?wait=; the record once it has left OFFLOADING or the wait has passed. */
     public Record await(String id, long waitMillis) throws IOException, InterruptedException {
-        long wait = Math.max(0, Math.min(MAX_WAIT_MILLIS, waitMillis));
+        long wait = boundedWait(waitMillis);
         HttpRequest r = request("/offloads/" + checkedId(id) + "?wait=" + wait, timeout.plusMillis(wait)).GET().build();
         return new Record(send(r, MAX_ANSWER_BYTES, 200));
     }
@@ -157,6 +157,11 @@ public final class OffloadClient {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(t)
                 .header("Accept", "application/json");
         return authorization == null ? b : b.header("Authorization", authorization);
+    }
+
+    /** A wait the app accepts: 0..{@value #MAX_WAIT_MILLIS} ms. */
+    private static long boundedWait(long waitMillis) {
+        return Math.max(0, Math.min(MAX_WAIT_MILLIS, waitMillis));
     }
 
     /** A record id as the app writes them, checked before it goes into a URL path. */

@@ -304,8 +304,12 @@ public final class Offloader implements AutoCloseable {
          */
         private long[] probe(PacketCapture own, boolean stayRepaired) throws IOException {
             repair(true);
-            long[] seqs = {sndNxt(c), c.receiveQueueSeq(), sndNxt(s), s.receiveQueueSeq(),
-                           c.sendQueueSeq() - c.outputQueued() & MASK, s.sendQueueSeq() - s.outputQueued() & MASK};
+            // The send queue's end less what is not sent is snd_nxt; less what is not acknowledged, snd_una.
+            long cEnd = c.sendQueueSeq();
+            long sEnd = s.sendQueueSeq();
+            long[] seqs = {cEnd - c.notSentQueued() & MASK, c.receiveQueueSeq(),
+                           sEnd - s.notSentQueued() & MASK, s.receiveQueueSeq(),
+                           cEnd - c.outputQueued() & MASK, sEnd - s.outputQueued() & MASK};
             if (!stayRepaired) {
                 closeWindows(own, seqs);
             }
@@ -314,11 +318,6 @@ public final class Offloader implements AutoCloseable {
                 repair(true);
             }
             return seqs;
-        }
-
-        /** A repair-mode socket's snd_nxt: the end of its send queue less what is not sent yet. */
-        private long sndNxt(TcpSocket socket) throws IOException {
-            return socket.sendQueueSeq() - socket.notSentQueued() & MASK;
         }
 
         /*
@@ -361,11 +360,13 @@ public final class Offloader implements AutoCloseable {
             long[] end = {seqs[1], seqs[3]};
             // With SACK the answer is told apart from an ACK the peer sent before the probe reached it: it reports
             // the probe's duplicate byte (a D-SACK).
-            boolean[] sack = {c.info().has(TcpSocket.TcpInfo.OPT_SACK), s.info().has(TcpSocket.TcpInfo.OPT_SACK)};
+            TcpSocket.TcpInfo ci = c.info();
+            TcpSocket.TcpInfo si = s.info();
+            boolean[] sack = {ci.has(TcpSocket.TcpInfo.OPT_SACK), si.has(TcpSocket.TcpInfo.OPT_SACK)};
             boolean late = false;
             long wait = TimeUnit.MILLISECONDS.toNanos(config.handoff.probeTimeoutMillis);
             if (answers) {
-                wait = Math.max(wait, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
+                wait = Math.max(wait, 2_000L * Math.max(ci.rttMicros, si.rttMicros));
             }
             long quietUntil = System.nanoTime() + wait;
             long probesDue = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWN_PROBES_MILLIS);
