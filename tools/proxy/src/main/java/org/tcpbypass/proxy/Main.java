@@ -49,6 +49,7 @@ public final class Main {
         FLAGS.put("--device-id", "deviceId");
         FLAGS.put("--threads", "threads");
         FLAGS.put("--buffer-bytes", "bufferBytes");
+        FLAGS.put("--relay", "relay");
         FLAGS.put("--metrics-interval", "metricsIntervalSeconds");
         FLAGS.put("--nft-table", "nftTable");
         FLAGS.put("--controller-url", "controller.url");
@@ -100,7 +101,8 @@ public final class Main {
             "  --rtt-ramp-interval MS    time between steps (default 200)",
             "  --rtt-ramp-max MS         largest added delay (default 1000)",
             "  --threads N               relay threads (default: number of cores)",
-            "  --buffer-bytes N          relay buffer per direction (default 65536)",
+            "  --buffer-bytes N          relay buffer (or pipe) per direction (default 65536)",
+            "  --relay splice|copy       move payload by splice(2) through a pipe, or copy it (default splice)",
             "  --metrics-interval S      metrics log line period, 0 = off (default 10)",
             "  --nft-table NAME          nftables table for the hand-off freeze (default tcpbypass)",
             "  --verbose                 log every hand-off's numbers",

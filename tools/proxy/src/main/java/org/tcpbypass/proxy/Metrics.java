@@ -4,12 +4,14 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** The proxy's counters and latency samples, printed as one log line. */
 public final class Metrics {
     private final AtomicLong opened = new AtomicLong();
     private final AtomicLong closed = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
+    // Added by every relay worker on every event: a contended AtomicLong would bounce its cache line.
+    private final LongAdder bytes = new LongAdder();
     private final AtomicLong offloaded = new AtomicLong();
     private final AtomicLong fallbacks = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
@@ -29,7 +31,7 @@ public final class Metrics {
 
     /** Payload bytes relayed. */
     public void relayed(long n) {
-        bytes.addAndGet(n);
+        bytes.add(n);
     }
 
     /** A hand-off completed: decision to bypass active, and how long the legs were frozen. */
@@ -67,7 +69,7 @@ public final class Metrics {
 
     /** Payload bytes relayed. */
     public long bytesRelayed() {
-        return bytes.get();
+        return bytes.sum();
     }
 
     /** Freeze durations (ms) of completed and abandoned hand-offs. */
@@ -82,7 +84,7 @@ public final class Metrics {
         return String.format(Locale.ROOT,
                 "relays opened=%d active=%d; bytes relayed=%d; offloaded=%d fallbacks=%d skipped=%d; "
                         + "hand-off ms %s; freeze ms %s; fallback stall ms %s; cpu s=%.2f",
-                opened.get(), opened.get() - closed.get(), bytes.get(), offloaded.get(), fallbacks.get(),
+                opened.get(), opened.get() - closed.get(), bytes.sum(), offloaded.get(), fallbacks.get(),
                 skipped.get(), handoffMillis.summary(), freezeMillis.summary(), fallbackStallMillis.summary(),
                 cpu / 1e9);
     }

@@ -25,6 +25,8 @@ public final class ProxyConfig {
     public final String deviceId;
     public final int threads;
     public final int bufferBytes;
+    /** Relay by splice(2) through a kernel pipe per direction ("splice"), or by copying through the JVM. */
+    public final boolean splice;
     public final int metricsIntervalSeconds;
     public final String nftTable;
     public final Controller controller;
@@ -38,6 +40,11 @@ public final class ProxyConfig {
         deviceId = f.string("deviceId", null);
         threads = f.integer("threads", Runtime.getRuntime().availableProcessors(), 1, 256);
         bufferBytes = f.integer("bufferBytes", 65536, 4096, 16 << 20);
+        String relay = f.string("relay", "splice");
+        if (!relay.equals("splice") && !relay.equals("copy")) {
+            throw new ConfigException("relay: '" + relay + "' is neither splice nor copy");
+        }
+        splice = relay.equals("splice");
         metricsIntervalSeconds = f.integer("metricsIntervalSeconds", 10, 0, 86400);
         nftTable = f.string("nftTable", "tcpbypass");
         if (!nftTable.matches("[A-Za-z][A-Za-z0-9_]{0,31}")) {

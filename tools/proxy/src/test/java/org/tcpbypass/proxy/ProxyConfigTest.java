@@ -28,6 +28,7 @@ public class ProxyConfigTest {
 
     private static final String FULL_TEMPLATE = "{\n"
             + "  \"name\": \"proxy1\", \"deviceId\": \"device:bmv2:s1\", \"threads\": 3, \"bufferBytes\": 8192,\n"
+            + "  \"relay\": \"copy\",\n"
             + "  \"metricsIntervalSeconds\": 0, \"nftTable\": \"tb_test\",\n"
             + "  \"controller\": {\"url\": \"http://127.0.0.1:8181/onos/tcp-bypass/\", \"user\": \"u\",\n"
             + "                 \"passwordFile\": \"PASSWORD_FILE\", \"requestTimeoutMillis\": 100,\n"
@@ -67,6 +68,7 @@ public class ProxyConfigTest {
         assertEquals("device:bmv2:s1", c.deviceId);
         assertEquals(3, c.threads);
         assertEquals(8192, c.bufferBytes);
+        assertFalse(c.splice);
         assertEquals(0, c.metricsIntervalSeconds);
         assertEquals("tb_test", c.nftTable);
         assertEquals("http://127.0.0.1:8181/onos/tcp-bypass", c.controller.url.toString());
@@ -106,6 +108,7 @@ public class ProxyConfigTest {
         assertNull(c.controller.caFile);
         assertEquals(Runtime.getRuntime().availableProcessors(), c.threads);
         assertEquals(65536, c.bufferBytes);
+        assertTrue("splice is the default relay", c.splice);
         assertEquals("tcpbypass", c.nftTable);
         assertEquals(2000, c.handoff.drainTimeoutMillis);
         assertFalse(c.rttRamp.enabled);
@@ -118,8 +121,9 @@ public class ProxyConfigTest {
     public void flagsOverrideTheFile() throws Exception {
         ProxyConfig c = Main.configure(withFile(full(), "--name", "proxy2", "--threads=1", "--controller-url",
                                                 "http://10.0.0.1:8181/x", "--offload", "first-exchange",
-                                                "--drain-timeout", "99"));
+                                                "--drain-timeout", "99", "--relay", "splice"));
         assertEquals("proxy2", c.name);
+        assertTrue(c.splice);
         assertEquals(1, c.threads);
         assertEquals("http://10.0.0.1:8181/x", c.controller.url.toString());
         assertEquals(99, c.handoff.drainTimeoutMillis);
@@ -218,6 +222,7 @@ public class ProxyConfigTest {
         rejectsFile("nftTable: 'bad-name!' is not a valid nftables table name",
                     "{\"nftTable\": \"bad-name!\", " + L + "}");
         rejectsFile("bufferBytes: 100 is outside", "{\"bufferBytes\": 100, " + L + "}");
+        rejectsFile("relay: 'sendfile' is neither splice nor copy", "{\"relay\": \"sendfile\", " + L + "}");
     }
 
     @Test

@@ -59,8 +59,25 @@ final class ProxyProcess implements AutoCloseable {
 
     /** CPU seconds (user + system) the process has used so far. */
     double cpuSeconds() throws IOException {
-        String stat = Files.readString(Paths.get("/proc/" + process.pid() + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return cpuSeconds(Paths.get("/proc/" + process.pid() + "/stat"));
+    }
+
+    /** CPU seconds (user + system) of the relay worker threads alone, without JIT compiler, GC or controller. */
+    double relayThreadCpuSeconds() throws IOException {
+        double sum = 0;
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = Files.list(Paths.get("/proc/" + process.pid() + "/task"))) {
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                if (Files.readString(t.resolve("comm")).startsWith("relay-")) {
+                    sum += cpuSeconds(t.resolve("stat"));
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static double cpuSeconds(java.nio.file.Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
     }
 

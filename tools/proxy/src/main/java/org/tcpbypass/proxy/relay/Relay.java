@@ -2,6 +2,7 @@ package org.tcpbypass.proxy.relay;
 
 import org.tcpbypass.proxy.OffloadPolicy;
 import org.tcpbypass.proxy.ProxyConfig;
+import org.tcpbypass.proxy.linux.Pipe;
 import org.tcpbypass.proxy.linux.TcpSocket;
 
 import java.io.IOException;
@@ -30,6 +31,11 @@ public final class Relay {
      */
     private static final long DRAIN_RECHECK_MIN_NANOS = 1_000_000;
     private static final long DRAIN_RECHECK_MAX_NANOS = 10_000_000;
+    /**
+     * Each direction's pipe (the kernel's default pipe-max-size). It costs a 10 KiB slot array plus the pages in
+     * flight, not its size; a pipe of 16 slots (the default) relays a window in many more rounds.
+     */
+    private static final int PIPE_BYTES = 1 << 20;
     /** Where a relay is in its life. */
     public enum State { CONNECTING, RELAYING, PAUSED, CLOSED, HANDED_OFF }
 
@@ -53,7 +59,8 @@ public final class Relay {
     private Drain drain;
 
     Relay(RelayWorker worker, ProxyConfig.Listener listener, SocketChannel client, SocketChannel server,
-          InetSocketAddress serverAddress, int bufferBytes, IntConsumer backendMss) throws IOException {
+          InetSocketAddress serverAddress, int bufferBytes, boolean splice, IntConsumer backendMss)
+            throws IOException {
         this.worker = worker;
         this.backendMss = backendMss;
         this.listener = listener;
@@ -63,8 +70,13 @@ public final class Relay {
         this.vipAddress = (InetSocketAddress) client.getLocalAddress();
         this.serverAddress = serverAddress;
         boolean tls = listener.offload == OffloadPolicy.TLS;
-        this.toServer = new Direction(client, server, bufferBytes, tls);
-        this.toClient = new Direction(server, client, bufferBytes, tls);
+        this.toServer = new Direction(client, server, bufferBytes, tls, splice);
+        try {
+            this.toClient = new Direction(server, client, bufferBytes, tls, splice);
+        } catch (IOException e) {
+            toServer.close();
+            throw e;
+        }
         TcpSocket.of(client).relaySettings(NOT_SENT_BYTES);
         TcpSocket.of(server).relaySettings(NOT_SENT_BYTES);
     }
@@ -90,8 +102,13 @@ public final class Relay {
                     return;
                 }
                 connected();
-            } else {
-                pump();
+            } else if (key.isValid()) {
+                // Only the directions this readiness concerns: a splice or read on a quiet leg is a wasted call.
+                int ops = key.readyOps();
+                boolean readable = (ops & SelectionKey.OP_READ) != 0;
+                boolean writable = (ops & SelectionKey.OP_WRITE) != 0;
+                boolean clientSide = key == clientKey;
+                pump(clientSide ? readable : writable, clientSide ? writable : readable);
             }
         } catch (IOException e) {
             abort();
@@ -108,10 +125,15 @@ public final class Relay {
     }
 
     private void pump() throws IOException {
+        pump(true, true);
+    }
+
+    /** Moves the directions named, then acts on what changed; every other path moves both. */
+    private void pump(boolean towardServer, boolean towardClient) throws IOException {
         if (state != State.RELAYING) {
             return;
         }
-        long moved = toServer.move() + toClient.move();
+        long moved = (towardServer ? toServer.move() : 0) + (towardClient ? toClient.move() : 0);
         if (moved > 0) {
             worker.events().relayed(moved);
             if (resumedNanos != 0) {
@@ -204,7 +226,7 @@ public final class Relay {
         try {
             TcpSocket c = TcpSocket.of(client);
             TcpSocket s = TcpSocket.of(server);
-            return "buffered " + toServer.buffer.position() + " to the server, " + toClient.buffer.position()
+            return "buffered " + toServer.pendingBytes() + " to the server, " + toClient.pendingBytes()
                     + " to the client; client leg " + c.inputQueued() + " unread, " + c.outputQueued()
                     + " unacknowledged; server leg " + s.inputQueued() + " unread, " + s.outputQueued()
                     + " unacknowledged";
@@ -333,6 +355,8 @@ public final class Relay {
     }
 
     private void closeQuietly() {
+        toServer.close();
+        toClient.close();
         for (SocketChannel c : new SocketChannel[] {client, server}) {
             try {
                 c.close();
@@ -405,26 +429,52 @@ public final class Relay {
         return clientAddress + " -> " + vipAddress + " | " + proxyAddress + " -> " + serverAddress;
     }
 
-    /** One direction: bytes read from one leg, buffered, written to the other. */
+    /**
+     * One direction: bytes read from one leg and written to the other, spliced through a kernel pipe or, while
+     * TLS records are followed (or splicing is off), copied through a buffer in the JVM.
+     */
     private static final class Direction {
         private final SocketChannel from;
         private final SocketChannel to;
-        private final ByteBuffer buffer;
+        private final int fromFd;
+        private final int toFd;
         private final TlsRecords tls;
+        private ByteBuffer buffer;
+        private final Pipe pipe;
+        // The last splice into a non-empty pipe moved nothing: its slots may be full, so reading waits for a flush.
+        private boolean pipeFull;
         private boolean eof;
         private boolean shutdown;
         private long bytes;
         private long lastReadNanos = System.nanoTime();
 
-        Direction(SocketChannel from, SocketChannel to, int size, boolean followTls) {
+        Direction(SocketChannel from, SocketChannel to, int size, boolean followTls, boolean splice)
+                throws IOException {
             this.from = from;
             this.to = to;
-            this.buffer = ByteBuffer.allocateDirect(size);
+            this.fromFd = TcpSocket.of(from).fd();
+            this.toFd = TcpSocket.of(to).fd();
             this.tls = followTls ? new TlsRecords() : null;
+            this.pipe = splice ? Pipe.open(PIPE_BYTES) : null;
+            this.buffer = !splice || followTls ? ByteBuffer.allocateDirect(size) : null;
         }
 
         /** Reads what fits, writes what the other leg takes; returns bytes read. */
         long move() throws IOException {
+            // The TLS policy needs the bytes only until application data shows; then the pipe takes over, once
+            // the buffer is empty so that the order of bytes holds.
+            if (buffer != null && pipe != null && buffer.position() == 0 && tls.sawApplicationData()) {
+                buffer = null;
+            }
+            long read = buffer != null ? copy() : splice();
+            if (eof && !pending() && !shutdown) {
+                shutdown = true;
+                to.shutdownOutput();
+            }
+            return read;
+        }
+
+        private long copy() throws IOException {
             long read = 0;
             if (!eof && buffer.hasRemaining()) {
                 int start = buffer.position();
@@ -432,9 +482,7 @@ public final class Relay {
                 if (n < 0) {
                     eof = true;
                 } else if (n > 0) {
-                    read = n;
-                    bytes += n;
-                    lastReadNanos = System.nanoTime();
+                    read = counted(n);
                     if (tls != null) {
                         tls.feed(buffer.duplicate().position(start).limit(start + n));
                     }
@@ -445,27 +493,58 @@ public final class Relay {
                 to.write(buffer);
                 buffer.compact();
             }
-            if (eof && buffer.position() == 0 && !shutdown) {
-                shutdown = true;
-                to.shutdownOutput();
+            return read;
+        }
+
+        private long splice() throws IOException {
+            long read = 0;
+            if (!eof && !pipeFull) {
+                long n = pipe.fill(fromFd);
+                if (n < 0) {
+                    eof = true;
+                } else if (n > 0) {
+                    read = counted(n);
+                } else if (pipe.queued() > 0) {
+                    pipeFull = true;
+                }
+            }
+            if (pipe.queued() > 0 && pipe.flush(toFd) > 0) {
+                pipeFull = false;
             }
             return read;
         }
 
+        private long counted(long n) {
+            bytes += n;
+            lastReadNanos = System.nanoTime();
+            return n;
+        }
+
+        /** Bytes read from one leg and not yet written to the other. */
+        long pendingBytes() {
+            return (buffer != null ? buffer.position() : 0) + (pipe != null ? pipe.queued() : 0);
+        }
+
         boolean pending() {
-            return buffer.position() > 0;
+            return pendingBytes() > 0;
         }
 
         boolean wantsRead() {
-            return !eof && buffer.hasRemaining();
+            return !eof && (buffer != null ? buffer.hasRemaining() : !pipeFull);
         }
 
         boolean wantsWrite() {
-            return buffer.position() > 0;
+            return pending();
         }
 
         boolean finished() {
             return eof && shutdown;
+        }
+
+        void close() {
+            if (pipe != null) {
+                pipe.close();
+            }
         }
     }
 }

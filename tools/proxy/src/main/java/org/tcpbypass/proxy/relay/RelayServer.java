@@ -91,7 +91,8 @@ public final class RelayServer implements AutoCloseable {
             // The server leg announces the client's MSS: after a bypass the server's segments must fit the
             // client's path.
             TcpSocket.of(server).setMaxSegment(TcpSocket.of(client).info().peerMss());
-            Relay relay = new Relay(w, l, client, server, backend, config.bufferBytes, backends::mssSeen);
+            Relay relay = new Relay(w, l, client, server, backend, config.bufferBytes,
+                                    config.splice, backends::mssSeen);
             server.connect(backend);
             relay.register();
         } catch (IOException e) {
