@@ -356,6 +356,9 @@ public final class Offloader implements AutoCloseable {
         private boolean awaitProbes(PacketCapture own, long[] seqs, boolean answers, long deadline)
                 throws IOException {
             Segment[] probes = new Segment[2];
+            // The crafted duplicate byte leaves before the kernel's window probe (repair mode is left after it) and
+            // its answer may come back before that probe is captured: an answer counts once either has left.
+            boolean[] duplicateSent = new boolean[2];
             boolean[] answered = {!answers, !answers};
             long[] end = {seqs[1], seqs[3]};
             // With SACK the answer is told apart from an ACK the peer sent before the probe reached it: it reports
@@ -393,6 +396,8 @@ public final class Offloader implements AutoCloseable {
                     long sndUna = seqs[4 + leg];
                     if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndUna - 1 & MASK)) {
                         probes[leg] = seg;
+                    } else if (seg.isFrom(local, peer) && seg.payloadLength == 1 && seg.seq == (sndUna - 1 & MASK)) {
+                        duplicateSent[leg] = true;
                     } else if (answers && seg.isFrom(peer, local) && seg.occupiesSequence()
                             && (int) (seg.seq + seg.payloadLength - end[leg]) > 0) {
                         if (System.nanoTime() > deadline) {
@@ -404,7 +409,8 @@ public final class Offloader implements AutoCloseable {
                         answered[leg] = false;
                         late = true;
                         quietUntil = System.nanoTime() + wait;
-                    } else if (seg.isFrom(peer, local) && probes[leg] != null && !seg.occupiesSequence()
+                    } else if (seg.isFrom(peer, local) && (probes[leg] != null || duplicateSent[leg])
+                            && !seg.occupiesSequence()
                             && seg.seq == end[leg] && (!sack[leg] || seg.sackBlocks > 0
                                                        && seg.firstSackLeft == (sndUna - 1 & MASK))) {
                         answered[leg] = true;
