@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.BeforeClass;
 import org.junit.Test;
 import org.tcpbypass.proxy.linux.Segment;
-import org.tcpbypass.proxy.offload.Offloader;
+import org.tcpbypass.proxy.offload.Handoff;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -216,9 +216,9 @@ public class HandoffNetnsTest {
         // other endpoint's segments the switch translates before it arrives cannot make PAWS drop it.
         long ahead = (int) (resume.tsVal - tsVal);
         assertThat(leg + " resume ACK TSval is ahead of tsVal by at least the lead", ahead,
-                   greaterThanOrEqualTo(Offloader.REOPEN_TS_LEAD));
+                   greaterThanOrEqualTo(Handoff.REOPEN_TS_LEAD));
         assertThat(leg + " resume ACK TSval is ahead by the lead plus the hand-off's milliseconds at most", ahead,
-                   lessThan(Offloader.REOPEN_TS_LEAD + 5000));
+                   lessThan(Handoff.REOPEN_TS_LEAD + 5000));
         assertEquals(leg + " resume ACK TSecr", peerTsVal, resume.tsEcr);
     }
 

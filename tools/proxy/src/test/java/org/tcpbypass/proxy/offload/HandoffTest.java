@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.Assert.assertEquals;
 
 /** The arithmetic of the ACKs that reopen a quiesced peer. */
-public class OffloaderTest {
+public class HandoffTest {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -16,37 +16,37 @@ public class OffloaderTest {
         long since = 5_000 * MS;
         // Sent 120 ms after the other endpoint was last heard: its segments translated meanwhile carry up to
         // tsVal + 120 at a 1 kHz clock; the reopening ACK must not be older than them.
-        assertEquals(7_000 + Offloader.REOPEN_TS_LEAD + 120,
-                     Offloader.reopenTsVal(7_000, since, since + 120 * MS));
-        assertEquals(7_000 + Offloader.REOPEN_TS_LEAD, Offloader.reopenTsVal(7_000, since, since));
+        assertEquals(7_000 + Handoff.REOPEN_TS_LEAD + 120,
+                     Handoff.reopenTsVal(7_000, since, since + 120 * MS));
+        assertEquals(7_000 + Handoff.REOPEN_TS_LEAD, Handoff.reopenTsVal(7_000, since, since));
     }
 
     @Test
     public void reopeningTsValWrapsModulo2To32() {
-        assertEquals(Offloader.REOPEN_TS_LEAD + 9,
-                     Offloader.reopenTsVal(0xfffffff0L, 0, 25 * MS));
+        assertEquals(Handoff.REOPEN_TS_LEAD + 9,
+                     Handoff.reopenTsVal(0xfffffff0L, 0, 25 * MS));
     }
 
     @Test
     public void reopeningTsValStaysAbsentWithoutTimestamps() {
-        assertEquals(-1, Offloader.reopenTsVal(-1, 0, 10_000 * MS));
+        assertEquals(-1, Handoff.reopenTsVal(-1, 0, 10_000 * MS));
     }
 
     @Test
     public void aClockReadBeforeTheAnchorAddsNothing() {
-        assertEquals(100 + Offloader.REOPEN_TS_LEAD, Offloader.reopenTsVal(100, 50 * MS, 40 * MS));
+        assertEquals(100 + Handoff.REOPEN_TS_LEAD, Handoff.reopenTsVal(100, 50 * MS, 40 * MS));
     }
 
     @Test
     public void restartWindowIsAtMostTenSegments() {
-        assertEquals(14_600, Offloader.restart(1 << 20, 1460));
-        assertEquals(3_000, Offloader.restart(3_000, 1460));
+        assertEquals(14_600, Handoff.restart(1 << 20, 1460));
+        assertEquals(3_000, Handoff.restart(3_000, 1460));
     }
 
     @Test
     public void windowFieldIsScaledDownAndClamped() {
-        assertEquals(14, Offloader.window(14_600, 10));
-        assertEquals(0xffff, Offloader.window(1L << 30, 0));
-        assertEquals(0, Offloader.window(-5, 7));
+        assertEquals(14, Handoff.window(14_600, 10));
+        assertEquals(0xffff, Handoff.window(1L << 30, 0));
+        assertEquals(0, Handoff.window(-5, 7));
     }
 }

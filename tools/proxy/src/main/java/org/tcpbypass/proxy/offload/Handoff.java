@@ -1,0 +1,601 @@
+package org.tcpbypass.proxy.offload;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.tcpbypass.proxy.linux.HandoffFilter;
+import org.tcpbypass.proxy.linux.PacketCapture;
+import org.tcpbypass.proxy.linux.Segment;
+import org.tcpbypass.proxy.linux.TcpSocket;
+import org.tcpbypass.proxy.relay.Relay;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One hand-off of one connection, on a hand-off thread (docs/bypass-math.md, "Hand-off timeline"): quiesce both
+ * peers with a zero window, drain, freeze as a safety net, read both legs in TCP_REPAIR, ask the controller, then
+ * close silently and resume the peers with one crafted ACK each — or resume relaying the same way.
+ */
+public final class Handoff {
+    private static final Logger LOG = Logger.getLogger(Handoff.class.getName());
+    private static final int RELEASED_DROP_SECONDS = 30;
+    private static final int CAPTURE_POLL_MILLIS = 5;
+    /**
+     * How long the capture may take to show the proxy's own window probes: they leave at once, but on a loaded
+     * machine the capture's reader may run late; past this the hand-off is postponed, not abandoned.
+     */
+    private static final long OWN_PROBES_MILLIS = 1000;
+    private static final long WORKER_CALL_SECONDS = 5;
+    private static final long RELEASE_WAIT_MILLIS = 5000;
+    private static final long MASK = 0xffffffffL;
+    private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
+    /**
+     * Ticks a reopening ACK's TSval runs ahead of the elapsed time: covers a peer's payload that waited unread and
+     * the one-way delay; far below the 30 s of future TSvals that strict middleboxes (pf) accept.
+     */
+    public static final long REOPEN_TS_LEAD = 1000;
+    private static final int RESTART_SEGMENTS = 10;
+
+    private final Offloader owner;
+    private final Relay r;
+    private final TcpSocket c;
+    private final TcpSocket s;
+    private final HandoffFilter.Flows flows;
+    private final Steps steps;
+    private final long decided = System.nanoTime();
+    private long quiescedAt;
+    private boolean frozen;
+    private boolean paused;
+    private boolean repaired;
+    private Segment lastToClient;
+    private Segment lastToServer;
+    // No later than the peer stamped the TSval the proxy reports for it (see reopenTsVal).
+    private long clientHeard;
+    private long serverHeard;
+
+    Handoff(Offloader owner, Relay r) {
+        this.owner = owner;
+        this.r = r;
+        this.c = TcpSocket.of(r.clientChannel());
+        this.s = TcpSocket.of(r.serverChannel());
+        this.flows = new HandoffFilter.Flows(r.client(), r.vip(), r.proxyAddress(), r.server());
+        this.steps = new Steps(decided);
+    }
+
+    /** Runs the hand-off; returns whether it was postponed (nothing happened that a later try cannot redo). */
+    boolean run() {
+        Integer delay = null;
+        PacketCapture own = null;
+        try {
+            own = PacketCapture.ofFlows(List.of(r.vip(), r.client(), r.proxyAddress(), r.server(),
+                                                r.client(), r.vip(), r.server(), r.proxyAddress()),
+                                        CAPTURE_POLL_MILLIS);
+            if (owner.ramp != null) {
+                delay = owner.ramp.ramp(r);
+                steps.mark("rtt ramp");
+            }
+            owner.filter.quiesce(flows);
+            quiescedAt = steps.mark("quiesce");
+            long drainDeadline = quiescedAt
+                + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.drainTimeoutMillis);
+            awaitQuiet(own, drainDeadline);
+            steps.mark("drain");
+            owner.filter.freeze(flows);
+            frozen = true;
+            // Frozen, no ACK comes in any more: whatever is not drained now never will be.
+            awaitDrain(true, Math.min(drainDeadline, System.nanoTime()
+                    + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis)), "at the freeze");
+            paused = true;
+            steps.mark("freeze");
+            PacketCapture capture = own;
+            LegState[] legs = r.worker().call(() -> readLegs(capture))
+                    .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            steps.mark("read");
+            LOG.fine(() -> "hand-off " + r + " client leg " + legs[0] + " server leg " + legs[1]);
+            OffloadClient.Record rec = decide(request(legs[0], legs[1]));
+            steps.mark("decision");
+            if (OffloadClient.BYPASSED.equals(rec.state)) {
+                handOver(legs[0], legs[1], rec.id);
+                return false;
+            }
+            throw new IOException("bypass " + rec.id + " is " + rec.state
+                                          + (rec.reason == null ? "" : " (" + rec.reason + ")"));
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            steps.mark("abandoned");
+            LOG.log(Level.INFO, "hand-off of " + r + " " + steps + ", relaying on: "
+                    + cause.getMessage());
+            fallBack(own);
+            return cause instanceof PostponedException;
+        } finally {
+            if (own != null) {
+                own.close();
+            }
+            if (delay != null) {
+                try {
+                    owner.ramp.remove(delay);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot remove the RTT ramp of " + r, e);
+                }
+            }
+        }
+    }
+
+    /*
+     * POST the offload, its answer held by the app while OFFLOADING (retried once under the same idempotency
+     * key when no answer came, so a lost answer cannot create a second bypass), wait while still OFFLOADING
+     * until the deadline, which counts from the quiesce, then cancel only while still OFFLOADING: a bypass
+     * that won the race is completed, never relayed beside. Relaying resumes only on an answer that is not
+     * BYPASSED.
+     */
+    private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
+        String key = UUID.randomUUID().toString();
+        long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(owner.config.controller.offloadTimeoutMillis);
+        OffloadClient.Record rec;
+        try {
+            rec = owner.controller.request(offload, key, millisUntil(deadline));
+        } catch (OffloadClient.ControllerException e) {
+            if (e.answered) {
+                throw e;
+            }
+            rec = owner.controller.request(offload, key, millisUntil(deadline));
+        }
+        steps.mark("request");
+        try {
+            while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
+                rec = owner.controller.await(rec.id, millisUntil(deadline));
+            }
+        } catch (OffloadClient.ControllerException e) {
+            LOG.log(Level.FINE, "waiting for bypass " + rec.id + " failed; cancelling it", e);
+        }
+        if (!OffloadClient.OFFLOADING.equals(rec.state)) {
+            return rec;
+        }
+        rec = owner.controller.cancel(rec.id);
+        // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
+        return OffloadClient.OFFLOADING.equals(rec.state)
+                ? owner.controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
+    }
+
+    private long millisUntil(long deadline) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    }
+
+    private void awaitDrain(boolean pause, long deadline, String when) throws Exception {
+        try {
+            r.worker().call(() -> r.drain(pause)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS)
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            String left = r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            throw new PostponedException("legs not drained " + when + " (" + left + ")");
+        }
+    }
+
+    /*
+     * Drained and quiet: everything relayed and acknowledged, and each peer has answered a window probe
+     * without sending payload beyond what the proxy had received. A peer's segments arrive in order, so its
+     * answer comes after everything it sent before receiving the probe; a peer that took the zero window sends
+     * nothing after it either.
+     */
+    private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
+        String within = "within " + owner.config.handoff.drainTimeoutMillis + " ms of the quiesce";
+        awaitDrain(false, deadline, within);
+        long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        if (awaitProbes(own, seqs, true, deadline)) {
+            // Relays what came before the zero window took; the peers answered after it and send no more.
+            awaitDrain(false, deadline, within);
+        }
+    }
+
+    /**
+     * On the worker: sends a window probe on both legs by entering and leaving repair mode, reading each
+     * leg's next sequence numbers meanwhile; ends in repair mode when {@code stayRepaired}, otherwise first
+     * closes each peer's window (see {@link #closeWindows}).
+     *
+     * @return sndNxt and rcvNxt of the client leg, then of the server leg, then sndUna of each leg (the probe
+     *         leaves at sndUna - 1; relaying goes on until the freeze, so data may be queued or in flight)
+     */
+    private long[] probe(PacketCapture own, boolean stayRepaired) throws IOException {
+        repair(true);
+        // The send queue's end less what is not sent is snd_nxt; less what is not acknowledged, snd_una.
+        long cEnd = c.sendQueueSeq();
+        long sEnd = s.sendQueueSeq();
+        long[] seqs = {cEnd - c.notSentQueued() & MASK, c.receiveQueueSeq(),
+                       sEnd - s.notSentQueued() & MASK, s.receiveQueueSeq(),
+                       cEnd - c.outputQueued() & MASK, sEnd - s.outputQueued() & MASK};
+        if (!stayRepaired) {
+            closeWindows(own, seqs);
+        }
+        repair(false);
+        if (stayRepaired) {
+            repair(true);
+        }
+        return seqs;
+    }
+
+    /*
+     * A peer takes a smaller window only from an ACK that acknowledges new data or carries a newer sequence
+     * number, so an idle peer never learns the quiesce's zero window from the proxy's own ACKs. One crafted
+     * ACK per leg with seq = sndNxt + 1 (in the peer's receive window, no payload: the peer updates its send
+     * window from it and discards it, keeping no TSval of it) closes the window; later window updates carry
+     * seq = sndNxt + 1 as well. Its TSval is not older than any the socket sent (PAWS).
+     */
+    private void closeWindows(PacketCapture own, long[] seqs) throws IOException {
+        drainOwn(own);
+        long clientEcr = lastToClient == null ? 0 : lastToClient.tsEcr;
+        long serverEcr = lastToServer == null ? 0 : lastToServer.tsEcr;
+        owner.raw.sendAck(r.vip(), r.client(), seqs[0] + 1 & MASK, seqs[1], 0, stamp(c, lastToClient), clientEcr);
+        owner.raw.sendAck(r.proxyAddress(), r.server(), seqs[2] + 1 & MASK, seqs[3], 0, stamp(s, lastToServer),
+                    serverEcr);
+        // The barrier's probe: a byte the peer has, answered at once with a D-SACK for it (see awaitProbes).
+        owner.raw.sendDuplicateByte(r.vip(), r.client(), seqs[4] - 1 & MASK, seqs[1], 0,
+                                    newestStamp(c, lastToClient), clientEcr);
+        owner.raw.sendDuplicateByte(r.proxyAddress(), r.server(), seqs[5] - 1 & MASK, seqs[3], 0,
+                              newestStamp(s, lastToServer), serverEcr);
+    }
+
+    /**
+     * Reads the capture until both legs' probes (seq = sndUna - 1) show, keeping them as the legs' newest own
+     * segments, and, with {@code answers}, until each peer answered with nothing new (a segment without
+     * payload at the end of what it sent) or, as Linux answers at most one out-of-window segment per 500 ms
+     * (tcp_invalid_ratelimit), until no payload came from it for twice the legs' RTT (at least the probe
+     * timeout). Payload a peer sent before the window-closing ACK reached it may arrive meanwhile: the peer's
+     * answer comes after it (its segments arrive in order), so waiting goes on for an answer at its end and the
+     * late payload is reported for one more drain; a second probe would only meet the rate limit.
+     *
+     * @param deadline past it, a peer still sending payload postpones the hand-off
+     * @return whether payload beyond rcvNxt came (only with {@code answers})
+     */
+    private boolean awaitProbes(PacketCapture own, long[] seqs, boolean answers, long deadline)
+            throws IOException {
+        Segment[] probes = new Segment[2];
+        // The crafted duplicate byte leaves before the kernel's window probe (repair mode is left after it) and
+        // its answer may come back before that probe is captured: an answer counts once either has left.
+        boolean[] duplicateSent = new boolean[2];
+        boolean[] answered = {!answers, !answers};
+        long[] end = {seqs[1], seqs[3]};
+        // With SACK the answer is told apart from an ACK the peer sent before the probe reached it: it reports
+        // the probe's duplicate byte (a D-SACK).
+        TcpSocket.TcpInfo ci = c.info();
+        TcpSocket.TcpInfo si = s.info();
+        boolean[] sack = {ci.has(TcpSocket.TcpInfo.OPT_SACK), si.has(TcpSocket.TcpInfo.OPT_SACK)};
+        boolean late = false;
+        long wait = TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis);
+        if (answers) {
+            wait = Math.max(wait, 2_000L * Math.max(ci.rttMicros, si.rttMicros));
+        }
+        long quietUntil = System.nanoTime() + wait;
+        long probesDue = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWN_PROBES_MILLIS);
+        while (probes[0] == null || probes[1] == null || !answered[0] || !answered[1]) {
+            Segment seg = own.poll();
+            if (seg == null && System.nanoTime() > quietUntil) {
+                if (probes[0] != null && probes[1] != null) {
+                    LOG.fine(() -> "hand-off " + r + ": no answer to the window probe from the "
+                            + (answered[0] ? "server" : "client") + "; quiet for "
+                            + owner.config.handoff.probeTimeoutMillis + " ms or twice the RTT");
+                    break;
+                }
+                if (System.nanoTime() > probesDue) {
+                    throw new PostponedException("the proxy's own window probes did not show within "
+                                                         + OWN_PROBES_MILLIS + " ms");
+                }
+            }
+            if (seg == null && (seg = own.next()) == null) {
+                continue;
+            }
+            for (int leg = 0; leg < 2; leg++) {
+                InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
+                InetSocketAddress peer = leg == 0 ? r.client() : r.server();
+                long sndUna = seqs[4 + leg];
+                if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndUna - 1 & MASK)) {
+                    probes[leg] = seg;
+                } else if (seg.isFrom(local, peer) && seg.payloadLength == 1 && seg.seq == (sndUna - 1 & MASK)) {
+                    duplicateSent[leg] = true;
+                } else if (answers && seg.isFrom(peer, local) && seg.occupiesSequence()
+                        && (int) (seg.seq + seg.payloadLength - end[leg]) > 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new PostponedException("a peer kept sending after the quiesce");
+                    }
+                    Segment sent = seg;
+                    LOG.fine(() -> "hand-off " + r + ": sent before the zero window reached it: " + sent);
+                    end[leg] = seg.seq + seg.payloadLength & MASK;
+                    answered[leg] = false;
+                    late = true;
+                    quietUntil = System.nanoTime() + wait;
+                } else if (seg.isFrom(peer, local) && (probes[leg] != null || duplicateSent[leg])
+                        && !seg.occupiesSequence()
+                        && seg.seq == end[leg] && (!sack[leg] || seg.sackBlocks > 0
+                                                   && seg.firstSackLeft == (sndUna - 1 & MASK))) {
+                    answered[leg] = true;
+                }
+            }
+        }
+        lastToClient = probes[0];
+        lastToServer = probes[1];
+        return late;
+    }
+
+    /*
+     * On the relay's worker, relay paused, both peers frozen: repair mode with one more window probe, whose
+     * TSecr is the peer's newest accepted TSval and whose TSval the newest this socket stamped.
+     */
+    private LegState[] readLegs(PacketCapture own) throws IOException {
+        awaitProbes(own, probe(own, true), false, Long.MAX_VALUE);
+        clientHeard = Math.min(decided, r.lastReadFromClientNanos());
+        serverHeard = Math.min(decided, r.lastReadFromServerNanos());
+        for (TcpSocket t : new TcpSocket[] {c, s}) {
+            if (t.info().state != TcpSocket.TcpInfo.STATE_ESTABLISHED) {
+                throw new IOException("a leg left ESTABLISHED while quiesced");
+            }
+            if (t.inputQueued() != 0 || t.outputQueued() != 0) {
+                throw new IOException("a leg's queue is not empty in repair mode");
+            }
+        }
+        if (lastToClient.sackBlocks > 0 || lastToServer.sackBlocks > 0) {
+            throw new PostponedException("a leg holds out-of-order data (its ACK carries SACK blocks)");
+        }
+        LegState client = LegState.read(c, lastToClient);
+        LegState server = LegState.read(s, lastToServer);
+        if (client.window.sndWnd == 0 || server.window.sndWnd == 0) {
+            // The resume ACK carries the other endpoint's window; a zero one would leave the peer in persist
+            // mode with only updates it must ignore (their seq is below the window-closing ACK's).
+            throw new PostponedException("an endpoint's receive window is closed");
+        }
+        if (client.advertisedMss > server.mss || server.advertisedMss > client.mss) {
+            throw new IOException("the legs' MSS differ: the proxy announced " + client.advertisedMss
+                                          + " to the client, which announced " + client.mss
+                                          + "; it announced " + server.advertisedMss
+                                          + " to the server, which announced " + server.mss);
+        }
+        return new LegState[] {client, server};
+    }
+
+    /*
+     * BYPASSED. Incoming segments are dropped before the sockets close (no straggler draws an RST), the
+     * sockets close in repair mode (no FIN, no RST) while their segments still announce window 0, and only
+     * then does each peer get the window the other endpoint last announced, in the bypass's numbering.
+     */
+    private void handOver(LegState client, LegState server, String bypass) throws Exception {
+        owner.filter.release(flows, RELEASED_DROP_SECONDS);
+        frozen = false;
+        r.worker().call(() -> {
+            r.closeHandedOff();
+            return null;
+        }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        owner.filter.thaw(flows, false);
+        int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
+        int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
+        reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(), serverHeard,
+               client.peerTsVal);
+        reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
+               clientHeard, server.peerTsVal);
+        long resumed = steps.mark("close and resume");
+        // The sockets are released (closeHandedOff): the server leg's port is free to be held.
+        r.worker().call(() -> {
+            owner.ports.reserve(bypass, r.proxyAddress(), flows);
+            return null;
+        }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        int tracked = owner.filter.forgetConnections(r.client(), r.vip(), r.proxyAddress(), r.server());
+        owner.metrics.offloaded(resumed - decided, resumed - quiescedAt);
+        LOG.info(() -> "handed off " + r + " as bypass " + bypass + " " + steps
+                + (tracked > 0 ? " (" + tracked + " conntrack entries deleted)" : ""));
+    }
+
+    /*
+     * Anything but BYPASSED: the freeze and the quiesce are lifted, the relay resumes on the same sockets, and
+     * each peer gets the ACK that reopens its window (the quiesce had closed it) with the proxy's real window.
+     */
+    private void fallBack(PacketCapture own) {
+        try {
+            r.worker().call(() -> {
+                // A relay that ended, or whose sockets were already handed over, has nothing to resume.
+                if (r.state() == Relay.State.CLOSED || r.state() == Relay.State.HANDED_OFF) {
+                    return null;
+                }
+                if (quiescedAt != 0) {
+                    drainOwn(own);
+                    repair(true);
+                    Resume toClient = new Resume(c, lastToClient);
+                    Resume toServer = new Resume(s, lastToServer);
+                    owner.filter.thaw(flows, frozen);
+                    frozen = false;
+                    repair(false);
+                    toClient.send(r.vip(), r.client());
+                    toServer.send(r.proxyAddress(), r.server());
+                } else if (repaired) {
+                    repair(false);
+                }
+                if (paused) {
+                    r.resume();
+                }
+                return null;
+            }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot undo the quiesce of " + r + "; resetting it", e);
+            r.worker().execute(r::abort);
+        }
+        owner.metrics.fallback(quiescedAt == 0 ? 0 : System.nanoTime() - quiescedAt);
+    }
+
+    /** Reads what the capture holds, keeping the newest segment the proxy sent on each leg. */
+    private void drainOwn(PacketCapture own) throws IOException {
+        if (own == null) {
+            return;
+        }
+        for (Segment seg = own.poll(); seg != null; seg = own.poll()) {
+            if (seg.isFrom(r.vip(), r.client())) {
+                lastToClient = seg;
+            } else if (seg.isFrom(r.proxyAddress(), r.server())) {
+                lastToServer = seg;
+            }
+        }
+    }
+
+    /**
+     * A TSval for a crafted segment (seq sndNxt + 1) on a leg: ahead of the newest the socket sent or stamps now,
+     * so PAWS passes it; the peer keeps no TSval of a segment beyond its rcv_nxt, so being ahead costs nothing.
+     * -1 without timestamps.
+     */
+    private long stamp(TcpSocket socket, Segment lastOwn) throws IOException {
+        long newest = newestStamp(socket, lastOwn);
+        return newest < 0 ? -1 : newest + LegState.TS_FORWARD_BIAS & MASK;
+    }
+
+    /**
+     * The newest TSval the socket stamped or stamps now, for a crafted segment the peer keeps the TSval of: the
+     * socket's later segments are not older (they leave later). -1 without timestamps.
+     */
+    private long newestStamp(TcpSocket socket, Segment lastOwn) throws IOException {
+        if (!socket.info().has(TcpSocket.TcpInfo.OPT_TIMESTAMPS)) {
+            return -1;
+        }
+        long now = socket.timestamp();
+        return lastOwn == null || lastOwn.tsVal < 0 ? now : LegState.newest(now, lastOwn.tsVal);
+    }
+
+    private void repair(boolean on) throws IOException {
+        c.setRepair(on);
+        s.setRepair(on);
+        repaired = on;
+    }
+
+    private ObjectNode request(LegState clientLeg, LegState serverLeg) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("proxy", owner.config.name);
+        o.put("deviceId", owner.config.deviceId);
+        o.set("client", Offloader.endpoint(r.client()));
+        o.set("vip", Offloader.endpoint(r.vip()));
+        o.set("proxyAddress", Offloader.endpoint(r.proxyAddress()));
+        o.set("server", Offloader.endpoint(r.server()));
+        o.set("clientLeg", clientLeg.toJson());
+        o.set("serverLeg", serverLeg.toJson());
+        return o;
+    }
+
+    /** A leg's state for the ACK that resumes its peer after a fallback; the socket is in repair mode. */
+    private final class Resume {
+        private final long sndNxt;
+        private final long rcvNxt;
+        private final int window;
+        private final long tsVal;
+        private final long tsEcr;
+        private final long stamped = System.nanoTime();
+        private final boolean unsent;
+
+        Resume(TcpSocket socket, Segment last) throws IOException {
+            TcpSocket.TcpInfo info = socket.info();
+            TcpSocket.RepairWindow w = socket.repairWindow();
+            sndNxt = socket.sendQueueSeq();
+            rcvNxt = socket.receiveQueueSeq();
+            int shift = info.has(TcpSocket.TcpInfo.OPT_WSCALE) ? info.rcvWscale : 0;
+            // Never 0: after the window-closing ACK (seq sndNxt + 1) the peer takes no window update at seq
+            // sndNxt, so a zero here could leave it waiting for data the proxy may never send.
+            window = Math.max(1, window(restart(w.rcvWup + w.rcvWnd - rcvNxt & 0xffffffffL, info.advMss),
+                                        shift));
+            boolean ts = info.has(TcpSocket.TcpInfo.OPT_TIMESTAMPS);
+            tsVal = ts ? stamp(socket, last) : -1;
+            tsEcr = ts && last != null ? last.tsEcr : 0;
+            unsent = socket.notSentQueued() != 0;
+        }
+
+        void send(InetSocketAddress from, InetSocketAddress to) throws IOException {
+            // With unsent data the queue's end is not snd_nxt; the socket's own segments carry its window.
+            if (!unsent) {
+                reopen(from, to, sndNxt, rcvNxt, window, tsVal, stamped, tsEcr);
+            }
+        }
+    }
+
+    /**
+     * Reopens a peer's window closed by the quiesce: a pure ACK with seq = sndNxt + 1 like the one that closed it
+     * (the peer takes no window update with an older seq and the same ack), sent now and twice more. A lost copy
+     * must not leave the peer in persist mode for good: its probes are answered at seq sndNxt, which it ignores
+     * until data moves. Later copies change nothing once a newer segment has updated the window. Each copy's TSval
+     * is {@link #reopenTsVal} at the moment it leaves.
+     */
+    private void reopen(InetSocketAddress from, InetSocketAddress to, long sndNxt, long rcvNxt, int window,
+                        long tsVal, long tsSince, long tsEcr) throws IOException {
+        long seq = sndNxt + 1 & MASK;
+        owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
+        for (long delay : REOPEN_COPIES_MILLIS) {
+            owner.retries.schedule(() -> {
+                try {
+                    owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()),
+                                      tsEcr);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "cannot send a copy of the ACK reopening " + to, e);
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * The TSval of a reopening ACK sent at {@code now}: {@code tsVal} advanced by the milliseconds since
+     * {@code since} plus {@value #REOPEN_TS_LEAD} ticks; -1 (no timestamps) stays -1. Once the switch translates, the
+     * other endpoint's segments reach the peer with TSvals that grow with that endpoint's clock from the moment it
+     * stamped the TSval the proxy reported (no later than {@code since}), and they may arrive before the reopening
+     * ACK: PAWS would drop an ACK older than them, leaving the peer in persist mode. The ACK's seq lies beyond the
+     * peer's last ACK point, so the peer never keeps its TSval and being ahead costs nothing (docs/bypass-math.md).
+     */
+    static long reopenTsVal(long tsVal, long since, long now) {
+        if (tsVal < 0) {
+            return -1;
+        }
+        return tsVal + REOPEN_TS_LEAD + TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - since)) & MASK;
+    }
+
+    /**
+     * The window a resumed peer is first allowed: at most {@value #RESTART_SEGMENTS} segments (the initial window of
+     * RFC 6928), so what it queued while quiesced does not leave in one burst; the next ACK from the other side
+     * carries the real window.
+     */
+    static long restart(long window, int mss) {
+        return Math.min(window, (long) RESTART_SEGMENTS * mss);
+    }
+
+    /** The 16-bit window field announcing {@code bytes} to a peer that shifts it left by {@code shift}. */
+    static int window(long bytes, int shift) {
+        return (int) Math.min(0xffff, Math.max(0, bytes) >>> shift);
+    }
+
+    /** A hand-off that could not start cleanly (legs would not drain, data held out of order): try later. */
+    private static final class PostponedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        PostponedException(String message) {
+            super(message);
+        }
+    }
+
+    /** Durations of a hand-off's steps, for the log. */
+    private static final class Steps {
+        private final StringBuilder text = new StringBuilder("after");
+        private long last;
+
+        Steps(long start) {
+            last = start;
+        }
+
+        long mark(String step) {
+            long now = System.nanoTime();
+            text.append(' ').append(step).append(' ').append((now - last) / 100_000 / 10.0).append(" ms");
+            last = now;
+            return now;
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+}
