@@ -1,7 +1,6 @@
 package org.tcpbypass.impl;
 
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.onlab.packet.Ip4Address;
 import org.onosproject.net.DeviceId;
@@ -11,7 +10,6 @@ import org.onosproject.net.intent.FlowRuleIntent;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.Key;
-import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.net.pi.model.PiPipeconfId;
 import org.onosproject.store.service.TestStorageService;
 import org.tcpbypass.api.Attachment;
@@ -70,19 +68,8 @@ import static org.tcpbypass.impl.TestData.request;
  */
 public class BypassManagerTest {
 
-    private ManagerHarness h;
-
-    @Before
-    public void setUp() {
-        MockIdGenerator.cleanBind();
-        h = new ManagerHarness(new TestStorageService());
-    }
-
-    @After
-    public void tearDown() {
-        h.stop();
-        MockIdGenerator.unbind();
-    }
+    @Rule
+    public final ManagerHarness h = new ManagerHarness(new TestStorageService());
 
     private Bypass offload() {
         return h.manager.offload(request().build());

@@ -1,11 +1,9 @@
 package org.tcpbypass.impl;
 
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.Key;
-import org.onosproject.net.intent.MockIdGenerator;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassTranslation;
@@ -46,19 +44,9 @@ public class IdempotentOffloadTest {
     private static final String KEY = "3f2c1d9e-6b1a-4f7e-9c55-0d6e2b7a8c41";
 
     private final ClusterStorageService storage = new ClusterStorageService();
-    private ManagerHarness h;
 
-    @Before
-    public void setUp() {
-        MockIdGenerator.cleanBind();
-        h = new ManagerHarness(storage);
-    }
-
-    @After
-    public void tearDown() {
-        h.stop();
-        MockIdGenerator.unbind();
-    }
+    @Rule
+    public final ManagerHarness h = new ManagerHarness(storage);
 
     private OffloadOutcome offload(OffloadRequest request) {
         return h.manager.offload(request, KEY);
@@ -202,6 +190,7 @@ public class IdempotentOffloadTest {
     public void retryOnAnotherInstanceAnswersTheRecordMadeOnTheFirst() {
         Bypass first = offload(request().build()).bypass();
         ManagerHarness peer = new ManagerHarness(storage);
+        peer.start();
         try {
             OffloadOutcome again = peer.manager.offload(request().build(), KEY);
             assertTrue(again.isRepeated());

@@ -1,7 +1,6 @@
 package org.tcpbypass.impl;
 
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.onlab.util.KryoNamespace;
 import org.onosproject.cluster.NodeId;
@@ -10,7 +9,6 @@ import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentData;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.IntentState;
-import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.store.serializers.KryoNamespaces;
 import org.onosproject.store.serializers.StoreSerializer;
 import org.onosproject.store.LogicalTimestamp;
@@ -64,19 +62,9 @@ public class IntentStoreSerializationTest {
             .build("intent-current-ecmap"));
 
     private final Serializer bypassStore = Serializer.using(BypassSerializers.NAMESPACE);
-    private ManagerHarness h;
 
-    @Before
-    public void setUp() {
-        MockIdGenerator.cleanBind();
-        h = new ManagerHarness(new TestStorageService());
-    }
-
-    @After
-    public void tearDown() {
-        h.stop();
-        MockIdGenerator.unbind();
-    }
+    @Rule
+    public final ManagerHarness h = new ManagerHarness(new TestStorageService());
 
     // Every path that submits an intent: a fresh offload, an offload of a reported connection, an offload whose
     // attachments come from the host service, and intents that were installed, withdrawn, failed.

@@ -1,7 +1,6 @@
 package org.tcpbypass.impl;
 
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.onosproject.core.DefaultApplicationId;
 import org.onosproject.net.flow.DefaultFlowEntry;
@@ -12,7 +11,6 @@ import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.IntentState;
 import org.onosproject.net.intent.Key;
-import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.store.service.TestStorageService;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassId;
@@ -46,19 +44,8 @@ import static org.tcpbypass.impl.TestData.tuple;
  */
 public class LifecycleTest {
 
-    private ManagerHarness h;
-
-    @Before
-    public void setUp() {
-        MockIdGenerator.cleanBind();
-        h = new ManagerHarness(new TestStorageService());
-    }
-
-    @After
-    public void tearDown() {
-        h.stop();
-        MockIdGenerator.unbind();
-    }
+    @Rule
+    public final ManagerHarness h = new ManagerHarness(new TestStorageService());
 
     private Intent intentOf(Bypass b) {
         return h.intents.getIntent(BypassIntentCompiler.key(APP_ID, b.id()));

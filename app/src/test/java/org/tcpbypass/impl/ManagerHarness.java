@@ -5,6 +5,7 @@ import org.onlab.packet.ChassisId;
 import org.onlab.packet.IpAddress;
 import org.onlab.packet.MacAddress;
 import org.onlab.packet.VlanId;
+import org.junit.rules.ExternalResource;
 import org.onosproject.app.ApplicationServiceAdapter;
 import org.onosproject.app.ApplicationState;
 import org.onosproject.cfg.ComponentConfigAdapter;
@@ -42,6 +43,7 @@ import org.onosproject.net.intent.IntentListener;
 import org.onosproject.net.intent.IntentService;
 import org.onosproject.net.intent.IntentServiceAdapter;
 import org.onosproject.net.intent.IntentState;
+import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketServiceAdapter;
@@ -72,7 +74,7 @@ import static org.tcpbypass.impl.TestData.DEVICE;
  * A {@link BypassManager} wired to ONOS's service adapters, with one BMv2 switch running the tcp-bypass pipeconf,
  * a synchronous intent service the test drives, and the real store on the given storage service.
  */
-final class ManagerHarness {
+final class ManagerHarness extends ExternalResource {
 
     static final ProviderId PID = new ProviderId("bmv2", "test");
 
@@ -96,18 +98,39 @@ final class ManagerHarness {
     volatile long now = 1_000_000;
     /** What ONOS's application store says of the app: ACTIVE unless the test deactivates it. */
     ApplicationState appState = ApplicationState.ACTIVE;
+    private final StorageService storage;
+    private final IntentService intentService;
 
     ManagerHarness(StorageService storage) {
         this(storage, null);
     }
 
     /**
-     * Creates the harness.
+     * Creates the harness; as a rule it starts before each test (with ONOS's mock id generator bound) and stops
+     * after it, otherwise {@link #start()} and {@link #stop()} do.
      *
      * @param storage       storage service for the store
      * @param intentService intent service the manager uses instead of {@link #intents}, or null
      */
     ManagerHarness(StorageService storage, IntentService intentService) {
+        this.storage = storage;
+        this.intentService = intentService;
+    }
+
+    @Override
+    protected void before() {
+        MockIdGenerator.cleanBind();
+        start();
+    }
+
+    @Override
+    protected void after() {
+        stop();
+        MockIdGenerator.unbind();
+    }
+
+    /** Activates the store and the manager, wired to the adapters. */
+    void start() {
         store.storageService = storage;
         store.activate();
         addDevice(DEVICE, BypassPipelineConstants.PIPECONF_ID);

@@ -58,6 +58,7 @@ public final class OffloadBenchmark {
         MockIdGenerator.cleanBind();
         KeepingIntents intents = new KeepingIntents();
         ManagerHarness h = new ManagerHarness(new TestStorageService(), intents);
+        h.start();
         h.manager.removeListener(h.listener);
         int next = 0;
 

@@ -1,7 +1,7 @@
 package org.tcpbypass.impl;
 
-import org.junit.After;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.onlab.packet.Ethernet;
 import org.onlab.packet.IPv4;
@@ -15,7 +15,6 @@ import org.onosproject.net.intent.FlowRuleIntent;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.Key;
-import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.net.packet.DefaultInboundPacket;
 import org.onosproject.net.packet.DefaultPacketContext;
 import org.onosproject.net.packet.PacketContext;
@@ -53,24 +52,17 @@ public class TeardownTest {
     private static final int RST = 0x04;
     private static final int ACK = 0x10;
 
-    private ManagerHarness h;
+    @Rule
+    public final ManagerHarness h = new ManagerHarness(new TestStorageService());
     private Bypass bypass;
     private Intent intent;
 
     @Before
     public void setUp() {
-        MockIdGenerator.cleanBind();
-        h = new ManagerHarness(new TestStorageService());
         bypass = h.manager.offload(request().build());
         intent = h.intents.getIntent(Key.of(bypass.id().toString(), APP_ID));
         h.intents.fire(IntentEvent.Type.INSTALLED, intent);
         h.drain();
-    }
-
-    @After
-    public void tearDown() {
-        h.stop();
-        MockIdGenerator.unbind();
     }
 
     /** A segment as the switch copies it to the controller, parsed by ONOS's deserializers. */
