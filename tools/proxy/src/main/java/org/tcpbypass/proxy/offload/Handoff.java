@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +43,8 @@ public final class Handoff {
      */
     public static final long REOPEN_TS_LEAD = 1000;
     private static final int RESTART_SEGMENTS = 10;
+    /** The shortest wait for a drain before the peers are nudged (then twice the RTT, doubling each time). */
+    private static final long NUDGE_MIN_NANOS = 2_000_000;
 
     private final Offloader owner;
     private final Relay r;
@@ -91,7 +94,7 @@ public final class Handoff {
             frozen = true;
             // Frozen, no ACK comes in any more: whatever is not drained now never will be.
             awaitDrain(true, Math.min(drainDeadline, System.nanoTime()
-                    + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis)), "at the freeze");
+                    + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis)), "at the freeze", false);
             paused = true;
             steps.mark("freeze");
             PacketCapture capture = own;
@@ -171,10 +174,29 @@ public final class Handoff {
         return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
     }
 
-    private void awaitDrain(boolean pause, long deadline, String when) throws Exception {
+    /**
+     * Waits for the relay to drain; with {@code nudging} (not once frozen: answers would be dropped), nudges the peers
+     * whenever the wait outlasts an ever longer interval, from twice the RTT (see {@link #nudge}).
+     */
+    private void awaitDrain(boolean pause, long deadline, String when, boolean nudging) throws Exception {
+        CompletableFuture<Void> drained = r.worker().call(() -> r.drain(pause))
+                .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        long interval = Math.max(NUDGE_MIN_NANOS, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
         try {
-            r.worker().call(() -> r.drain(pause)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS)
-                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            while (true) {
+                long left = Math.max(0, deadline - System.nanoTime());
+                try {
+                    drained.get(nudging ? Math.min(left, interval) : left, TimeUnit.NANOSECONDS);
+                    return;
+                } catch (TimeoutException e) {
+                    if (!nudging || deadline - System.nanoTime() <= 0) {
+                        throw e;
+                    }
+                    String nudged = r.worker().call(this::nudge).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                    LOG.fine(() -> "hand-off " + r + ": drain waiting; " + nudged);
+                    interval *= 2;
+                }
+            }
         } catch (TimeoutException e) {
             String left = r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
             throw new PostponedException("legs not drained " + when + " (" + left + ")");
@@ -189,11 +211,11 @@ public final class Handoff {
      */
     private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
         String within = "within " + owner.config.handoff.drainTimeoutMillis + " ms of the quiesce";
-        awaitDrain(false, deadline, within);
+        awaitDrain(false, deadline, within, true);
         long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         if (awaitProbes(own, seqs, true, deadline)) {
             // Relays what came before the zero window took; the peers answered after it and send no more.
-            awaitDrain(false, deadline, within);
+            awaitDrain(false, deadline, within, true);
         }
     }
 
@@ -439,6 +461,34 @@ public final class Handoff {
                 lastToServer = seg;
             }
         }
+    }
+
+    /*
+     * On the worker. A peer that delays its ACK (Linux waits up to 40 ms to acknowledge a short tail when data flows
+     * both ways) holds the drain for as long. On each leg with payload not yet acknowledged, a byte the peer already
+     * has (at snd_una - 1, read in repair mode) draws an immediate ACK, as the barrier's probe does; the peer discards
+     * the byte. Its seq lies below the barrier's (the drain ends only once that payload is acknowledged), so its
+     * answer never passes for the barrier's.
+     */
+    private String nudge() throws IOException {
+        boolean client = c.outputQueued() > c.notSentQueued();
+        boolean server = s.outputQueued() > s.notSentQueued();
+        if (client || server) {
+            repair(true);
+            long cUna = c.sendQueueSeq() - c.outputQueued() & MASK;
+            long cRcv = c.receiveQueueSeq();
+            long sUna = s.sendQueueSeq() - s.outputQueued() & MASK;
+            long sRcv = s.receiveQueueSeq();
+            repair(false);
+            if (client) {
+                owner.raw.sendDuplicateByte(r.vip(), r.client(), cUna - 1 & MASK, cRcv, 0, newestStamp(c, null), 0);
+            }
+            if (server) {
+                owner.raw.sendDuplicateByte(r.proxyAddress(), r.server(), sUna - 1 & MASK, sRcv, 0,
+                                            newestStamp(s, null), 0);
+            }
+        }
+        return "nudged the client " + client + ", the server " + server + " (" + r.drainState() + ")";
     }
 
     /**

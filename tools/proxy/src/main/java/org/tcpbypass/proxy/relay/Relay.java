@@ -223,13 +223,18 @@ public final class Relay {
             drain.done.completeExceptionally(new IOException("drain cancelled"));
             drain = null;
         }
+        return drainState();
+    }
+
+    /** What is still to drain, for the log. */
+    public String drainState() {
         try {
             TcpSocket c = TcpSocket.of(client);
             TcpSocket s = TcpSocket.of(server);
             return "buffered " + toServer.pendingBytes() + " to the server, " + toClient.pendingBytes()
                     + " to the client; client leg " + c.inputQueued() + " unread, " + c.outputQueued()
-                    + " unacknowledged; server leg " + s.inputQueued() + " unread, " + s.outputQueued()
-                    + " unacknowledged";
+                    + " unacknowledged (" + c.notSentQueued() + " not sent); server leg " + s.inputQueued()
+                    + " unread, " + s.outputQueued() + " unacknowledged (" + s.notSentQueued() + " not sent)";
         } catch (IOException | RuntimeException e) {
             return "legs unreadable: " + e.getMessage();
         }
