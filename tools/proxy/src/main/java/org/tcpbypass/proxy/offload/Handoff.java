@@ -10,6 +10,7 @@ import org.tcpbypass.proxy.relay.Relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +46,12 @@ public final class Handoff {
     private static final int RESTART_SEGMENTS = 10;
     /** The shortest wait for a drain before the peers are nudged (then twice the RTT, doubling each time). */
     private static final long NUDGE_MIN_NANOS = 2_000_000;
+    /**
+     * How long a drain waits while neither leg's queue changes although one holds data not yet sent: the peer's window
+     * is closed, typically because it waits to write against the quiesce's zero window before it reads again (a
+     * request/response peer). That never resolves while quiesced: postponed, relaying resumes.
+     */
+    private static final long STALL_NANOS = 50_000_000;
 
     private final Offloader owner;
     private final Relay r;
@@ -176,12 +183,15 @@ public final class Handoff {
 
     /**
      * Waits for the relay to drain; with {@code nudging} (not once frozen: answers would be dropped), nudges the peers
-     * whenever the wait outlasts an ever longer interval, from twice the RTT (see {@link #nudge}).
+     * whenever the wait outlasts an ever longer interval, from twice the RTT (see {@link #nudge}), and postpones at
+     * once when what the proxy holds for a peer stops moving (see {@link #STALL_NANOS}).
      */
     private void awaitDrain(boolean pause, long deadline, String when, boolean nudging) throws Exception {
         CompletableFuture<Void> drained = r.worker().call(() -> r.drain(pause))
                 .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         long interval = Math.max(NUDGE_MIN_NANOS, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
+        long[] queued = null;
+        long movedAt = System.nanoTime();
         try {
             while (true) {
                 long left = Math.max(0, deadline - System.nanoTime());
@@ -192,8 +202,17 @@ public final class Handoff {
                     if (!nudging || deadline - System.nanoTime() <= 0) {
                         throw e;
                     }
-                    String nudged = r.worker().call(this::nudge).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-                    LOG.fine(() -> "hand-off " + r + ": drain waiting; " + nudged);
+                    long[] now = r.worker().call(this::nudge).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                    if (queued == null || !Arrays.equals(now, queued) || now[1] + now[3] == 0) {
+                        queued = now;
+                        movedAt = System.nanoTime();
+                    } else if (System.nanoTime() - movedAt >= STALL_NANOS) {
+                        r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                        throw new PostponedException("a peer took none of the " + (now[1] + now[3])
+                                + " bytes the proxy holds for it for " + STALL_NANOS / 1_000_000
+                                + " ms (client leg " + now[1] + ", server leg " + now[3] + " not sent): it waits on"
+                                + " the zero window or does not read");
+                    }
                     interval *= 2;
                 }
             }
@@ -470,14 +489,15 @@ public final class Handoff {
      * the byte. Its seq lies below the barrier's (the drain ends only once that payload is acknowledged), so its
      * answer never passes for the barrier's.
      */
-    private String nudge() throws IOException {
-        boolean client = c.outputQueued() > c.notSentQueued();
-        boolean server = s.outputQueued() > s.notSentQueued();
+    private long[] nudge() throws IOException {
+        long[] queued = {c.outputQueued(), c.notSentQueued(), s.outputQueued(), s.notSentQueued()};
+        boolean client = queued[0] > queued[1];
+        boolean server = queued[2] > queued[3];
         if (client || server) {
             repair(true);
-            long cUna = c.sendQueueSeq() - c.outputQueued() & MASK;
+            long cUna = c.sendQueueSeq() - queued[0] & MASK;
             long cRcv = c.receiveQueueSeq();
-            long sUna = s.sendQueueSeq() - s.outputQueued() & MASK;
+            long sUna = s.sendQueueSeq() - queued[2] & MASK;
             long sRcv = s.receiveQueueSeq();
             repair(false);
             if (client) {
@@ -488,7 +508,9 @@ public final class Handoff {
                                             newestStamp(s, null), 0);
             }
         }
-        return "nudged the client " + client + ", the server " + server + " (" + r.drainState() + ")";
+        LOG.fine(() -> "hand-off " + r + ": drain waiting; nudged the client " + client + ", the server " + server
+                + " (" + r.drainState() + ")");
+        return queued;
     }
 
     /**
