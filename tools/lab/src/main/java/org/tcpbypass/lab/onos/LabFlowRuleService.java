@@ -12,17 +12,17 @@ import org.onosproject.net.flow.FlowRuleListener;
 import org.onosproject.net.flow.FlowRuleOperation;
 import org.onosproject.net.flow.FlowRuleOperations;
 import org.onosproject.net.flow.FlowRuleServiceAdapter;
-import org.onosproject.net.pi.model.PiCounterModel;
 import org.onosproject.net.pi.model.PiCounterType;
 import org.onosproject.net.pi.model.PiPipelineModel;
+import org.onosproject.net.pi.runtime.PiCounterCellData;
 import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.onosproject.net.pi.service.PiTranslationException;
-import org.tcpbypass.lab.bmv2.Bmv2Exception;
-import org.tcpbypass.lab.bmv2.Bmv2TableWriter;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -30,14 +30,16 @@ import java.util.stream.Collectors;
 
 /**
  * ONOS's flow rule subsystem for one BMv2 switch: each flow rule is translated to a PI table entry (through
- * the pipeconf's interpreter) and written to the switch; flow entries report the entry's direct counter.
+ * the pipeconf's interpreter) and written to the switch, the rules of one call in one batch (one P4Runtime
+ * WriteRequest, as ONOS's flow rule driver sends a device's batch); flow entries report the entry's direct
+ * counter.
  */
 public final class LabFlowRuleService extends FlowRuleServiceAdapter {
 
     private final DeviceId deviceId;
     private final FlowRuleTranslator translator;
     private final PiPipelineModel model;
-    private final Bmv2TableWriter writer;
+    private final SwitchControl control;
     private final ListenerRegistry<FlowRuleEvent, FlowRuleListener> listeners = new ListenerRegistry<>();
     private final Map<FlowId, Installed> installed = new ConcurrentHashMap<>();
 
@@ -47,47 +49,40 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
      * @param deviceId   the switch
      * @param model      its pipeline model
      * @param translator flow rule to PI translation
-     * @param writer     PI entry writer for the switch
+     * @param control    the switch's write and read path
      */
     public LabFlowRuleService(DeviceId deviceId, PiPipelineModel model, FlowRuleTranslator translator,
-                              Bmv2TableWriter writer) {
+                              SwitchControl control) {
         this.deviceId = deviceId;
         this.model = model;
         this.translator = translator;
-        this.writer = writer;
+        this.control = control;
     }
 
     @Override
     public void applyFlowRules(FlowRule... rules) {
-        for (FlowRule r : rules) {
-            add(r);
-        }
+        add(List.of(rules));
     }
 
     @Override
     public void removeFlowRules(FlowRule... rules) {
-        for (FlowRule r : rules) {
-            remove(r);
-        }
+        remove(List.of(rules));
     }
 
     @Override
     public void removeFlowRulesById(ApplicationId appId) {
-        installed.values().stream().filter(i -> i.rule.appId() == appId.id()).map(i -> i.rule)
-                .collect(Collectors.toList()).forEach(this::remove);
+        remove(installed.values().stream().filter(i -> i.rule.appId() == appId.id()).map(i -> i.rule)
+                       .collect(Collectors.toList()));
     }
 
     @Override
     public void apply(FlowRuleOperations ops) {
         try {
             for (java.util.Set<FlowRuleOperation> stage : ops.stages()) {
-                for (FlowRuleOperation op : stage) {
-                    if (op.type() == FlowRuleOperation.Type.REMOVE) {
-                        remove(op.rule());
-                    } else {
-                        add(op.rule());
-                    }
-                }
+                remove(stage.stream().filter(op -> op.type() == FlowRuleOperation.Type.REMOVE)
+                               .map(FlowRuleOperation::rule).collect(Collectors.toList()));
+                add(stage.stream().filter(op -> op.type() != FlowRuleOperation.Type.REMOVE)
+                            .map(FlowRuleOperation::rule).collect(Collectors.toList()));
             }
         } catch (RuntimeException e) {
             if (ops.callback() != null) {
@@ -104,41 +99,63 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
      * Installs one rule.
      *
      * @param rule flow rule for the lab's switch
-     * @throws IllegalArgumentException when the rule has no PI form or BMv2 refuses it
+     * @throws IllegalArgumentException when the rule has no PI form or the switch refuses it
      */
     public void add(FlowRule rule) {
-        if (!rule.deviceId().equals(deviceId)) {
-            throw new IllegalArgumentException("the lab has no device " + rule.deviceId());
-        }
-        PiTableEntry entry;
-        try {
-            entry = translator.translate(rule);
-        } catch (PiTranslationException e) {
-            throw new IllegalArgumentException("no PI form for " + rule + ": " + e.getMessage(), e);
-        }
-        Installed old = installed.remove(rule.id());
-        if (old != null) {
-            writer.delete(old.entry.table().id(), old.handle);
-        }
-        long handle = writer.add(entry);
-        Installed i = new Installed(rule, entry, handle, directCounter(entry));
-        installed.put(rule.id(), i);
-        listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_ADDED, i.snapshot(0, 0)));
+        add(List.of(rule));
     }
 
-    private void remove(FlowRule rule) {
-        Installed i = installed.remove(rule.id());
-        if (i == null) {
+    /**
+     * Installs rules in one batch: all are translated first, so a rule without PI form writes nothing.
+     *
+     * @param rules flow rules for the lab's switch
+     * @throws IllegalArgumentException when a rule has no PI form or the switch refuses the batch
+     */
+    public void add(List<FlowRule> rules) {
+        if (rules.isEmpty()) {
             return;
         }
-        writer.delete(i.entry.table().id(), i.handle);
-        listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_REMOVED, i.snapshot(0, 0)));
+        List<Installed> batch = new ArrayList<>();
+        for (FlowRule rule : rules) {
+            if (!rule.deviceId().equals(deviceId)) {
+                throw new IllegalArgumentException("the lab has no device " + rule.deviceId());
+            }
+            try {
+                PiTableEntry entry = translator.translate(rule);
+                batch.add(new Installed(rule, entry, hasDirectCounter(entry)));
+            } catch (PiTranslationException e) {
+                throw new IllegalArgumentException("no PI form for " + rule + ": " + e.getMessage(), e);
+            }
+        }
+        // A rule installed again replaces its entry: deleted first, in its own batch, since P4Runtime applies the
+        // updates of one WriteRequest in no particular order.
+        List<PiTableEntry> replaced = batch.stream().map(i -> installed.remove(i.rule.id())).filter(Objects::nonNull)
+                .map(i -> i.entry).collect(Collectors.toList());
+        if (!replaced.isEmpty()) {
+            control.delete(replaced);
+        }
+        control.insert(batch.stream().map(i -> i.entry).collect(Collectors.toList()));
+        for (Installed i : batch) {
+            installed.put(i.rule.id(), i);
+            listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_ADDED, i.snapshot(0, 0)));
+        }
     }
 
-    private Optional<String> directCounter(PiTableEntry entry) {
+    private void remove(List<FlowRule> rules) {
+        List<Installed> batch = rules.stream().map(r -> installed.remove(r.id())).filter(Objects::nonNull)
+                .collect(Collectors.toList());
+        if (batch.isEmpty()) {
+            return;
+        }
+        control.delete(batch.stream().map(i -> i.entry).collect(Collectors.toList()));
+        for (Installed i : batch) {
+            listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_REMOVED, i.snapshot(0, 0)));
+        }
+    }
+
+    private boolean hasDirectCounter(PiTableEntry entry) {
         return model.counters().stream()
-                .filter(c -> c.counterType() == PiCounterType.DIRECT && entry.table().equals(c.table()))
-                .map(PiCounterModel::id).map(id -> id.id()).findFirst();
+                .anyMatch(c -> c.counterType() == PiCounterType.DIRECT && entry.table().equals(c.table()));
     }
 
     /**
@@ -182,13 +199,13 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
 
     // Empty when the entry was removed while being read: ONOS's store would no longer list it either.
     private Optional<FlowEntry> read(Installed i) {
-        if (i.counter.isEmpty()) {
+        if (!i.hasCounter) {
             return Optional.of(i.snapshot(0, 0));
         }
         try {
-            long[] c = writer.counter(i.counter.get(), i.handle);
-            return Optional.of(i.snapshot(c[0], c[1]));
-        } catch (Bmv2Exception e) {
+            PiCounterCellData c = control.directCounter(i.entry);
+            return Optional.of(i.snapshot(c.packets(), c.bytes()));
+        } catch (RuntimeException e) {
             if (installed.get(i.rule.id()) != i) {
                 return Optional.empty();
             }
@@ -209,15 +226,13 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
     private static final class Installed {
         final FlowRule rule;
         final PiTableEntry entry;
-        final long handle;
-        final Optional<String> counter;
+        final boolean hasCounter;
         final long created = System.currentTimeMillis();
 
-        Installed(FlowRule rule, PiTableEntry entry, long handle, Optional<String> counter) {
+        Installed(FlowRule rule, PiTableEntry entry, boolean hasCounter) {
             this.rule = rule;
             this.entry = entry;
-            this.handle = handle;
-            this.counter = counter;
+            this.hasCounter = hasCounter;
         }
 
         FlowEntry snapshot(long packets, long bytes) {

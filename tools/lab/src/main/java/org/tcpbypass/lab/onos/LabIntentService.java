@@ -67,10 +67,10 @@ public final class LabIntentService implements IntentService {
                 previous.installables.forEach(i -> removeRules(i));
             }
             r.installables = compile(r.intent);
+            // One batch per installable, as ONOS's intent installer hands a FlowRuleIntent's rules to the flow
+            // rule service in one set of operations.
             for (Intent i : r.installables) {
-                for (FlowRule rule : ((FlowRuleIntent) i).flowRules()) {
-                    flowRules.add(rule);
-                }
+                flowRules.add(List.copyOf(((FlowRuleIntent) i).flowRules()));
             }
             r.state = IntentState.INSTALLED;
             listeners.process(new IntentEvent(IntentEvent.Type.INSTALLED, r.intent));
