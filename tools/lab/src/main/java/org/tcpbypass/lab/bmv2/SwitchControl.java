@@ -41,12 +41,13 @@ public interface SwitchControl extends AutoCloseable {
     void delete(List<PiTableEntry> entries);
 
     /**
-     * Reads the direct counter cell of an entry.
+     * Reads the direct counter cells of entries, in one request where the path has batches.
      *
-     * @param entry an inserted entry of a table with a direct counter
-     * @return packets and bytes
+     * @param entries inserted entries of tables with a direct counter
+     * @return packets and bytes of each, in the order of the entries
+     * @throws RuntimeException when an entry is not on the switch
      */
-    PiCounterCellData directCounter(PiTableEntry entry);
+    List<PiCounterCellData> directCounters(List<PiTableEntry> entries);
 
     /**
      * Creates a clone session with one replica.

@@ -10,6 +10,7 @@ import org.onosproject.net.DeviceId;
 import org.tcpbypass.lab.net.FramePort;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,17 +71,21 @@ public final class ThriftSwitchControl implements SwitchControl {
     }
 
     @Override
-    public PiCounterCellData directCounter(PiTableEntry entry) {
-        Long handle = handles.get(entry.handle(KEY_SCOPE));
-        if (handle == null) {
-            throw new Bmv2Exception("no entry " + entry + " is installed");
+    public List<PiCounterCellData> directCounters(List<PiTableEntry> entries) {
+        List<PiCounterCellData> cells = new ArrayList<>();
+        for (PiTableEntry entry : entries) {
+            Long handle = handles.get(entry.handle(KEY_SCOPE));
+            if (handle == null) {
+                throw new Bmv2Exception("no entry " + entry + " is installed");
+            }
+            String counter = model.counters().stream()
+                    .filter(c -> c.counterType() == PiCounterType.DIRECT && entry.table().equals(c.table()))
+                    .map(c -> c.id().id()).findFirst()
+                    .orElseThrow(() -> new Bmv2Exception("table " + entry.table() + " has no direct counter"));
+            long[] c = writer.counter(counter, handle);
+            cells.add(new PiCounterCellData(c[0], c[1]));
         }
-        String counter = model.counters().stream()
-                .filter(c -> c.counterType() == PiCounterType.DIRECT && entry.table().equals(c.table()))
-                .map(c -> c.id().id()).findFirst()
-                .orElseThrow(() -> new Bmv2Exception("table " + entry.table() + " has no direct counter"));
-        long[] c = writer.counter(counter, handle);
-        return new PiCounterCellData(c[0], c[1]);
+        return cells;
     }
 
     @Override

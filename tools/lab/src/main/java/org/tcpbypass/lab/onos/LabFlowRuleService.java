@@ -176,34 +176,46 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
     @Override
     public FlowEntry getFlowEntry(FlowRule rule) {
         Installed i = installed.get(rule.id());
-        return i == null ? null : read(i).orElse(null);
+        return i == null ? null : read(List.of(i)).stream().findFirst().orElse(null);
     }
 
     @Override
     public Iterable<FlowEntry> getFlowEntries(DeviceId device) {
-        if (!device.equals(deviceId)) {
-            return List.of();
-        }
-        List<FlowEntry> entries = new ArrayList<>();
-        installed.values().forEach(i -> read(i).ifPresent(entries::add));
-        return entries;
+        return device.equals(deviceId) ? read(List.copyOf(installed.values())) : List.of();
     }
 
     @Override
     public Iterable<FlowEntry> getFlowEntriesById(ApplicationId appId) {
-        List<FlowEntry> entries = new ArrayList<>();
-        installed.values().stream().filter(i -> i.rule.appId() == appId.id())
-                .forEach(i -> read(i).ifPresent(entries::add));
-        return entries;
+        return read(installed.values().stream().filter(i -> i.rule.appId() == appId.id())
+                            .collect(Collectors.toList()));
     }
 
-    // Empty when the entry was removed while being read: ONOS's store would no longer list it either.
-    private Optional<FlowEntry> read(Installed i) {
-        if (!i.hasCounter) {
-            return Optional.of(i.snapshot(0, 0));
-        }
+    // The counters of all entries asked for in one read. When that read fails because an entry was removed
+    // meanwhile, each is read alone, and a removed one is left out: ONOS's store would no longer list it either.
+    private List<FlowEntry> read(List<Installed> entries) {
+        List<Installed> counted = entries.stream().filter(i -> i.hasCounter).collect(Collectors.toList());
+        List<FlowEntry> result = entries.stream().filter(i -> !i.hasCounter).map(i -> i.snapshot(0, 0))
+                .collect(Collectors.toList());
         try {
-            PiCounterCellData c = control.directCounter(i.entry);
+            List<PiCounterCellData> cells = control.directCounters(
+                    counted.stream().map(i -> i.entry).collect(Collectors.toList()));
+            for (int k = 0; k < counted.size(); k++) {
+                result.add(counted.get(k).snapshot(cells.get(k).packets(), cells.get(k).bytes()));
+            }
+        } catch (RuntimeException e) {
+            if (counted.stream().allMatch(i -> installed.get(i.rule.id()) == i)) {
+                throw e;
+            }
+            for (Installed i : counted) {
+                readAlone(i).ifPresent(result::add);
+            }
+        }
+        return result;
+    }
+
+    private Optional<FlowEntry> readAlone(Installed i) {
+        try {
+            PiCounterCellData c = control.directCounters(List.of(i.entry)).get(0);
             return Optional.of(i.snapshot(c.packets(), c.bytes()));
         } catch (RuntimeException e) {
             if (installed.get(i.rule.id()) != i) {

@@ -6,7 +6,6 @@ import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tcpbypass.lab.bmv2.SwitchControl;
-import p4.v1.P4RuntimeOuterClass.CounterData;
 import p4.v1.P4RuntimeOuterClass.Entity;
 import p4.v1.P4RuntimeOuterClass.PacketReplicationEngineEntry;
 import p4.v1.P4RuntimeOuterClass.Update;
@@ -17,7 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * The lab's switch over P4Runtime, as ONOS's bmv2 driver programs simple_switch_grpc: the pipeline pushed at
- * connect time, each batch of entries one WriteRequest, direct counters read per entry, the clone session as a
+ * connect time, each batch of entries one WriteRequest, each batch of direct counter cells one ReadRequest, the
+ * clone session as a
  * packet replication engine entry, packet I/O on the stream channel.
  */
 public final class P4RuntimeSwitchControl implements SwitchControl {
@@ -76,16 +76,21 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
                 .setTableEntry(codec.tableEntryKey(e)).build())).collect(Collectors.toList()));
     }
 
+    // One ReadRequest with one entity per entry: the server answers entity by entity, in request order.
     @Override
-    public PiCounterCellData directCounter(PiTableEntry entry) {
-        List<Entity> read = client.read(List.of(Entity.newBuilder()
-                                                        .setDirectCounterEntry(codec.directCounter(entry)).build()));
-        if (read.size() != 1 || !read.get(0).hasDirectCounterEntry()) {
-            throw new P4RuntimeException("read of the direct counter of " + entry + " returned " + read.size()
-                                                 + " entities");
+    public List<PiCounterCellData> directCounters(List<PiTableEntry> entries) {
+        if (entries.isEmpty()) {
+            return List.of();
         }
-        CounterData d = read.get(0).getDirectCounterEntry().getData();
-        return new PiCounterCellData(d.getPacketCount(), d.getByteCount());
+        List<Entity> read = client.read(entries.stream().map(e -> Entity.newBuilder()
+                .setDirectCounterEntry(codec.directCounter(e)).build()).collect(Collectors.toList()));
+        if (read.size() != entries.size() || !read.stream().allMatch(Entity::hasDirectCounterEntry)) {
+            throw new P4RuntimeException("read of " + entries.size() + " direct counter cells returned "
+                                                 + read.size() + " entities");
+        }
+        return read.stream().map(e -> e.getDirectCounterEntry().getData())
+                .map(d -> new PiCounterCellData(d.getPacketCount(), d.getByteCount()))
+                .collect(Collectors.toList());
     }
 
     @Override

@@ -96,14 +96,17 @@ public class P4RuntimeSwitchControlTest {
     }
 
     @Test
-    public void directCounterReadAsksForTheEntrysCellAndReturnsItsCounts() throws Exception {
-        PiCounterCellData c = control.directCounter(entries.bypass(40000));
-        assertThat(c.packets(), is(RecordingP4RuntimeServer.PACKETS));
-        assertThat(c.bytes(), is(RecordingP4RuntimeServer.BYTES));
+    public void directCountersOfSeveralEntriesAreOneReadInEntryOrder() throws Exception {
+        List<PiTableEntry> bypass = List.of(entries.bypass(40000), entries.bypass(40001));
+        List<PiCounterCellData> cells = control.directCounters(bypass);
+        assertThat(cells.size(), is(2));
+        assertThat(cells.get(1).packets(), is(RecordingP4RuntimeServer.PACKETS));
+        assertThat(cells.get(1).bytes(), is(RecordingP4RuntimeServer.BYTES));
         assertThat(server.reads.size(), is(1));
         assertThat(server.reads.get(0).getDeviceId(), is(1L));
-        assertEquals(new PiEntityCodec(entries.p4Info()).directCounter(entries.bypass(40000)),
-                     server.reads.get(0).getEntities(0).getDirectCounterEntry());
+        PiEntityCodec codec = new PiEntityCodec(entries.p4Info());
+        assertEquals(codec.directCounter(bypass.get(0)), server.reads.get(0).getEntities(0).getDirectCounterEntry());
+        assertEquals(codec.directCounter(bypass.get(1)), server.reads.get(0).getEntities(1).getDirectCounterEntry());
     }
 
     @Test

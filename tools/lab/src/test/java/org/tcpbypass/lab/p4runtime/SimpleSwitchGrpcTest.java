@@ -55,8 +55,9 @@ public class SimpleSwitchGrpcTest {
     public void bmv2TakesABypassAndForwardingInOneWriteReadsTheirCountersAndDeletesThem() throws Exception {
         List<PiTableEntry> batch = List.of(entries.bypass(40000), entries.bypass(40001), entries.acl());
         control.insert(batch);
-        for (PiTableEntry e : batch) {
-            PiCounterCellData c = control.directCounter(e);
+        List<PiCounterCellData> cells = control.directCounters(batch);
+        assertThat(cells.size(), is(3));
+        for (PiCounterCellData c : cells) {
             assertThat(c.packets(), is(0L));
             assertThat(c.bytes(), is(0L));
         }
