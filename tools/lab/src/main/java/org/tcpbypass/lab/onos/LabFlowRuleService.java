@@ -17,6 +17,8 @@ import org.onosproject.net.pi.model.PiPipelineModel;
 import org.onosproject.net.pi.runtime.PiCounterCellData;
 import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.onosproject.net.pi.service.PiTranslationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tcpbypass.lab.bmv2.SwitchControl;
 
 import java.util.ArrayList;
@@ -35,6 +37,8 @@ import java.util.stream.Collectors;
  * counter.
  */
 public final class LabFlowRuleService extends FlowRuleServiceAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(LabFlowRuleService.class);
 
     private final DeviceId deviceId;
     private final FlowRuleTranslator translator;
@@ -134,7 +138,23 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
         if (!replaced.isEmpty()) {
             control.delete(replaced);
         }
-        control.insert(batch.stream().map(i -> i.entry).collect(Collectors.toList()));
+        List<PiTableEntry> entries = batch.stream().map(i -> i.entry).collect(Collectors.toList());
+        try {
+            control.insert(entries);
+        } catch (RuntimeException e) {
+            // P4Runtime applies the updates it can and reports the others: take back what the switch took, so the
+            // rules can be installed again (alone, by the intent service) without duplicates.
+            if (entries.size() > 1) {
+                for (PiTableEntry entry : entries) {
+                    try {
+                        control.delete(List.of(entry));
+                    } catch (RuntimeException notInserted) {
+                        log.debug("{} was not inserted: {}", entry, notInserted.getMessage());
+                    }
+                }
+            }
+            throw e;
+        }
         for (Installed i : batch) {
             installed.put(i.rule.id(), i);
             listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_ADDED, i.snapshot(0, 0)));

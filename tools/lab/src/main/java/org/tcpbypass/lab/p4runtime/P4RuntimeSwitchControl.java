@@ -6,11 +6,15 @@ import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tcpbypass.lab.bmv2.SwitchControl;
+import p4.v1.P4RuntimeOuterClass.DirectCounterEntry;
 import p4.v1.P4RuntimeOuterClass.Entity;
 import p4.v1.P4RuntimeOuterClass.PacketReplicationEngineEntry;
+import p4.v1.P4RuntimeOuterClass.TableEntry;
 import p4.v1.P4RuntimeOuterClass.Update;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -28,6 +32,9 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
 
     private final P4RuntimeClient client;
     private final PiEntityCodec codec;
+    // The key of each inserted entry as encoded for its insert: reads and deletes reuse it (the app lists the
+    // device's entries, and so reads every entry's counter, at each release).
+    private final Map<PiTableEntry, TableEntry> keys = new ConcurrentHashMap<>();
 
     private P4RuntimeSwitchControl(P4RuntimeClient client, PiEntityCodec codec) {
         this.client = client;
@@ -66,14 +73,24 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
 
     @Override
     public void insert(List<PiTableEntry> entries) {
-        client.write(entries.stream().map(e -> update(Update.Type.INSERT, Entity.newBuilder()
-                .setTableEntry(codec.tableEntry(e)).build())).collect(Collectors.toList()));
+        List<TableEntry> encoded = entries.stream().map(codec::tableEntry).collect(Collectors.toList());
+        client.write(encoded.stream().map(e -> update(Update.Type.INSERT, Entity.newBuilder().setTableEntry(e)
+                .build())).collect(Collectors.toList()));
+        for (int i = 0; i < entries.size(); i++) {
+            keys.put(entries.get(i), encoded.get(i).toBuilder().clearAction().clearControllerMetadata().build());
+        }
     }
 
     @Override
     public void delete(List<PiTableEntry> entries) {
         client.write(entries.stream().map(e -> update(Update.Type.DELETE, Entity.newBuilder()
-                .setTableEntry(codec.tableEntryKey(e)).build())).collect(Collectors.toList()));
+                .setTableEntry(key(e)).build())).collect(Collectors.toList()));
+        entries.forEach(keys::remove);
+    }
+
+    private TableEntry key(PiTableEntry entry) {
+        TableEntry key = keys.get(entry);
+        return key != null ? key : codec.tableEntryKey(entry);
     }
 
     // One ReadRequest with one entity per entry: the server answers entity by entity, in request order.
@@ -82,8 +99,8 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
         if (entries.isEmpty()) {
             return List.of();
         }
-        List<Entity> read = client.read(entries.stream().map(e -> Entity.newBuilder()
-                .setDirectCounterEntry(codec.directCounter(e)).build()).collect(Collectors.toList()));
+        List<Entity> read = client.read(entries.stream().map(e -> Entity.newBuilder().setDirectCounterEntry(
+                DirectCounterEntry.newBuilder().setTableEntry(key(e))).build()).collect(Collectors.toList()));
         if (read.size() != entries.size() || !read.stream().allMatch(Entity::hasDirectCounterEntry)) {
             throw new P4RuntimeException("read of " + entries.size() + " direct counter cells returned "
                                                  + read.size() + " entities");
