@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -46,6 +48,7 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
     private final SwitchControl control;
     private final ListenerRegistry<FlowRuleEvent, FlowRuleListener> listeners = new ListenerRegistry<>();
     private final Map<FlowId, Installed> installed = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<List<FlowEntry>>> reading = new AtomicReference<>();
 
     /**
      * Creates the service.
@@ -201,13 +204,33 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
 
     @Override
     public Iterable<FlowEntry> getFlowEntries(DeviceId device) {
-        return device.equals(deviceId) ? read(List.copyOf(installed.values())) : List.of();
+        return device.equals(deviceId) ? readAll() : List.of();
     }
 
     @Override
     public Iterable<FlowEntry> getFlowEntriesById(ApplicationId appId) {
-        return read(installed.values().stream().filter(i -> i.rule.appId() == appId.id())
-                            .collect(Collectors.toList()));
+        return readAll().stream().filter(e -> e.appId() == appId.id()).collect(Collectors.toList());
+    }
+
+    // ONOS answers these from its flow rule store (counters polled every few seconds); the lab reads the switch,
+    // once for all callers that ask while a read is under way (the app lists the device's entries at every
+    // release, so concurrent releases would each read every entry's counter).
+    private List<FlowEntry> readAll() {
+        CompletableFuture<List<FlowEntry>> mine = new CompletableFuture<>();
+        CompletableFuture<List<FlowEntry>> underway = reading.compareAndExchange(null, mine);
+        if (underway != null) {
+            return underway.join();
+        }
+        try {
+            List<FlowEntry> entries = read(List.copyOf(installed.values()));
+            mine.complete(entries);
+            return entries;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reading.set(null);
+        }
     }
 
     // The counters of all entries asked for in one read. When that read fails because an entry was removed
