@@ -67,6 +67,9 @@ public final class Benchmarks {
      * @return true when it ran
      */
     public static boolean offloads(Path repo) throws Exception {
+        // HttpURLConnection keeps 5 idle connections per server by default: the other clients would open a new
+        // TCP connection for every request.
+        System.setProperty("http.maxConnections", Integer.toString(CLIENTS));
         Optional<String> missing = LabEnvironment.bmv2Missing();
         if (missing.isPresent()) {
             System.out.println("benchmarks not run: " + missing.get());
