@@ -95,8 +95,11 @@ public final class SimpleSwitch implements AutoCloseable {
 
     private static List<String> command(String program, int thrift, Map<Integer, String> ports, String logLevel) {
         List<String> cmd = new ArrayList<>(List.of("nice", "-n", Integer.toString(NICENESS)));
+        // BMv2 binds ipc:///tmp/bmv2-<device id>-notifications.ipc by default: a second switch with device id 1 on
+        // the machine (another lab, a BMv2 test) would exit at start. The thrift port makes the address unique.
         cmd.addAll(List.of(program, "--device-id", Integer.toString(DEVICE_ID), "--thrift-port",
-                           Integer.toString(thrift), "--log-level", logLevel));
+                           Integer.toString(thrift), "--log-level", logLevel, "--notifications-addr",
+                           "ipc:///tmp/tcp-bypass-lab-bmv2-" + thrift + "-notifications.ipc"));
         ports.forEach((port, ifname) -> cmd.addAll(List.of("-i", port + "@" + ifname)));
         return cmd;
     }
