@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The ids and widths of a P4Info by name, as ONOS's P4InfoBrowser gives them to its codecs: P4Runtime
@@ -28,7 +27,6 @@ public final class P4InfoIndex {
     private final Map<Integer, Map<String, MatchField>> matchFields = new HashMap<>();
     private final Map<String, Action> actions = new HashMap<>();
     private final Map<Integer, Map<String, Action.Param>> params = new HashMap<>();
-    private final Map<Integer, Integer> directCounterOfTable = new HashMap<>();
     private final Map<String, ControllerPacketMetadata> packetMetadata = new HashMap<>();
 
     private P4InfoIndex(P4Info p4Info) {
@@ -45,8 +43,6 @@ public final class P4InfoIndex {
             a.getParamsList().forEach(p -> byName.put(p.getName(), p));
             params.put(a.getPreamble().getId(), byName);
         }
-        p4Info.getDirectCountersList().forEach(c -> directCounterOfTable.put(c.getDirectTableId(),
-                                                                             c.getPreamble().getId()));
         p4Info.getControllerPacketMetadataList().forEach(m -> packetMetadata.put(m.getPreamble().getName(), m));
     }
 
@@ -112,16 +108,6 @@ public final class P4InfoIndex {
      */
     public Action.Param param(int actionId, String name) {
         return found(params.getOrDefault(actionId, Map.of()).get(name), "parameter of action " + actionId, name);
-    }
-
-    /**
-     * Returns the direct counter of a table, if it has one.
-     *
-     * @param tableId table id
-     * @return counter id
-     */
-    public Optional<Integer> directCounter(int tableId) {
-        return Optional.ofNullable(directCounterOfTable.get(tableId));
     }
 
     /**

@@ -18,7 +18,6 @@ import p4.config.v1.P4InfoOuterClass;
 import p4.config.v1.P4InfoOuterClass.ControllerPacketMetadata;
 import p4.v1.P4RuntimeOuterClass.Action;
 import p4.v1.P4RuntimeOuterClass.CloneSessionEntry;
-import p4.v1.P4RuntimeOuterClass.DirectCounterEntry;
 import p4.v1.P4RuntimeOuterClass.FieldMatch;
 import p4.v1.P4RuntimeOuterClass.PacketIn;
 import p4.v1.P4RuntimeOuterClass.PacketMetadata;
@@ -76,16 +75,6 @@ public final class PiEntityCodec {
      */
     public TableEntry tableEntryKey(PiTableEntry entry) {
         return key(entry).build();
-    }
-
-    /**
-     * Encodes the direct counter cell of a table entry, for a read.
-     *
-     * @param entry PI entry
-     * @return the P4Runtime direct counter entry
-     */
-    public DirectCounterEntry directCounter(PiTableEntry entry) {
-        return DirectCounterEntry.newBuilder().setTableEntry(tableEntryKey(entry)).build();
     }
 
     /**

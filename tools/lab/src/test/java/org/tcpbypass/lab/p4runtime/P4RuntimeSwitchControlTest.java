@@ -105,8 +105,10 @@ public class P4RuntimeSwitchControlTest {
         assertThat(server.reads.size(), is(1));
         assertThat(server.reads.get(0).getDeviceId(), is(1L));
         PiEntityCodec codec = new PiEntityCodec(entries.p4Info());
-        assertEquals(codec.directCounter(bypass.get(0)), server.reads.get(0).getEntities(0).getDirectCounterEntry());
-        assertEquals(codec.directCounter(bypass.get(1)), server.reads.get(0).getEntities(1).getDirectCounterEntry());
+        assertEquals(codec.tableEntryKey(bypass.get(0)),
+                     server.reads.get(0).getEntities(0).getDirectCounterEntry().getTableEntry());
+        assertEquals(codec.tableEntryKey(bypass.get(1)),
+                     server.reads.get(0).getEntities(1).getDirectCounterEntry().getTableEntry());
     }
 
     @Test
