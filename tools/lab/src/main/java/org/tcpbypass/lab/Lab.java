@@ -1,9 +1,16 @@
 package org.tcpbypass.lab;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tcpbypass.lab.bmv2.Bmv2Cli;
 import org.tcpbypass.lab.bmv2.SimpleSwitch;
+import org.tcpbypass.lab.bmv2.SwitchControl;
+import org.tcpbypass.lab.bmv2.ThriftSwitchControl;
+import org.tcpbypass.lab.net.FramePort;
 import org.tcpbypass.lab.net.LabHost;
 import org.tcpbypass.lab.net.LabTopology;
 import org.tcpbypass.lab.net.Netns;
+import org.tcpbypass.lab.p4runtime.P4RuntimeSwitchControl;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,14 +18,16 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One whole lab: namespaces, simple_switch with the committed pipeline, the lab controller with the app's
- * REST API served in the proxy's namespace, and (on demand) the real proxy. Close it to tear it all down.
+ * One whole lab: namespaces, BMv2 with the committed pipeline (simple_switch_grpc over P4Runtime, or simple_switch
+ * over thrift), the lab controller with the app's REST API served in the proxy's namespace, and (on demand) the
+ * real proxy. Close it to tear it all down.
  */
 public final class Lab implements AutoCloseable {
 
@@ -28,6 +37,10 @@ public final class Lab implements AutoCloseable {
     public static final int VIP_PORT = 80;
     /** Where servers listen. */
     public static final int SERVER_PORT = 8080;
+    /** Packets each BMv2 egress queue holds. */
+    static final int QUEUE_DEPTH = 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(Lab.class);
 
     private final Path repo;
     private LabTopology topology;
@@ -55,16 +68,42 @@ public final class Lab implements AutoCloseable {
             for (LabHost h : lab.topology.hosts()) {
                 ports.put(h.switchPort(), h.switchInterface());
             }
-            ports.put(LabTopology.CPU_PORT, lab.topology.cpuSwitchInterface());
             Path json = LabEnvironment.bmv2Json();
-            lab.sw = SimpleSwitch.start(json, ports);
-            lab.controller = LabController.start(lab.topology, lab.sw.thriftPort(), json);
+            SwitchControl control;
+            if (LabEnvironment.switchPath().equals(SwitchControl.P4RUNTIME)) {
+                // The CPU port is the P4Runtime server's: packet-ins and packet-outs travel on the stream channel.
+                lab.sw = SimpleSwitch.startGrpc(ports, LabTopology.CPU_PORT);
+                control = P4RuntimeSwitchControl.connect("127.0.0.1", lab.sw.grpcPort(), SimpleSwitch.DEVICE_ID,
+                                                         LabEnvironment.p4Info(), Files.readAllBytes(json));
+            } else {
+                ports.put(LabTopology.CPU_PORT, lab.topology.cpuSwitchInterface());
+                lab.sw = SimpleSwitch.start(json, ports);
+                control = new ThriftSwitchControl(lab.sw.thriftPort(), json, LabEnvironment.pipelineModel(),
+                                                  new FramePort(lab.topology.cpuControllerInterface(), 200));
+            }
+            log.info("lab: BMv2 driven over {} ({})", control.path(), control.path().equals(SwitchControl.P4RUNTIME)
+                    ? "P4Runtime to simple_switch_grpc on 127.0.0.1:" + lab.sw.grpcPort()
+                    : "simple_switch_CLI to simple_switch on thrift port " + lab.sw.thriftPort());
+            setQueueDepth(lab.sw.thriftPort());
+            lab.controller = LabController.start(lab.topology, control);
             lab.rest = lab.controller.serveRest(lab.topology.proxy().namespace(), REST_PORT);
+        } catch (IOException e) {
+            lab.close();
+            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             lab.close();
             throw e;
         }
         return lab;
+    }
+
+    // BMv2's egress queues hold 64 packets by default, a few ms at its rate: a switch's buffer holds far more, and
+    // with 64 a lab burst (a window reopening, 50 connections' writes at once) drops what no link would. P4Runtime
+    // has no message for it: BMv2's thrift runtime sets it on both paths.
+    private static void setQueueDepth(int thriftPort) {
+        try (Bmv2Cli cli = Bmv2Cli.connect(thriftPort)) {
+            cli.command("set_queue_depth " + QUEUE_DEPTH);
+        }
     }
 
     /**

@@ -40,13 +40,11 @@ import org.onosproject.net.pi.service.PiPipeconfService;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.TestStorageService;
 import org.onlab.osgi.ServiceDirectory;
-import org.tcpbypass.lab.bmv2.Bmv2Cli;
-import org.tcpbypass.lab.bmv2.Bmv2TableWriter;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 import org.tcpbypass.lab.ds.ComponentRuntime;
 import org.tcpbypass.lab.net.LabHost;
 import org.tcpbypass.lab.net.LabTopology;
 import org.tcpbypass.lab.net.Netns;
-import org.tcpbypass.lab.net.FramePort;
 import org.tcpbypass.lab.onos.FlowRuleTranslator;
 import org.tcpbypass.lab.onos.LabCoreService;
 import org.tcpbypass.lab.onos.LabDeviceService;
@@ -63,10 +61,7 @@ import org.tcpbypass.lab.onos.LabPipeconfService;
 import org.tcpbypass.lab.onos.WebServer;
 
 import javax.ws.rs.core.Application;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -78,7 +73,8 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.PIPECONF_ID;
  * pipeconf and app components reference (device, host, pipeconf, flow rule, group, intent, packet, network
  * config, codec, store, event delivery), activates those components through a DS stand-in, binds the switch
  * to the tcp-bypass pipeconf, runs the pipeconf's pipeliner as ONOS's flow objective subsystem would, and
- * serves the app's REST application. Flow rules reach BMv2 as PI table entries over simple_switch_CLI.
+ * serves the app's REST application. Flow rules reach BMv2 as PI table entries through the switch's control
+ * (P4Runtime, or the thrift fallback).
  */
 public final class LabController implements AutoCloseable {
 
@@ -98,9 +94,7 @@ public final class LabController implements AutoCloseable {
     private final ComponentRuntime runtime = new ComponentRuntime();
     private final List<String> realClasses = new ArrayList<>();
     private final LabTopology topology;
-    private Bmv2Cli cli;
-    /** Packets each BMv2 egress queue holds. */
-    static final int QUEUE_DEPTH = 1024;
+    private final SwitchControl control;
     private LabFlowRuleService flowRules;
     private LabIntentService intents;
     private LabPacketService packets;
@@ -109,23 +103,23 @@ public final class LabController implements AutoCloseable {
     private LabCoreService core;
     private WebServer web;
 
-    private LabController(LabTopology topology) {
+    private LabController(LabTopology topology, SwitchControl control) {
         this.topology = topology;
+        this.control = control;
     }
 
     /**
      * Starts the controller for a running switch: services, the pipeconf and app bundles' components,
      * the clone session and forwarding through the pipeliner, the app's configuration with the lab's proxy.
      *
-     * @param topology   the lab
-     * @param thriftPort the switch's thrift port
-     * @param bmv2Json   the BMv2 JSON the switch runs
+     * @param topology the lab
+     * @param control  the switch, running the tcp-bypass pipeline; the controller closes it
      * @return the running controller
      */
-    public static LabController start(LabTopology topology, int thriftPort, Path bmv2Json) {
-        LabController c = new LabController(topology);
+    public static LabController start(LabTopology topology, SwitchControl control) {
+        LabController c = new LabController(topology, control);
         try {
-            c.boot(thriftPort, bmv2Json);
+            c.boot();
         } catch (RuntimeException e) {
             c.close();
             throw e;
@@ -133,7 +127,7 @@ public final class LabController implements AutoCloseable {
         return c;
     }
 
-    private void boot(int thriftPort, Path bmv2Json) {
+    private void boot() {
         core = new LabCoreService();
         events = new LabEventDelivery();
         netcfg = new LabNetworkConfigService();
@@ -173,22 +167,12 @@ public final class LabController implements AutoCloseable {
         PiPipelineInterpreter interpreter = handler.behaviour(PiPipelineInterpreter.class);
         realClasses.add(interpreter.getClass().getName());
 
-        cli = Bmv2Cli.connect(thriftPort);
-        // BMv2's egress queues hold 64 packets by default, a few ms at its rate: a switch's buffer holds far more,
-        // and with 64 a lab burst (a window reopening, 50 connections' writes at once) drops what no link would.
-        cli.command("set_queue_depth " + QUEUE_DEPTH);
-        Bmv2TableWriter writer = new Bmv2TableWriter(cli, bmv2Json);
         flowRules = new LabFlowRuleService(DEVICE_ID, pipeconf.pipelineModel(),
-                                           new FlowRuleTranslator(pipeconf.pipelineModel(), interpreter), writer);
+                                           new FlowRuleTranslator(pipeconf.pipelineModel(), interpreter), control);
         intents = new LabIntentService(flowRules);
-        try {
-            packets = new LabPacketService(DEVICE_ID, pipeconf.pipelineModel(), interpreter,
-                                           new FramePort(topology.cpuControllerInterface(), 200));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        packets = new LabPacketService(DEVICE_ID, interpreter, control);
         runtime.register(FlowRuleService.class, flowRules);
-        runtime.register(GroupService.class, new LabGroupService(DEVICE_ID, cli, LabTopology.CPU_PORT));
+        runtime.register(GroupService.class, new LabGroupService(DEVICE_ID, control, LabTopology.CPU_PORT));
         runtime.register(IntentService.class, intents);
         runtime.register(PacketService.class, packets);
 
@@ -303,9 +287,9 @@ public final class LabController implements AutoCloseable {
         return packets;
     }
 
-    /** The BMv2 CLI session. */
-    public Bmv2Cli cli() {
-        return cli;
+    /** The switch's control: which path, and the writes and reads behind the flow rule service. */
+    public SwitchControl control() {
+        return control;
     }
 
     /**
@@ -322,17 +306,12 @@ public final class LabController implements AutoCloseable {
     public void close() {
         stopRest();
         runtime.close();
-        if (packets != null) {
-            packets.shutdown();
-        }
         if (intents != null) {
             intents.shutdown();
         }
         if (events != null) {
             events.shutdown();
         }
-        if (cli != null) {
-            cli.close();
-        }
+        control.close();
     }
 }

@@ -1,6 +1,11 @@
 package org.tcpbypass.lab;
 
+import org.onosproject.net.pi.model.PiPipelineModel;
+import org.onosproject.p4runtime.model.P4InfoParser;
+import org.onosproject.p4runtime.model.P4InfoParserException;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 import org.tcpbypass.lab.net.Shell;
+import org.tcpbypass.lab.p4runtime.P4InfoIndex;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +23,17 @@ public final class LabEnvironment {
     /** Where the pipeconf bundle carries the compiled pipeline (p4src/Makefile writes it). */
     public static final String BMV2_JSON_RESOURCE = "/p4c-out/bmv2/tcp_bypass.json";
 
-    /** The lab runs the committed BMv2 JSON: it needs BMv2, not p4c. */
-    private static final String[] SWITCH_PROGRAMS = {"simple_switch", "simple_switch_CLI"};
+    /** Where the pipeconf bundle carries the P4Info the JSON was compiled with (P4Runtime 1.2-normalized). */
+    public static final String P4INFO_RESOURCE = "/p4c-out/bmv2/tcp_bypass_p4info.txt";
+    /** System property forcing the switch path: "p4runtime" or "thrift". */
+    public static final String SWITCH_PATH_PROPERTY = "lab.switchPath";
+
+    /**
+     * The lab runs the committed BMv2 JSON: it needs BMv2, not p4c. simple_switch_CLI sets the egress queue depth
+     * (a BMv2 setting P4Runtime has no message for) on both paths.
+     */
+    private static final String[] THRIFT_PROGRAMS = {"simple_switch", "simple_switch_CLI"};
+    private static final String[] P4RUNTIME_PROGRAMS = {"simple_switch_grpc", "simple_switch_CLI"};
     private static final String[] LINUX_PROGRAMS = {"ip", "tc", "ethtool", "nft"};
 
     private LabEnvironment() {
@@ -52,7 +66,7 @@ public final class LabEnvironment {
         if (ns.isPresent()) {
             return ns;
         }
-        for (String p : SWITCH_PROGRAMS) {
+        for (String p : switchPath().equals(SwitchControl.P4RUNTIME) ? P4RUNTIME_PROGRAMS : THRIFT_PROGRAMS) {
             if (!Shell.onPath(p)) {
                 return Optional.of(p + " is not on PATH: the BMv2 lab needs BMv2 (version in p4src/README.md)");
             }
@@ -61,6 +75,52 @@ public final class LabEnvironment {
             return Optional.of("the pipeconf bundle carries no compiled pipeline " + BMV2_JSON_RESOURCE);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Says how the lab talks to BMv2: {@value #SWITCH_PATH_PROPERTY} when set, else P4Runtime where
+     * simple_switch_grpc is on PATH (as ONOS does), else thrift.
+     *
+     * @return {@link SwitchControl#P4RUNTIME} or {@link SwitchControl#THRIFT}
+     */
+    public static String switchPath() {
+        String forced = System.getProperty(SWITCH_PATH_PROPERTY, "");
+        if (!forced.isEmpty()) {
+            if (!forced.equals(SwitchControl.P4RUNTIME) && !forced.equals(SwitchControl.THRIFT)) {
+                throw new IllegalArgumentException(SWITCH_PATH_PROPERTY + " is p4runtime or thrift, not " + forced);
+            }
+            return forced;
+        }
+        return Shell.onPath("simple_switch_grpc") ? SwitchControl.P4RUNTIME : SwitchControl.THRIFT;
+    }
+
+    /**
+     * Reads the committed P4Info out of the pipeconf bundle.
+     *
+     * @return its index
+     */
+    public static P4InfoIndex p4Info() {
+        try (InputStream in = LabEnvironment.class.getResourceAsStream(P4INFO_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("no " + P4INFO_RESOURCE + " on the class path");
+            }
+            return P4InfoIndex.parse(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Parses the committed P4Info as ONOS does (its P4InfoParser), for the thrift path's controller header layout.
+     *
+     * @return the pipeline model
+     */
+    public static PiPipelineModel pipelineModel() {
+        try {
+            return P4InfoParser.parse(LabEnvironment.class.getResource(P4INFO_RESOURCE));
+        } catch (P4InfoParserException e) {
+            throw new IllegalStateException("the committed P4Info does not parse: " + e.getMessage(), e);
+        }
     }
 
     /**

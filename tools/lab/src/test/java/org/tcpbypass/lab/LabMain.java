@@ -14,7 +14,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The lab's one command: {@code tools/lab/run-lab.sh [scenarios|figure|bench|all]}. Scenarios end with one
+ * The lab's one command: {@code tools/lab/run-lab.sh [scenarios|figure|bench|offloads|all]}. Scenarios end with one
  * summary line "N passed, N failed, N skipped".
  */
 public final class LabMain {
@@ -25,7 +25,8 @@ public final class LabMain {
     /**
      * Runs the lab.
      *
-     * @param args scenarios (default), figure, bench or all; then optionally the repository root
+     * @param args scenarios (default), figure, bench, offloads (the offload-rate benchmark alone) or all; then
+     *             optionally the repository root
      */
     public static void main(String[] args) throws Exception {
         String what = args.length > 0 ? args[0] : "scenarios";
@@ -41,8 +42,11 @@ public final class LabMain {
         if (what.equals("bench") || what.equals("all")) {
             failed += Benchmarks.run(repo) ? 0 : 1;
         }
-        if (!Set.of("scenarios", "figure", "bench", "all").contains(what)) {
-            System.err.println("usage: run-lab.sh [scenarios|figure|bench|all]");
+        if (what.equals("offloads")) {
+            failed += Benchmarks.offloads(repo) ? 0 : 1;
+        }
+        if (!Set.of("scenarios", "figure", "bench", "offloads", "all").contains(what)) {
+            System.err.println("usage: run-lab.sh [scenarios|figure|bench|offloads|all]");
             System.exit(2);
         }
         System.exit(failed == 0 ? 0 : 1);

@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One simple_switch process running a BMv2 JSON, its ports bound to veths, its thrift server on 127.0.0.1.
+ * One BMv2 switch process, its ports bound to veths, its thrift server on 127.0.0.1: simple_switch running a BMv2
+ * JSON, or simple_switch_grpc started without a pipeline (a P4Runtime client pushes it) with its P4Runtime server
+ * on 127.0.0.1 and its CPU port handing packets to that server.
  */
 public final class SimpleSwitch implements AutoCloseable {
 
@@ -32,16 +34,20 @@ public final class SimpleSwitch implements AutoCloseable {
      * takes no more CPU than its packets need.
      */
     static final int NICENESS = -20;
+    /** The switch's device id, thrift and P4Runtime alike. */
+    public static final int DEVICE_ID = 1;
     /** System property choosing BMv2's log level (trace, debug, info, warn, error, off). */
     public static final String LOG_LEVEL_PROPERTY = "lab.bmv2.logLevel";
 
     private final Process process;
     private final int thriftPort;
+    private final int grpcPort;
     private final File log;
 
-    private SimpleSwitch(Process process, int thriftPort, File log) {
+    private SimpleSwitch(Process process, int thriftPort, int grpcPort, File log) {
         this.process = process;
         this.thriftPort = thriftPort;
+        this.grpcPort = grpcPort;
         this.log = log;
     }
 
@@ -66,21 +72,52 @@ public final class SimpleSwitch implements AutoCloseable {
      */
     public static SimpleSwitch start(Path json, Map<Integer, String> ports, String logLevel) {
         int thrift = freePort();
-        List<String> cmd = new ArrayList<>(List.of("nice", "-n", Integer.toString(NICENESS)));
-        cmd.addAll(List.of("simple_switch", "--device-id", "1", "--thrift-port", Integer.toString(thrift),
-                           "--log-level", logLevel));
-        ports.forEach((port, ifname) -> cmd.addAll(List.of("-i", port + "@" + ifname)));
+        List<String> cmd = command("simple_switch", thrift, ports, logLevel);
         cmd.add(json.toString());
+        return launch(cmd, thrift, -1);
+    }
+
+    /**
+     * Starts simple_switch_grpc without a pipeline and waits until its thrift and P4Runtime servers answer.
+     *
+     * @param ports   BMv2 port number to interface name (not the CPU port)
+     * @param cpuPort the port whose packets go to the P4Runtime server's packet-in, and packet-outs come from
+     * @return the running switch
+     */
+    public static SimpleSwitch startGrpc(Map<Integer, String> ports, int cpuPort) {
+        int thrift = freePort();
+        int grpc = freePort();
+        List<String> cmd = command("simple_switch_grpc", thrift, ports, logLevel());
+        cmd.addAll(List.of("--no-p4", "--", "--grpc-server-addr", "127.0.0.1:" + grpc,
+                           "--cpu-port", Integer.toString(cpuPort)));
+        return launch(cmd, thrift, grpc);
+    }
+
+    private static List<String> command(String program, int thrift, Map<Integer, String> ports, String logLevel) {
+        List<String> cmd = new ArrayList<>(List.of("nice", "-n", Integer.toString(NICENESS)));
+        // BMv2 binds ipc:///tmp/bmv2-<device id>-notifications.ipc by default: a second switch with device id 1 on
+        // the machine (another lab, a BMv2 test) would exit at start. The thrift port makes the address unique.
+        cmd.addAll(List.of(program, "--device-id", Integer.toString(DEVICE_ID), "--thrift-port",
+                           Integer.toString(thrift), "--log-level", logLevel, "--notifications-addr",
+                           "ipc:///tmp/tcp-bypass-lab-bmv2-" + thrift + "-notifications.ipc"));
+        ports.forEach((port, ifname) -> cmd.addAll(List.of("-i", port + "@" + ifname)));
+        return cmd;
+    }
+
+    private static SimpleSwitch launch(List<String> cmd, int thrift, int grpc) {
         try {
             File log = File.createTempFile("tcp-bypass-lab-switch", ".log");
             log.deleteOnExit();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(log).start();
-            SimpleSwitch sw = new SimpleSwitch(p, thrift, log);
-            sw.awaitThrift();
+            SimpleSwitch sw = new SimpleSwitch(p, thrift, grpc, log);
+            sw.await(thrift);
+            if (grpc > 0) {
+                sw.await(grpc);
+            }
             return sw;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start simple_switch", e);
+            throw new UncheckedIOException("cannot start " + cmd.get(3), e);
         }
     }
 
@@ -89,27 +126,32 @@ public final class SimpleSwitch implements AutoCloseable {
         return System.getProperty(LOG_LEVEL_PROPERTY, DEFAULT_LOG_LEVEL);
     }
 
-    private void awaitThrift() {
+    private void await(int port) {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("simple_switch exited " + process.exitValue() + "; see " + log);
+                throw new IllegalStateException("the switch exited " + process.exitValue() + "; see " + log);
             }
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", thriftPort), 200);
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException e) {
                 sleep(100);
             }
         }
         close();
-        throw new IllegalStateException("simple_switch's thrift server did not answer in " + START_TIMEOUT_MS
+        throw new IllegalStateException("the switch did not answer on port " + port + " in " + START_TIMEOUT_MS
                                                 + " ms; see " + log);
     }
 
     /** The thrift port simple_switch_CLI talks to. */
     public int thriftPort() {
         return thriftPort;
+    }
+
+    /** The P4Runtime server's port on 127.0.0.1, or -1 for simple_switch. */
+    public int grpcPort() {
+        return grpcPort;
     }
 
     /** Whether the process still runs. */

@@ -12,34 +12,43 @@ import org.onosproject.net.flow.FlowRuleListener;
 import org.onosproject.net.flow.FlowRuleOperation;
 import org.onosproject.net.flow.FlowRuleOperations;
 import org.onosproject.net.flow.FlowRuleServiceAdapter;
-import org.onosproject.net.pi.model.PiCounterModel;
 import org.onosproject.net.pi.model.PiCounterType;
 import org.onosproject.net.pi.model.PiPipelineModel;
+import org.onosproject.net.pi.runtime.PiCounterCellData;
 import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.onosproject.net.pi.service.PiTranslationException;
-import org.tcpbypass.lab.bmv2.Bmv2Exception;
-import org.tcpbypass.lab.bmv2.Bmv2TableWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * ONOS's flow rule subsystem for one BMv2 switch: each flow rule is translated to a PI table entry (through
- * the pipeconf's interpreter) and written to the switch; flow entries report the entry's direct counter.
+ * the pipeconf's interpreter) and written to the switch, the rules of one call in one batch (one P4Runtime
+ * WriteRequest, as ONOS's flow rule driver sends a device's batch); flow entries report the entry's direct
+ * counter.
  */
 public final class LabFlowRuleService extends FlowRuleServiceAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(LabFlowRuleService.class);
 
     private final DeviceId deviceId;
     private final FlowRuleTranslator translator;
     private final PiPipelineModel model;
-    private final Bmv2TableWriter writer;
+    private final SwitchControl control;
     private final ListenerRegistry<FlowRuleEvent, FlowRuleListener> listeners = new ListenerRegistry<>();
     private final Map<FlowId, Installed> installed = new ConcurrentHashMap<>();
+    private final AtomicReference<CompletableFuture<List<FlowEntry>>> reading = new AtomicReference<>();
 
     /**
      * Creates the service.
@@ -47,47 +56,40 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
      * @param deviceId   the switch
      * @param model      its pipeline model
      * @param translator flow rule to PI translation
-     * @param writer     PI entry writer for the switch
+     * @param control    the switch's write and read path
      */
     public LabFlowRuleService(DeviceId deviceId, PiPipelineModel model, FlowRuleTranslator translator,
-                              Bmv2TableWriter writer) {
+                              SwitchControl control) {
         this.deviceId = deviceId;
         this.model = model;
         this.translator = translator;
-        this.writer = writer;
+        this.control = control;
     }
 
     @Override
     public void applyFlowRules(FlowRule... rules) {
-        for (FlowRule r : rules) {
-            add(r);
-        }
+        add(List.of(rules));
     }
 
     @Override
     public void removeFlowRules(FlowRule... rules) {
-        for (FlowRule r : rules) {
-            remove(r);
-        }
+        remove(List.of(rules));
     }
 
     @Override
     public void removeFlowRulesById(ApplicationId appId) {
-        installed.values().stream().filter(i -> i.rule.appId() == appId.id()).map(i -> i.rule)
-                .collect(Collectors.toList()).forEach(this::remove);
+        remove(installed.values().stream().filter(i -> i.rule.appId() == appId.id()).map(i -> i.rule)
+                       .collect(Collectors.toList()));
     }
 
     @Override
     public void apply(FlowRuleOperations ops) {
         try {
             for (java.util.Set<FlowRuleOperation> stage : ops.stages()) {
-                for (FlowRuleOperation op : stage) {
-                    if (op.type() == FlowRuleOperation.Type.REMOVE) {
-                        remove(op.rule());
-                    } else {
-                        add(op.rule());
-                    }
-                }
+                remove(stage.stream().filter(op -> op.type() == FlowRuleOperation.Type.REMOVE)
+                               .map(FlowRuleOperation::rule).collect(Collectors.toList()));
+                add(stage.stream().filter(op -> op.type() != FlowRuleOperation.Type.REMOVE)
+                            .map(FlowRuleOperation::rule).collect(Collectors.toList()));
             }
         } catch (RuntimeException e) {
             if (ops.callback() != null) {
@@ -104,41 +106,79 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
      * Installs one rule.
      *
      * @param rule flow rule for the lab's switch
-     * @throws IllegalArgumentException when the rule has no PI form or BMv2 refuses it
+     * @throws IllegalArgumentException when the rule has no PI form or the switch refuses it
      */
     public void add(FlowRule rule) {
-        if (!rule.deviceId().equals(deviceId)) {
-            throw new IllegalArgumentException("the lab has no device " + rule.deviceId());
-        }
-        PiTableEntry entry;
-        try {
-            entry = translator.translate(rule);
-        } catch (PiTranslationException e) {
-            throw new IllegalArgumentException("no PI form for " + rule + ": " + e.getMessage(), e);
-        }
-        Installed old = installed.remove(rule.id());
-        if (old != null) {
-            writer.delete(old.entry.table().id(), old.handle);
-        }
-        long handle = writer.add(entry);
-        Installed i = new Installed(rule, entry, handle, directCounter(entry));
-        installed.put(rule.id(), i);
-        listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_ADDED, i.snapshot(0, 0)));
+        add(List.of(rule));
     }
 
-    private void remove(FlowRule rule) {
-        Installed i = installed.remove(rule.id());
-        if (i == null) {
+    /**
+     * Installs rules in one batch: all are translated first, so a rule without PI form writes nothing.
+     *
+     * @param rules flow rules for the lab's switch
+     * @throws IllegalArgumentException when a rule has no PI form or the switch refuses the batch
+     */
+    public void add(List<FlowRule> rules) {
+        if (rules.isEmpty()) {
             return;
         }
-        writer.delete(i.entry.table().id(), i.handle);
-        listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_REMOVED, i.snapshot(0, 0)));
+        List<Installed> batch = new ArrayList<>();
+        for (FlowRule rule : rules) {
+            if (!rule.deviceId().equals(deviceId)) {
+                throw new IllegalArgumentException("the lab has no device " + rule.deviceId());
+            }
+            try {
+                PiTableEntry entry = translator.translate(rule);
+                batch.add(new Installed(rule, entry, hasDirectCounter(entry)));
+            } catch (PiTranslationException e) {
+                throw new IllegalArgumentException("no PI form for " + rule + ": " + e.getMessage(), e);
+            }
+        }
+        // A rule installed again replaces its entry: deleted first, in its own batch, since P4Runtime applies the
+        // updates of one WriteRequest in no particular order.
+        List<PiTableEntry> replaced = batch.stream().map(i -> installed.remove(i.rule.id())).filter(Objects::nonNull)
+                .map(i -> i.entry).collect(Collectors.toList());
+        if (!replaced.isEmpty()) {
+            control.delete(replaced);
+        }
+        List<PiTableEntry> entries = batch.stream().map(i -> i.entry).collect(Collectors.toList());
+        try {
+            control.insert(entries);
+        } catch (RuntimeException e) {
+            // P4Runtime applies the updates it can and reports the others: take back what the switch took, so the
+            // rules can be installed again (alone, by the intent service) without duplicates.
+            if (entries.size() > 1) {
+                for (PiTableEntry entry : entries) {
+                    try {
+                        control.delete(List.of(entry));
+                    } catch (RuntimeException notInserted) {
+                        log.debug("{} was not inserted: {}", entry, notInserted.getMessage());
+                    }
+                }
+            }
+            throw e;
+        }
+        for (Installed i : batch) {
+            installed.put(i.rule.id(), i);
+            listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_ADDED, i.snapshot(0, 0)));
+        }
     }
 
-    private Optional<String> directCounter(PiTableEntry entry) {
+    private void remove(List<FlowRule> rules) {
+        List<Installed> batch = rules.stream().map(r -> installed.remove(r.id())).filter(Objects::nonNull)
+                .collect(Collectors.toList());
+        if (batch.isEmpty()) {
+            return;
+        }
+        control.delete(batch.stream().map(i -> i.entry).collect(Collectors.toList()));
+        for (Installed i : batch) {
+            listeners.process(new FlowRuleEvent(FlowRuleEvent.Type.RULE_REMOVED, i.snapshot(0, 0)));
+        }
+    }
+
+    private boolean hasDirectCounter(PiTableEntry entry) {
         return model.counters().stream()
-                .filter(c -> c.counterType() == PiCounterType.DIRECT && entry.table().equals(c.table()))
-                .map(PiCounterModel::id).map(id -> id.id()).findFirst();
+                .anyMatch(c -> c.counterType() == PiCounterType.DIRECT && entry.table().equals(c.table()));
     }
 
     /**
@@ -159,36 +199,68 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
     @Override
     public FlowEntry getFlowEntry(FlowRule rule) {
         Installed i = installed.get(rule.id());
-        return i == null ? null : read(i).orElse(null);
+        return i == null ? null : read(List.of(i)).stream().findFirst().orElse(null);
     }
 
     @Override
     public Iterable<FlowEntry> getFlowEntries(DeviceId device) {
-        if (!device.equals(deviceId)) {
-            return List.of();
-        }
-        List<FlowEntry> entries = new ArrayList<>();
-        installed.values().forEach(i -> read(i).ifPresent(entries::add));
-        return entries;
+        return device.equals(deviceId) ? readAll() : List.of();
     }
 
     @Override
     public Iterable<FlowEntry> getFlowEntriesById(ApplicationId appId) {
-        List<FlowEntry> entries = new ArrayList<>();
-        installed.values().stream().filter(i -> i.rule.appId() == appId.id())
-                .forEach(i -> read(i).ifPresent(entries::add));
-        return entries;
+        return readAll().stream().filter(e -> e.appId() == appId.id()).collect(Collectors.toList());
     }
 
-    // Empty when the entry was removed while being read: ONOS's store would no longer list it either.
-    private Optional<FlowEntry> read(Installed i) {
-        if (i.counter.isEmpty()) {
-            return Optional.of(i.snapshot(0, 0));
+    // ONOS answers these from its flow rule store (counters polled every few seconds); the lab reads the switch,
+    // once for all callers that ask while a read is under way (the app lists the device's entries at every
+    // release, so concurrent releases would each read every entry's counter).
+    private List<FlowEntry> readAll() {
+        CompletableFuture<List<FlowEntry>> mine = new CompletableFuture<>();
+        CompletableFuture<List<FlowEntry>> underway = reading.compareAndExchange(null, mine);
+        if (underway != null) {
+            return underway.join();
         }
         try {
-            long[] c = writer.counter(i.counter.get(), i.handle);
-            return Optional.of(i.snapshot(c[0], c[1]));
-        } catch (Bmv2Exception e) {
+            List<FlowEntry> entries = read(List.copyOf(installed.values()));
+            mine.complete(entries);
+            return entries;
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            reading.set(null);
+        }
+    }
+
+    // The counters of all entries asked for in one read. When that read fails because an entry was removed
+    // meanwhile, each is read alone, and a removed one is left out: ONOS's store would no longer list it either.
+    private List<FlowEntry> read(List<Installed> entries) {
+        List<Installed> counted = entries.stream().filter(i -> i.hasCounter).collect(Collectors.toList());
+        List<FlowEntry> result = entries.stream().filter(i -> !i.hasCounter).map(i -> i.snapshot(0, 0))
+                .collect(Collectors.toList());
+        try {
+            List<PiCounterCellData> cells = control.directCounters(
+                    counted.stream().map(i -> i.entry).collect(Collectors.toList()));
+            for (int k = 0; k < counted.size(); k++) {
+                result.add(counted.get(k).snapshot(cells.get(k).packets(), cells.get(k).bytes()));
+            }
+        } catch (RuntimeException e) {
+            if (counted.stream().allMatch(i -> installed.get(i.rule.id()) == i)) {
+                throw e;
+            }
+            for (Installed i : counted) {
+                readAlone(i).ifPresent(result::add);
+            }
+        }
+        return result;
+    }
+
+    private Optional<FlowEntry> readAlone(Installed i) {
+        try {
+            PiCounterCellData c = control.directCounters(List.of(i.entry)).get(0);
+            return Optional.of(i.snapshot(c.packets(), c.bytes()));
+        } catch (RuntimeException e) {
             if (installed.get(i.rule.id()) != i) {
                 return Optional.empty();
             }
@@ -209,15 +281,13 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
     private static final class Installed {
         final FlowRule rule;
         final PiTableEntry entry;
-        final long handle;
-        final Optional<String> counter;
+        final boolean hasCounter;
         final long created = System.currentTimeMillis();
 
-        Installed(FlowRule rule, PiTableEntry entry, long handle, Optional<String> counter) {
+        Installed(FlowRule rule, PiTableEntry entry, boolean hasCounter) {
             this.rule = rule;
             this.entry = entry;
-            this.handle = handle;
-            this.counter = counter;
+            this.hasCounter = hasCounter;
         }
 
         FlowEntry snapshot(long packets, long bytes) {

@@ -12,7 +12,7 @@ import org.onosproject.net.group.GroupBucket;
 import org.onosproject.net.group.GroupDescription;
 import org.onosproject.net.group.GroupKey;
 import org.onosproject.net.group.GroupServiceAdapter;
-import org.tcpbypass.lab.bmv2.Bmv2Cli;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 
 import java.util.List;
 import java.util.Map;
@@ -21,13 +21,14 @@ import java.util.stream.Collectors;
 
 /**
  * ONOS's group subsystem for BMv2, as far as a pipeline with clone sessions needs it: a CLONE group becomes a
- * BMv2 clone (mirroring) session with the group id as session id and its bucket's output port as egress;
+ * clone session (a P4Runtime clone session entry, or BMv2's mirroring session over thrift) with the group id as
+ * session id and its bucket's output port as egress;
  * CONTROLLER means the CPU port.
  */
 public final class LabGroupService extends GroupServiceAdapter {
 
     private final DeviceId deviceId;
-    private final Bmv2Cli cli;
+    private final SwitchControl control;
     private final long cpuPort;
     private final Map<GroupKey, Group> groups = new ConcurrentHashMap<>();
 
@@ -35,12 +36,12 @@ public final class LabGroupService extends GroupServiceAdapter {
      * Creates the service.
      *
      * @param deviceId the switch
-     * @param cli      its CLI session
+     * @param control  the switch
      * @param cpuPort  BMv2 port number of the CPU port
      */
-    public LabGroupService(DeviceId deviceId, Bmv2Cli cli, long cpuPort) {
+    public LabGroupService(DeviceId deviceId, SwitchControl control, long cpuPort) {
         this.deviceId = deviceId;
-        this.cli = cli;
+        this.control = control;
         this.cpuPort = cpuPort;
     }
 
@@ -54,7 +55,7 @@ public final class LabGroupService extends GroupServiceAdapter {
             throw new IllegalArgumentException("BMv2 clone sessions have one egress port, got "
                                                        + d.buckets().buckets().size() + " buckets");
         }
-        cli.mirroringAdd(d.givenGroupId(), (int) egress(d.buckets().buckets().get(0)));
+        control.addCloneSession(d.givenGroupId(), egress(d.buckets().buckets().get(0)));
         DefaultGroup group = new DefaultGroup(GroupId.valueOf(d.givenGroupId()), d);
         group.setState(Group.GroupState.ADDED);
         groups.put(d.appCookie(), group);

@@ -15,33 +15,37 @@ import org.onosproject.net.intent.Key;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
  * ONOS's intent subsystem on one node, for the intents tcp-bypass submits: installs a FlowRuleIntent's flow rules
  * through the flow rule service as it is (ONOS's intent manager compiles nothing for an installable intent), and
- * reports INSTALLED, FAILED, WITHDRAWN and PURGED to listeners, asynchronously as ONOS's intent manager does.
+ * reports INSTALLED, FAILED, WITHDRAWN and PURGED to listeners, asynchronously as ONOS's intent manager does; what
+ * queues up while the switch is written goes to it in one batch.
  */
 public final class LabIntentService implements IntentService {
 
     private static final Logger log = LoggerFactory.getLogger(LabIntentService.class);
+    // Operations applied together at most: ONOS's intent accumulator batches up to 500.
+    private static final int MAX_BATCH = 500;
 
     private final LabFlowRuleService flowRules;
     private final ListenerRegistry<IntentEvent, IntentListener> listeners = new ListenerRegistry<>();
     private final Map<Key, Record> intents = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
     private final IdGenerator idGenerator = nextId::getAndIncrement;
-    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "lab-intents");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final Thread worker = new Thread(this::work, "lab-intents");
+    private volatile boolean running = true;
 
     /**
      * Creates the service.
@@ -52,34 +56,135 @@ public final class LabIntentService implements IntentService {
         this.flowRules = flowRules;
         // ONOS's intent manager binds the generator intents draw their ids from.
         Intent.bindIdGenerator(idGenerator);
+        worker.setDaemon(true);
+        worker.start();
     }
 
     @Override
     public void submit(Intent intent) {
         Record r = new Record(intent);
         Record previous = intents.put(intent.key(), r);
-        worker.execute(() -> install(r, previous));
+        queue.add(new Op(Op.Kind.INSTALL, r, previous));
     }
 
-    private void install(Record r, Record previous) {
-        try {
-            if (previous != null) {
-                previous.installables.forEach(i -> removeRules(i));
+    @Override
+    public void withdraw(Intent intent) {
+        Record r = intents.get(intent.key());
+        if (r != null) {
+            queue.add(new Op(Op.Kind.WITHDRAW, r, null));
+        }
+    }
+
+    @Override
+    public void purge(Intent intent) {
+        queue.add(new Op(Op.Kind.PURGE, new Record(intent), null));
+    }
+
+    // One thread applies operations in submission order. What has queued up meanwhile is applied together, as ONOS's
+    // intent manager accumulates intent operations into batches and its flow rule subsystem sends a device's rules in
+    // one batch: all removals in one write, then all insertions in one write (a run ends where an intent comes again).
+    private void work() {
+        List<Op> batch = new ArrayList<>();
+        while (running) {
+            try {
+                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                List<Op> run = new ArrayList<>();
+                Set<Key> keys = new HashSet<>();
+                for (Op op : batch) {
+                    if (!keys.add(op.record.intent.key())) {
+                        apply(run);
+                        run.clear();
+                        keys.clear();
+                        keys.add(op.record.intent.key());
+                    }
+                    run.add(op);
+                }
+                apply(run);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("intent batch failed: {}", e.toString());
+            } finally {
+                batch.clear();
             }
-            r.installables = compile(r.intent);
-            for (Intent i : r.installables) {
-                for (FlowRule rule : ((FlowRuleIntent) i).flowRules()) {
-                    flowRules.add(rule);
+        }
+    }
+
+    private void apply(List<Op> run) {
+        List<FlowRule> removals = new ArrayList<>();
+        List<Op> installs = new ArrayList<>();
+        for (Op op : run) {
+            if (op.kind == Op.Kind.WITHDRAW) {
+                removals.addAll(rules(op.record));
+            } else if (op.kind == Op.Kind.INSTALL) {
+                if (op.previous != null) {
+                    removals.addAll(rules(op.previous));
+                }
+                try {
+                    op.record.installables = compile(op.record.intent);
+                    installs.add(op);
+                } catch (RuntimeException e) {
+                    fail(op.record, e);
                 }
             }
-            r.state = IntentState.INSTALLED;
-            listeners.process(new IntentEvent(IntentEvent.Type.INSTALLED, r.intent));
-        } catch (RuntimeException e) {
-            log.warn("intent {} failed: {}", r.intent.key(), e.toString());
-            r.installables.forEach(this::removeRules);
-            r.state = IntentState.FAILED;
-            listeners.process(new IntentEvent(IntentEvent.Type.FAILED, r.intent));
         }
+        flowRules.removeFlowRules(removals.toArray(new FlowRule[0]));
+        install(installs);
+        for (Op op : run) {
+            if (op.kind == Op.Kind.WITHDRAW) {
+                op.record.state = IntentState.WITHDRAWN;
+                listeners.process(new IntentEvent(IntentEvent.Type.WITHDRAWN, op.record.intent));
+            } else if (op.kind == Op.Kind.PURGE) {
+                purgeNow(op.record.intent);
+            }
+        }
+    }
+
+    // The rules of all intents in one batch; when the switch refuses it, each intent alone, so only the intent whose
+    // rules are refused fails.
+    private void install(List<Op> installs) {
+        if (installs.isEmpty()) {
+            return;
+        }
+        try {
+            flowRules.add(installs.stream().flatMap(op -> rules(op.record).stream()).collect(Collectors.toList()));
+            installs.forEach(op -> installed(op.record));
+        } catch (RuntimeException e) {
+            if (installs.size() == 1) {
+                fail(installs.get(0).record, e);
+                return;
+            }
+            for (Op op : installs) {
+                try {
+                    flowRules.add(rules(op.record));
+                    installed(op.record);
+                } catch (RuntimeException alone) {
+                    fail(op.record, alone);
+                }
+            }
+        }
+    }
+
+    private void installed(Record r) {
+        r.state = IntentState.INSTALLED;
+        listeners.process(new IntentEvent(IntentEvent.Type.INSTALLED, r.intent));
+    }
+
+    private void fail(Record r, RuntimeException e) {
+        log.warn("intent {} failed: {}", r.intent.key(), e.toString());
+        flowRules.removeFlowRules(rules(r).toArray(new FlowRule[0]));
+        r.state = IntentState.FAILED;
+        listeners.process(new IntentEvent(IntentEvent.Type.FAILED, r.intent));
+    }
+
+    private static List<FlowRule> rules(Record r) {
+        return r.installables.stream().filter(i -> i instanceof FlowRuleIntent)
+                .flatMap(i -> ((FlowRuleIntent) i).flowRules().stream()).collect(Collectors.toList());
     }
 
     private static List<Intent> compile(Intent intent) {
@@ -90,34 +195,12 @@ public final class LabIntentService implements IntentService {
         return List.of(intent);
     }
 
-    private void removeRules(Intent installable) {
-        if (installable instanceof FlowRuleIntent) {
-            flowRules.removeFlowRules(((FlowRuleIntent) installable).flowRules().toArray(new FlowRule[0]));
-        }
-    }
-
-    @Override
-    public void withdraw(Intent intent) {
+    private void purgeNow(Intent intent) {
         Record r = intents.get(intent.key());
-        if (r == null) {
-            return;
+        if (r != null && (r.state == IntentState.WITHDRAWN || r.state == IntentState.FAILED)) {
+            intents.remove(intent.key());
+            listeners.process(new IntentEvent(IntentEvent.Type.PURGED, r.intent));
         }
-        worker.execute(() -> {
-            r.installables.forEach(this::removeRules);
-            r.state = IntentState.WITHDRAWN;
-            listeners.process(new IntentEvent(IntentEvent.Type.WITHDRAWN, r.intent));
-        });
-    }
-
-    @Override
-    public void purge(Intent intent) {
-        worker.execute(() -> {
-            Record r = intents.get(intent.key());
-            if (r != null && (r.state == IntentState.WITHDRAWN || r.state == IntentState.FAILED)) {
-                intents.remove(intent.key());
-                listeners.process(new IntentEvent(IntentEvent.Type.PURGED, r.intent));
-            }
-        });
     }
 
     @Override
@@ -188,8 +271,23 @@ public final class LabIntentService implements IntentService {
 
     /** Stops the worker. */
     public void shutdown() {
-        worker.shutdownNow();
+        running = false;
+        worker.interrupt();
         Intent.unbindIdGenerator(idGenerator);
+    }
+
+    private static final class Op {
+        enum Kind { INSTALL, WITHDRAW, PURGE }
+
+        final Kind kind;
+        final Record record;
+        final Record previous;
+
+        Op(Kind kind, Record record, Record previous) {
+            this.kind = kind;
+            this.record = record;
+            this.previous = previous;
+        }
     }
 
     private static final class Record {

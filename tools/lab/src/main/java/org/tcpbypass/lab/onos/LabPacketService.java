@@ -1,8 +1,7 @@
 package org.tcpbypass.lab.onos;
 
-import org.tcpbypass.lab.net.FramePort;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 
-import org.onlab.util.ImmutableByteSequence;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.net.DeviceId;
 import org.onosproject.net.flow.TrafficSelector;
@@ -14,19 +13,11 @@ import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketProcessorEntry;
 import org.onosproject.net.packet.PacketRequest;
 import org.onosproject.net.packet.PacketService;
-import org.onosproject.net.pi.model.PiPacketMetadataModel;
-import org.onosproject.net.pi.model.PiPacketOperationType;
 import org.onosproject.net.pi.model.PiPipelineInterpreter;
-import org.onosproject.net.pi.model.PiPipelineModel;
-import org.onosproject.net.pi.runtime.PiPacketMetadata;
 import org.onosproject.net.pi.runtime.PiPacketOperation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -34,9 +25,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * ONOS's packet subsystem for the lab's switch: frames from the CPU port become P4Runtime-style packet-ins
- * (controller header split into PI metadata per the P4Info), the pipeconf's interpreter maps them to
- * InboundPackets, and processors see them in priority order; emit goes the other way.
+ * ONOS's packet subsystem for the lab's switch: packet-ins (PI operations with the controller header's metadata,
+ * from the P4Runtime stream channel or the CPU port) go through the pipeconf's interpreter to InboundPackets,
+ * and processors see them in priority order; emit goes the other way.
  */
 public final class LabPacketService implements PacketService {
 
@@ -44,73 +35,33 @@ public final class LabPacketService implements PacketService {
 
     private final DeviceId deviceId;
     private final PiPipelineInterpreter interpreter;
-    private final List<PiPacketMetadataModel> packetIn;
-    private final List<PiPacketMetadataModel> packetOut;
-    private final FramePort cpu;
+    private final SwitchControl control;
     private final List<Entry> processors = new CopyOnWriteArrayList<>();
     private final List<PacketRequest> requests = new CopyOnWriteArrayList<>();
     private final AtomicLong packetIns = new AtomicLong();
-    private final Thread reader;
-    private volatile boolean running = true;
 
     /**
-     * Starts reading the CPU port.
+     * Starts taking the switch's packet-ins.
      *
      * @param deviceId    the switch
-     * @param model       its pipeline model (controller header layout)
      * @param interpreter the pipeconf's interpreter
-     * @param cpu         the CPU port
+     * @param control     the switch's packet I/O
      */
-    public LabPacketService(DeviceId deviceId, PiPipelineModel model, PiPipelineInterpreter interpreter,
-                            FramePort cpu) {
+    public LabPacketService(DeviceId deviceId, PiPipelineInterpreter interpreter, SwitchControl control) {
         this.deviceId = deviceId;
         this.interpreter = interpreter;
-        this.packetIn = model.packetOperationModel(PiPacketOperationType.PACKET_IN)
-                .map(m -> m.metadatas()).orElse(List.of());
-        this.packetOut = model.packetOperationModel(PiPacketOperationType.PACKET_OUT)
-                .map(m -> m.metadatas()).orElse(List.of());
-        this.cpu = cpu;
-        this.reader = new Thread(this::readLoop, "lab-packet-in");
-        reader.setDaemon(true);
-        reader.start();
+        this.control = control;
+        control.onPacketIn(this::dispatch);
     }
 
-    private void readLoop() {
-        while (running) {
-            byte[] frame = cpu.receive();
-            if (frame == null) {
-                continue;
-            }
-            try {
-                dispatch(frame);
-            } catch (RuntimeException | PiPipelineInterpreter.PiInterpreterException
-                    | ImmutableByteSequence.ByteSequenceTrimException e) {
-                log.warn("packet-in dropped: {}", e.toString());
-            }
-        }
-    }
-
-    private void dispatch(byte[] frame)
-            throws PiPipelineInterpreter.PiInterpreterException, ImmutableByteSequence.ByteSequenceTrimException {
-        int headerBytes = bytes(packetIn);
-        if (frame.length < headerBytes) {
+    private void dispatch(PiPacketOperation op) {
+        InboundPacket in;
+        try {
+            in = interpreter.mapInboundPacket(op, deviceId);
+        } catch (PiPipelineInterpreter.PiInterpreterException | RuntimeException e) {
+            log.warn("packet-in dropped: {}", e.toString());
             return;
         }
-        BigInteger header = new BigInteger(1, java.util.Arrays.copyOf(frame, headerBytes));
-        int shift = headerBytes * 8;
-        List<PiPacketMetadata> metadata = new ArrayList<>();
-        for (PiPacketMetadataModel m : packetIn) {
-            shift -= m.bitWidth();
-            BigInteger v = header.shiftRight(shift).and(BigInteger.ONE.shiftLeft(m.bitWidth()).subtract(BigInteger.ONE));
-            metadata.add(PiPacketMetadata.builder().withId(m.id())
-                                 .withValue(ImmutableByteSequence.copyFrom(v.longValue()).fit(m.bitWidth()))
-                                 .build());
-        }
-        PiPacketOperation op = PiPacketOperation.builder().withType(PiPacketOperationType.PACKET_IN)
-                .withData(ImmutableByteSequence.copyFrom(java.util.Arrays.copyOfRange(frame, headerBytes,
-                                                                                      frame.length)))
-                .withMetadatas(metadata).build();
-        InboundPacket in = interpreter.mapInboundPacket(op, deviceId);
         packetIns.incrementAndGet();
         Context context = new Context(in);
         for (Entry e : processors) {
@@ -174,48 +125,11 @@ public final class LabPacketService implements PacketService {
     public void emit(OutboundPacket packet) {
         try {
             for (PiPacketOperation op : interpreter.mapOutboundPacket(packet)) {
-                cpu.send(frame(op));
+                control.packetOut(op);
             }
         } catch (PiPipelineInterpreter.PiInterpreterException e) {
             throw new IllegalArgumentException("interpreter cannot map the packet-out: " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-    }
-
-    private byte[] frame(PiPacketOperation op) {
-        int headerBytes = bytes(packetOut);
-        BigInteger header = BigInteger.ZERO;
-        for (PiPacketMetadataModel m : packetOut) {
-            BigInteger v = op.metadatas().stream().filter(md -> md.id().equals(m.id())).findFirst()
-                    .map(md -> new BigInteger(1, md.value().asArray())).orElse(BigInteger.ZERO);
-            header = header.shiftLeft(m.bitWidth()).or(v);
-        }
-        int pad = headerBytes * 8 - packetOut.stream().mapToInt(PiPacketMetadataModel::bitWidth).sum();
-        header = header.shiftLeft(pad);
-        byte[] h = new byte[headerBytes];
-        byte[] hv = header.toByteArray();
-        int copy = Math.min(hv.length, headerBytes);
-        System.arraycopy(hv, hv.length - copy, h, headerBytes - copy, copy);
-        byte[] data = op.data().asArray();
-        byte[] out = java.util.Arrays.copyOf(h, headerBytes + data.length);
-        System.arraycopy(data, 0, out, headerBytes, data.length);
-        return out;
-    }
-
-    private static int bytes(List<PiPacketMetadataModel> metas) {
-        return (metas.stream().mapToInt(PiPacketMetadataModel::bitWidth).sum() + 7) / 8;
-    }
-
-    /** Stops reading and closes the CPU port. */
-    public void shutdown() {
-        running = false;
-        try {
-            reader.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        cpu.close();
     }
 
     private final class Context extends DefaultPacketContext {

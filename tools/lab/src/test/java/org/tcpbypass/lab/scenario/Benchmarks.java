@@ -4,7 +4,9 @@ import org.tcpbypass.lab.Lab;
 import org.tcpbypass.lab.LabController;
 import org.tcpbypass.lab.LabEnvironment;
 import org.tcpbypass.lab.ProxyProcess;
+import org.tcpbypass.lab.bmv2.SwitchControl;
 import org.tcpbypass.lab.net.Netns;
+import org.tcpbypass.lab.net.Shell;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +18,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -51,8 +55,36 @@ public final class Benchmarks {
             ProxyProcess proxy = lab.startProxy("{\"policy\": \"bytes\", \"bytes\": " + 100 * MB + "}", "");
             cpuPerGb(lab, proxy);
         }
+        offloads(repo);
+        return true;
+    }
+
+    /**
+     * Runs the offload-rate benchmark alone: on the lab's path, then on the thrift fallback for comparison where
+     * the lab's path is P4Runtime and simple_switch is also on PATH.
+     *
+     * @param repo repository root
+     * @return true when it ran
+     */
+    public static boolean offloads(Path repo) throws Exception {
+        // HttpURLConnection keeps 5 idle connections per server by default: the other clients would open a new
+        // TCP connection for every request.
+        System.setProperty("http.maxConnections", Integer.toString(CLIENTS));
+        Optional<String> missing = LabEnvironment.bmv2Missing();
+        if (missing.isPresent()) {
+            System.out.println("benchmarks not run: " + missing.get());
+            return false;
+        }
         try (Lab lab = Lab.start(repo, Set.of())) {
             offloadsPerSecond(lab);
+        }
+        if (LabEnvironment.switchPath().equals(SwitchControl.P4RUNTIME) && Shell.onPath("simple_switch")) {
+            System.setProperty(LabEnvironment.SWITCH_PATH_PROPERTY, SwitchControl.THRIFT);
+            try (Lab lab = Lab.start(repo, Set.of())) {
+                offloadsPerSecond(lab);
+            } finally {
+                System.clearProperty(LabEnvironment.SWITCH_PATH_PROPERTY);
+            }
         }
         return true;
     }
@@ -95,29 +127,98 @@ public final class Benchmarks {
         }
     }
 
-    // POST /offloads, wait for BYPASSED, DELETE: the whole path from REST to BMv2 entries and back.
-    private static void offloadsPerSecond(Lab lab) {
+    /** Offloads each client makes one after another in the measured run. */
+    static final int OFFLOADS_PER_CLIENT = 300;
+    /** Concurrent clients: a proxy hands off many connections at once. */
+    static final int CLIENTS = 32;
+
+    // POST /offloads?wait until BYPASSED, then DELETE, which answers once the switch's entries are withdrawn (200; 202
+    // past 5 s): the proxy's exchange, from REST through the app, the intent and flow rule services to BMv2 entries
+    // written and deleted. First one client alone, then CLIENTS at once; an unmeasured run first (CLIENTS x 250 on
+    // P4Runtime): on this machine the JIT compilers alone took 10 s of CPU in the first thousand offloads.
+    private static void offloadsPerSecond(Lab lab) throws InterruptedException {
+        String path = lab.controller().control().path();
+        // The thrift path is two orders of magnitude slower: a tenth of the offloads keeps its run under a minute.
+        int perClient = path.equals(SwitchControl.THRIFT) ? OFFLOADS_PER_CLIENT / 10 : OFFLOADS_PER_CLIENT;
+        int warmUp = perClient * 5 / 6;
+        offloads(lab, CLIENTS, warmUp, 0);
+        Rate single = offloads(lab, 1, perClient, CLIENTS * warmUp);
+        System.out.printf(Locale.ROOT, "bench: %s%n", single.describe(1));
+        Rate concurrent = offloads(lab, CLIENTS, perClient, CLIENTS * warmUp + perClient);
+        System.out.printf(Locale.ROOT, "bench: %s%n", concurrent.describe(CLIENTS));
+        System.out.printf(Locale.ROOT, "offloads_per_s=%.0f path=%s%n", concurrent.perSecond(), path);
+    }
+
+    // Each offload gets its own 4-tuple (client port 10000 + n, proxy port 30000 + n): released records stay.
+    private static Rate offloads(Lab lab, int clients, int perClient, int first) throws InterruptedException {
         String base = lab.rest().toString();
-        int count = 300;
-        AtomicLong failed = new AtomicLong();
-        long elapsed = Netns.call(lab.topology().proxy().namespace(), () -> {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < count; i++) {
-                String body = offloadJson(20000 + i, 30000 + i);
-                String created = http("POST", base + "offloads", body);
-                String id = created.replaceAll("(?s).*\"id\"\\s*:\\s*\"?([0-9]+)\"?.*", "$1");
-                String settled = http("GET", base + "offloads/" + id + "?wait=5000", null);
-                if (!settled.contains("\"BYPASSED\"")) {
-                    failed.incrementAndGet();
-                    System.out.println("bench: offload " + id + " did not become BYPASSED: " + settled);
+        AtomicLong notBypassed = new AtomicLong();
+        AtomicLong accepted = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        int rulesBefore = lab.controller().flowRules().getFlowRuleCount();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int start = first + c * perClient;
+            threads.add(new Thread(() -> Netns.call(lab.topology().proxy().namespace(), () -> {
+                for (int i = 0; i < perClient; i++) {
+                    int n = start + i;
+                    try {
+                        String created = http("POST", base + "offloads?wait=5000",
+                                              offloadJson(10000 + n, 30000 + n));
+                        String id = created.replaceAll("(?s).*\"id\"\\s*:\\s*\"?([0-9]+)\"?.*", "$1");
+                        if (!created.contains("\"BYPASSED\"")) {
+                            notBypassed.incrementAndGet();
+                            System.out.println("bench: offload " + id + " did not become BYPASSED: " + created);
+                        }
+                        if (status("DELETE", base + "offloads/" + id) == 202) {
+                            accepted.incrementAndGet();
+                        }
+                    } catch (IOException e) {
+                        errors.incrementAndGet();
+                        System.out.println("bench: " + e.getMessage());
+                    }
                 }
-                http("DELETE", base + "offloads/" + id, null);
-            }
-            return System.nanoTime() - t0;
-        });
-        System.out.printf(Locale.ROOT, "bench: %d offloads (POST, wait BYPASSED, DELETE; 2 BMv2 entries each) in"
-                                  + " %.2f s: %.0f offloads/s end to end; %d did not become BYPASSED%n", count,
-                          elapsed / 1e9, count / (elapsed / 1e9), failed.get());
+                return null;
+            })));
+        }
+        long t0 = System.nanoTime();
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        // Withdrawals answered with 202 finish later: the run ends when the switch holds what it held before.
+        while (lab.controller().flowRules().getFlowRuleCount() > rulesBefore) {
+            Thread.sleep(1);
+        }
+        long elapsed = System.nanoTime() - t0;
+        return new Rate(clients * perClient, elapsed, notBypassed.get(), accepted.get(), errors.get());
+    }
+
+    private static final class Rate {
+        final int count;
+        final long nanos;
+        final long notBypassed;
+        final long accepted;
+        final long errors;
+
+        Rate(int count, long nanos, long notBypassed, long accepted, long errors) {
+            this.count = count;
+            this.nanos = nanos;
+            this.notBypassed = notBypassed;
+            this.accepted = accepted;
+            this.errors = errors;
+        }
+
+        double perSecond() {
+            return count / (nanos / 1e9);
+        }
+
+        String describe(int clients) {
+            return String.format(Locale.ROOT, "%d offloads by %d client%s (POST ?wait until BYPASSED, DELETE until"
+                                         + " withdrawn; 2 entries each): %.2f s, %.0f offloads/s; %d not BYPASSED,"
+                                         + " %d DELETE answered 202, %d errors", count, clients,
+                                 clients == 1 ? "" : "s", nanos / 1e9, perSecond(), notBypassed, accepted, errors);
+        }
     }
 
     private static String offloadJson(int clientPort, int proxyPort) {
@@ -129,6 +230,21 @@ public final class Benchmarks {
                 + " \"proxyAddress\": {\"ip\": \"198.18.0.2\", \"port\": " + proxyPort + "},"
                 + " \"server\": {\"ip\": \"198.18.0.3\", \"port\": " + Lab.SERVER_PORT + "},"
                 + " \"clientLeg\": {" + leg + "}, \"serverLeg\": {" + leg + "}}";
+    }
+
+    private static int status(String method, String url) throws IOException {
+        HttpURLConnection h = (HttpURLConnection) new URL(url).openConnection();
+        h.setRequestMethod(method);
+        h.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
+                .encodeToString("onos:rocks".getBytes(StandardCharsets.UTF_8)));
+        int code = h.getResponseCode();
+        try (InputStream in = code < 400 ? h.getInputStream() : h.getErrorStream()) {
+            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (code >= 300) {
+                throw new IOException(method + " " + url + " -> " + code + ": " + text);
+            }
+            return code;
+        }
     }
 
     private static String http(String method, String url, String body) throws IOException {
