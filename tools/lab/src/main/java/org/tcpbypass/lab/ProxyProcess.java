@@ -138,12 +138,41 @@ public final class ProxyProcess implements AutoCloseable {
     /** CPU seconds (user + system) the proxy process has used, from /proc. */
     public double cpuSeconds() {
         try {
-            String stat = Files.readString(new File("/proc/" + process.pid() + "/stat").toPath());
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+            return cpuSeconds(new File("/proc/" + process.pid() + "/stat").toPath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the proxy's CPU time", e);
         }
+    }
+
+    /**
+     * CPU seconds (user + system) of the proxy's relay threads alone: the data path, without the JIT compilers, GC,
+     * hand-off and controller threads, whose work is per process or per connection, not per byte.
+     *
+     * @return seconds
+     */
+    public double relayCpuSeconds() {
+        try (java.util.stream.Stream<java.nio.file.Path> tasks =
+                     Files.list(new File("/proc/" + process.pid() + "/task").toPath())) {
+            double sum = 0;
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).startsWith("relay-")) {
+                        sum += cpuSeconds(t.resolve("stat"));
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // A thread that ended while listed has nothing left to count.
+                }
+            }
+            return sum;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the proxy's thread CPU times", e);
+        }
+    }
+
+    private static double cpuSeconds(java.nio.file.Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
     }
 
     /**
