@@ -248,12 +248,7 @@ public final class Handoff {
      */
     private long[] probe(PacketCapture own, boolean stayRepaired) throws IOException {
         repair(true);
-        // The send queue's end less what is not sent is snd_nxt; less what is not acknowledged, snd_una.
-        long cEnd = c.sendQueueSeq();
-        long sEnd = s.sendQueueSeq();
-        long[] seqs = {cEnd - c.notSentQueued() & MASK, c.receiveQueueSeq(),
-                       sEnd - s.notSentQueued() & MASK, s.receiveQueueSeq(),
-                       cEnd - c.outputQueued() & MASK, sEnd - s.outputQueued() & MASK};
+        long[] seqs = readSeqs();
         if (!stayRepaired) {
             closeWindows(own, seqs);
         }
@@ -262,6 +257,18 @@ public final class Handoff {
             repair(true);
         }
         return seqs;
+    }
+
+    /**
+     * In repair mode: sndNxt and rcvNxt of the client leg, then of the server leg, then sndUna of each leg. The send
+     * queue's end less what is not sent is snd_nxt; less what is not acknowledged, snd_una.
+     */
+    private long[] readSeqs() throws IOException {
+        long cEnd = c.sendQueueSeq();
+        long sEnd = s.sendQueueSeq();
+        return new long[] {cEnd - c.notSentQueued() & MASK, c.receiveQueueSeq(),
+                           sEnd - s.notSentQueued() & MASK, s.receiveQueueSeq(),
+                           cEnd - c.outputQueued() & MASK, sEnd - s.outputQueued() & MASK};
     }
 
     /*
@@ -495,16 +502,14 @@ public final class Handoff {
         boolean server = queued[2] > queued[3];
         if (client || server) {
             repair(true);
-            long cUna = c.sendQueueSeq() - queued[0] & MASK;
-            long cRcv = c.receiveQueueSeq();
-            long sUna = s.sendQueueSeq() - queued[2] & MASK;
-            long sRcv = s.receiveQueueSeq();
+            long[] seqs = readSeqs();
             repair(false);
             if (client) {
-                owner.raw.sendDuplicateByte(r.vip(), r.client(), cUna - 1 & MASK, cRcv, 0, newestStamp(c, null), 0);
+                owner.raw.sendDuplicateByte(r.vip(), r.client(), seqs[4] - 1 & MASK, seqs[1], 0,
+                                            newestStamp(c, null), 0);
             }
             if (server) {
-                owner.raw.sendDuplicateByte(r.proxyAddress(), r.server(), sUna - 1 & MASK, sRcv, 0,
+                owner.raw.sendDuplicateByte(r.proxyAddress(), r.server(), seqs[5] - 1 & MASK, seqs[3], 0,
                                             newestStamp(s, null), 0);
             }
         }

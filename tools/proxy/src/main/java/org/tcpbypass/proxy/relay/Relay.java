@@ -102,7 +102,7 @@ public final class Relay {
                     return;
                 }
                 connected();
-            } else if (key.isValid()) {
+            } else {
                 // Only the directions this readiness concerns: a splice or read on a quiet leg is a wasted call.
                 int ops = key.readyOps();
                 boolean readable = (ops & SelectionKey.OP_READ) != 0;
