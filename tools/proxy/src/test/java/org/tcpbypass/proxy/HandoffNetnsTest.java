@@ -31,6 +31,7 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
@@ -343,6 +344,42 @@ public class HandoffNetnsTest {
                 assertTrue(r.uploadIntact);
                 proxy.close();
                 assertThat(proxy.output(), containsString("fallbacks=1"));
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Sixteen connections on one relay worker, their peers writing 16 KiB every 300 µs both ways until the
+     * window-closing ACK reaches them: payload that lands after the barrier's first drain but before its probe
+     * reads rcvNxt (the worker busy with the others) is still relayed and acknowledged before the freeze, which
+     * drops the ACKs for anything relayed later, so no hand-off is postponed at the freeze.
+     */
+    @Test
+    public void payloadBetweenTheDrainAndTheProbeIsAcknowledgedBeforeTheFreeze() throws Exception {
+        int connections = 16;
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
+                    r -> new FakeController.Answer(409, "{\"message\": \"already offloaded\"}", 0))));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 300);
+                 ProxyProcess proxy = proxy(n, controller, "--threads", "1")) {
+                List<Future<Traffic.Result>> results = new ArrayList<>();
+                for (int i = 0; i < connections; i++) {
+                    long seed = 200 + i;
+                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 4 << 20, 4 << 20, 300)));
+                }
+                for (Future<Traffic.Result> f : results) {
+                    Traffic.Result r = f.get(120, TimeUnit.SECONDS);
+                    assertTrue(r.downloadIntact);
+                    assertTrue(r.uploadIntact);
+                }
+                proxy.close();
+                assertThat(proxy.output(), not(containsString("not drained at the freeze")));
+                assertThat(proxy.output(), containsString("fallbacks=" + connections));
             } finally {
                 sp.shutdownNow();
                 cp.shutdownNow();

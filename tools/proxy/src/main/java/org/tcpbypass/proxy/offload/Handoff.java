@@ -232,10 +232,11 @@ public final class Handoff {
         String within = "within " + owner.config.handoff.drainTimeoutMillis + " ms of the quiesce";
         awaitDrain(false, deadline, within, true);
         long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-        if (awaitProbes(own, seqs, true, deadline)) {
-            // Relays what came before the zero window took; the peers answered after it and send no more.
-            awaitDrain(false, deadline, within, true);
-        }
+        awaitProbes(own, seqs, true, deadline);
+        // Relays what came after the first drain (below rcvNxt at the probe, or late payload past it); the peers
+        // answered the probe after it and send no more. Without it, payload that arrived between the drain and
+        // the probe would be relayed and still unacknowledged at the freeze, which drops the ACKs for it.
+        awaitDrain(false, deadline, within, true);
     }
 
     /**
@@ -299,12 +300,11 @@ public final class Handoff {
      * (tcp_invalid_ratelimit), until no payload came from it for twice the legs' RTT (at least the probe
      * timeout). Payload a peer sent before the window-closing ACK reached it may arrive meanwhile: the peer's
      * answer comes after it (its segments arrive in order), so waiting goes on for an answer at its end and the
-     * late payload is reported for one more drain; a second probe would only meet the rate limit.
+     * late payload is relayed by the drain that follows; a second probe would only meet the rate limit.
      *
      * @param deadline past it, a peer still sending payload postpones the hand-off
-     * @return whether payload beyond rcvNxt came (only with {@code answers})
      */
-    private boolean awaitProbes(PacketCapture own, long[] seqs, boolean answers, long deadline)
+    private void awaitProbes(PacketCapture own, long[] seqs, boolean answers, long deadline)
             throws IOException {
         Segment[] probes = new Segment[2];
         // The crafted duplicate byte leaves before the kernel's window probe (repair mode is left after it) and
@@ -317,7 +317,6 @@ public final class Handoff {
         TcpSocket.TcpInfo ci = c.info();
         TcpSocket.TcpInfo si = s.info();
         boolean[] sack = {ci.has(TcpSocket.TcpInfo.OPT_SACK), si.has(TcpSocket.TcpInfo.OPT_SACK)};
-        boolean late = false;
         long wait = TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis);
         if (answers) {
             wait = Math.max(wait, 2_000L * Math.max(ci.rttMicros, si.rttMicros));
@@ -358,7 +357,6 @@ public final class Handoff {
                     LOG.fine(() -> "hand-off " + r + ": sent before the zero window reached it: " + sent);
                     end[leg] = seg.seq + seg.payloadLength & MASK;
                     answered[leg] = false;
-                    late = true;
                     quietUntil = System.nanoTime() + wait;
                 } else if (seg.isFrom(peer, local) && (probes[leg] != null || duplicateSent[leg])
                         && !seg.occupiesSequence()
@@ -370,7 +368,6 @@ public final class Handoff {
         }
         lastToClient = probes[0];
         lastToServer = probes[1];
-        return late;
     }
 
     /*
