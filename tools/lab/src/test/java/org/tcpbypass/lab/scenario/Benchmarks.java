@@ -149,8 +149,9 @@ public final class Benchmarks {
         System.out.printf(Locale.ROOT, "offloads_per_s=%.0f path=%s%n", concurrent.perSecond(), path);
     }
 
-    // Each offload gets its own 4-tuple (client port 10000 + n, proxy port 30000 + n): released records stay.
-    private static Rate offloads(Lab lab, int clients, int perClient, int first) throws InterruptedException {
+    // Each offload gets its own 4-tuple (client port 10000 + n, proxy port 30000 + n, both outside Linux's ephemeral
+    // range, so no lab connection takes one): released records stay.
+    static Rate offloads(Lab lab, int clients, int perClient, int first) throws InterruptedException {
         String base = lab.rest().toString();
         AtomicLong notBypassed = new AtomicLong();
         AtomicLong accepted = new AtomicLong();
@@ -194,7 +195,8 @@ public final class Benchmarks {
         return new Rate(clients * perClient, elapsed, notBypassed.get(), accepted.get(), errors.get());
     }
 
-    private static final class Rate {
+    /** Offloads made, how long they took, and how many went wrong. */
+    static final class Rate {
         final int count;
         final long nanos;
         final long notBypassed;

@@ -294,7 +294,7 @@ public final class Handoff {
     }
 
     /**
-     * Reads the capture until both legs' probes (seq = sndUna - 1) show, keeping them as the legs' newest own
+     * Reads the capture until both legs' probes (at snd_una - 1) show, keeping them as the legs' newest own
      * segments, and, with {@code answers}, until each peer answered with nothing new (a segment without
      * payload at the end of what it sent) or, as Linux answers at most one out-of-window segment per 500 ms
      * (tcp_invalid_ratelimit), until no payload came from it for twice the legs' RTT (at least the probe
@@ -344,7 +344,10 @@ public final class Handoff {
                 InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
                 InetSocketAddress peer = leg == 0 ? r.client() : r.server();
                 long sndUna = seqs[4 + leg];
-                if (seg.isFrom(local, peer) && !seg.occupiesSequence() && seg.seq == (sndUna - 1 & MASK)) {
+                // The kernel's probe leaves at snd_una - 1 as it is when repair mode ends: an ACK that came in
+                // after the read moved it up to snd_nxt. The socket's other pure segments carry snd_nxt or later.
+                if (seg.isFrom(local, peer) && !seg.occupiesSequence()
+                        && (seg.seq - (sndUna - 1) & MASK) <= (seqs[2 * leg] - sndUna & MASK)) {
                     probes[leg] = seg;
                 } else if (seg.isFrom(local, peer) && seg.payloadLength == 1 && seg.seq == (sndUna - 1 & MASK)) {
                     duplicateSent[leg] = true;
