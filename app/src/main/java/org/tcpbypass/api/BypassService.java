@@ -88,7 +88,7 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
     CompletableFuture<Bypass> ended(BypassId id);
 
     /**
-     * Returns the flow entries the switch holds for a bypass, one per direction while it is active.
+     * Returns the flow entries the switch holds for a bypass's intent, one per direction while it is active.
      *
      * @param id record id
      * @return flow entries

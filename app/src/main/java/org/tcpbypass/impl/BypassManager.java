@@ -15,6 +15,7 @@ import org.onosproject.net.device.DeviceEvent;
 import org.onosproject.net.device.DeviceListener;
 import org.onosproject.net.device.DeviceService;
 import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.FlowRuleService;
 import org.onosproject.net.host.HostService;
 import org.onosproject.net.config.ConfigFactory;
@@ -22,6 +23,7 @@ import org.onosproject.net.config.NetworkConfigEvent;
 import org.onosproject.net.config.NetworkConfigListener;
 import org.onosproject.net.config.NetworkConfigRegistry;
 import org.onosproject.net.config.basics.SubjectFactories;
+import org.onosproject.net.intent.FlowRuleIntent;
 import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.IntentListener;
@@ -60,6 +62,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -310,11 +313,14 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                     store.update(live.get().id(), b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
                 }
             }
+            Map<BypassId, List<FlowEntry>> orphans = null;
             for (Bypass b : store.all()) {
                 if (b.state() == BYPASSED && intentService.getIntent(key(b.id())) == null) {
                     end(b.id(), FAILED, INTENT_LOST);
-                    Collection<FlowEntry> entries = flowEntries(b.id());
-                    flowRuleService.removeFlowRules(entries.toArray(new FlowEntry[0]));
+                    if (orphans == null) {
+                        orphans = bypassEntries();
+                    }
+                    flowRuleService.removeFlowRules(orphans.getOrDefault(b.id(), List.of()).toArray(new FlowEntry[0]));
                     records++;
                 }
             }
@@ -600,15 +606,27 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public Collection<FlowEntry> flowEntries(BypassId id) {
-        Optional<Bypass> record = store.get(id);
-        if (record.isEmpty()) {
+        // Looked up by rule, not found in a list of the device's entries: constant cost however many bypasses live.
+        Intent intent = intentService.getIntent(key(id));
+        if (!(intent instanceof FlowRuleIntent)) {
             return ImmutableList.of();
         }
         List<FlowEntry> entries = new ArrayList<>();
-        for (FlowEntry e : flowRuleService.getFlowEntries(record.get().deviceId())) {
-            if (e.appId() == appId.id() && BYPASS_TABLE.equals(e.table())
-                    && BypassIntentCompiler.bypassId(e.id().value()).equals(id)) {
+        for (FlowRule rule : ((FlowRuleIntent) intent).flowRules()) {
+            FlowEntry e = flowRuleService.getFlowEntry(rule);
+            if (e != null) {
                 entries.add(e);
+            }
+        }
+        return entries;
+    }
+
+    // The app's bypass table entries by bypass, from one pass over its entries: for records whose intent is lost.
+    private Map<BypassId, List<FlowEntry>> bypassEntries() {
+        Map<BypassId, List<FlowEntry>> entries = new HashMap<>();
+        for (FlowEntry e : flowRuleService.getFlowEntriesById(appId)) {
+            if (BYPASS_TABLE.equals(e.table())) {
+                entries.computeIfAbsent(BypassIntentCompiler.bypassId(e.id().value()), k -> new ArrayList<>()).add(e);
             }
         }
         return entries;

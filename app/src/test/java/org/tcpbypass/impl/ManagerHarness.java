@@ -86,6 +86,8 @@ final class ManagerHarness extends ExternalResource {
     final Map<DeviceId, PiPipeconfId> pipeconfs = new HashMap<>();
     final Map<IpAddress, Host> hosts = new HashMap<>();
     final List<FlowEntry> flowEntries = new ArrayList<>();
+    /** Calls that list all of a device's or the app's flow entries. */
+    int flowListings;
     final List<BypassEvent> events = new ArrayList<>();
     final Set<DeviceId> mastered = new HashSet<>();
     /** Devices ONOS knows no port of, as a BMv2 switch without the netcfg's ports section. */
@@ -187,12 +189,20 @@ final class ManagerHarness extends ExternalResource {
         manager.flowRuleService = new FlowRuleServiceAdapter() {
             @Override
             public Iterable<FlowEntry> getFlowEntriesById(ApplicationId id) {
+                flowListings++;
                 return ImmutableList.copyOf(flowEntries);
             }
 
             @Override
             public Iterable<FlowEntry> getFlowEntries(DeviceId deviceId) {
+                flowListings++;
                 return ImmutableList.copyOf(flowEntries);
+            }
+
+            // As ONOS's flow rule store finds an entry: by the rule's id.
+            @Override
+            public FlowEntry getFlowEntry(FlowRule rule) {
+                return flowEntries.stream().filter(e -> e.id().equals(rule.id())).findFirst().orElse(null);
             }
 
             @Override

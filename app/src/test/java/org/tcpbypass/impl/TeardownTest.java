@@ -232,7 +232,10 @@ public class TeardownTest {
         h.housekeeping();
         h.flowEntries.clear();
         h.flowEntries.addAll(entries(12, 1200, 21, 31000));
+        h.flowListings = 0;
         h.manager.release(bypass.id(), "released by test");
+        assertEquals("the release looks its two entries up by rule, without listing the device's entries", 0,
+                     h.flowListings);
         h.drain();
         h.flowEntries.clear();
         assertWithdrawn("released by test");
