@@ -294,7 +294,8 @@ public class BypassScenariosTest {
      * Prints, per hand-off, the proxy's latency (policy fired to BYPASSED seen) and each endpoint's largest gap
      * between payload arrivals, and per run one line
      * {@code handoff connections=N handed_off=N latency_ms_p50=X latency_ms_p99=X gap_ms_p50=X gap_ms_p99=X
-     * retrans=N} (retrans: both endpoints' TcpRetransSegs + TCPLossProbes + TCPTimeouts over the run); first, as
+     * retrans=N} (retrans: both endpoints' TcpRetransSegs + TCPLossProbes + TCPTimeouts over the run) and, from
+     * captures at the endpoints, how many segments they sent again and how many of those during a hand-off; first, as
      * controls, the retransmissions of the 50-connection traffic relayed without a hand-off and sent straight to the
      * server without the proxy.
      */
@@ -338,6 +339,7 @@ public class BypassScenariosTest {
             for (HandOffRun run : runs) {
                 assertEquals("every connection handed off: " + run.line(), run.connections, run.handedOff);
                 assertEquals("no retransmission on a clean link: " + run.line(), 0, run.retrans);
+                assertEquals("no segment sent again during a hand-off: " + run.line(), 0, run.duringHandOff);
             }
             double[] single = runs.subList(0, 10).stream().mapToDouble(r -> r.latencies[0]).sorted().toArray();
             assertThat("single hand-off latency p50 (ms)", percentile(single, 50), lessThanOrEqualTo(20.0));
@@ -361,9 +363,25 @@ public class BypassScenariosTest {
     private static final java.util.regex.Pattern STEP =
             java.util.regex.Pattern.compile("([a-z][a-z ]*?) (\\d+\\.\\d+) ms");
 
+    private static final java.util.regex.Pattern HANDED_OFF_PORTS = java.util.regex.Pattern.compile(
+            "^(\\S+) \\S+ handed off /[0-9.]+:(\\d+) -> /[0-9.]+:\\d+ \\| /[0-9.]+:(\\d+) -> ");
+
+    // 1 and a line naming it when an endpoint's retransmission fell inside its connection's hand-off window.
+    private static int during(String endpoint, double[] window, EndpointRetransmissions.Retransmission r) {
+        if (window == null || r.epochSeconds < window[0] || r.epochSeconds > window[1]) {
+            return 0;
+        }
+        System.out.printf(java.util.Locale.ROOT, "the %s sent a segment again %.1f ms after its hand-off's quiesce"
+                                  + " (port %d to %d)%n", endpoint, (r.epochSeconds - window[0]) * 1e3, r.sourcePort,
+                          r.destinationPort);
+        return 1;
+    }
+
     /** One run of scenario 7. */
     private static final class HandOffRun {
         int connections;
+        /** Segments the endpoints sent again during a hand-off of theirs (from captures; reported runs only). */
+        int duringHandOff;
         int handedOff;
         double[] latencies;
         double[] gaps;
@@ -384,6 +402,11 @@ public class BypassScenariosTest {
         int logFrom = proxy == null ? 0 : proxy.log().length();
         java.util.Map<String, Long> countersBefore = retransmissionCounters();
         long retransBefore = retransmissions();
+        boolean attribute = report && proxy != null;
+        EndpointRetransmissions clientSent = attribute ? new EndpointRetransmissions(
+                lab.topology().client().namespace(), lab.topology().client().ip().toString()) : null;
+        EndpointRetransmissions serverSent = attribute ? new EndpointRetransmissions(
+                lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null;
         List<Future<long[]>> clients = new ArrayList<>();
         List<Future<long[]>> servers = new ArrayList<>();
         for (int i = 0; i < connections; i++) {
@@ -410,24 +433,52 @@ public class BypassScenariosTest {
             System.out.println(split);
         }
         List<Double> latencies = new ArrayList<>();
+        // Per hand-off, by the client's port and by the proxy's server-leg port: from the quiesce (the logged end
+        // less every step) to 200 ms (Linux's least RTO) after the peers were resumed, in epoch seconds.
+        java.util.Map<Integer, double[]> clientWindows = new java.util.HashMap<>();
+        java.util.Map<Integer, double[]> serverWindows = new java.util.HashMap<>();
         for (String line : proxy == null ? new String[0] : proxy.log().substring(logFrom).split("\n")) {
             java.util.regex.Matcher m = HANDED_OFF.matcher(line);
             if (!m.find()) {
                 continue;
             }
             double ms = 0;
+            double total = 0;
+            boolean decided = false;
             java.util.regex.Matcher step = STEP.matcher(m.group(1));
             while (step.find()) {
-                ms += Double.parseDouble(step.group(2));
-                if (step.group(1).equals("decision")) {
-                    break;
+                total += Double.parseDouble(step.group(2));
+                if (!decided) {
+                    ms += Double.parseDouble(step.group(2));
+                    decided = step.group(1).equals("decision");
                 }
+            }
+            java.util.regex.Matcher ports = HANDED_OFF_PORTS.matcher(line);
+            if (ports.find()) {
+                double end = java.time.LocalDateTime.parse(ports.group(1)).atZone(java.time.ZoneId.systemDefault())
+                        .toInstant().toEpochMilli() / 1e3;
+                double[] window = {end - total / 1e3 - 0.001, end + 0.201};
+                clientWindows.put(Integer.parseInt(ports.group(2)), window);
+                serverWindows.put(Integer.parseInt(ports.group(3)), window);
             }
             latencies.add(ms);
             if (report) {
                 System.out.printf(java.util.Locale.ROOT, "hand-off %d of %d: latency %.1f ms (%s)%n",
                                   latencies.size(), connections, ms, m.group(1));
             }
+        }
+        if (attribute) {
+            List<EndpointRetransmissions.Retransmission> fromClient = clientSent.stop();
+            List<EndpointRetransmissions.Retransmission> fromServer = serverSent.stop();
+            for (EndpointRetransmissions.Retransmission r : fromClient) {
+                run.duringHandOff += during("client", clientWindows.get(r.sourcePort), r);
+            }
+            for (EndpointRetransmissions.Retransmission r : fromServer) {
+                run.duringHandOff += during("server", serverWindows.get(r.destinationPort), r);
+            }
+            System.out.printf(java.util.Locale.ROOT, "segments the endpoints sent again (capture): %d, of which during"
+                                      + " a hand-off (quiesce to resume + 200 ms): %d%n",
+                              fromClient.size() + fromServer.size(), run.duringHandOff);
         }
         run.handedOff = latencies.size();
         run.latencies = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -450,8 +501,12 @@ public class BypassScenariosTest {
         try (SocketChannel c = ch) {
             Future<byte[]> sender = pool.submit(() -> {
                 Random r = new Random(seed);
-                // Four writes a second at most, starting at a random phase: 50 connections do not burst together.
-                byte[] chunk = new byte[(int) Math.min(16 * 1024, bytesPerSecond / 4)];
+                // A write every 8 ms (1 KiB at least, 16 KiB at most, a multiple of 4 so the byte stream does not
+                // depend on the chunking), starting at a random phase: a single connection's largest gap is the
+                // hand-off's, not the traffic's, and 50 connections do not burst together. Writes of one full
+                // segment and a part (2.5 KiB, as this scenario once made) draw tail-loss probes from 1 ms RTT
+                // links, hand-off or not: the part waits for a delayed ACK while the full one's ACK came.
+                byte[] chunk = new byte[(int) Math.max(1024, Math.min(16 * 1024, bytesPerSecond / 125)) & ~3];
                 long interval = chunk.length * 1_000_000_000L / bytesPerSecond;
                 long start = System.nanoTime() + Math.floorMod(seed, interval);
                 TimeUnit.NANOSECONDS.sleep(start - System.nanoTime());
