@@ -2,8 +2,8 @@
 # The BMv2 lab in one command (run as root, from anywhere):
 #   tools/lab/run-lab.sh [scenarios|figure|bench|offloads|all]     (default: scenarios)
 # Needs BMv2 on PATH (built by hand outside the repository): simple_switch_grpc (P4Runtime, as ONOS drives it) or
-# else simple_switch (the thrift fallback), and simple_switch_CLI; plus Debian's iproute2, ethtool, nftables and
-# gnuplot. Scenarios end with one line "N passed, N failed, N skipped"; the lab logs which path it used, and the
+# else simple_switch (the thrift fallback), and simple_switch_CLI; plus Debian's iproute2, ethtool, nftables,
+# tcpdump and gnuplot. Scenarios end with one line "N passed, N failed, N skipped"; the lab logs which path it used, and the
 # offload benchmark prints "offloads_per_s=X path=p4runtime|thrift". LAB_MVN_ARGS adds Maven arguments (e.g. -o).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)

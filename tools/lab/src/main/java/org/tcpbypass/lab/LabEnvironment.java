@@ -34,7 +34,7 @@ public final class LabEnvironment {
      */
     private static final String[] THRIFT_PROGRAMS = {"simple_switch", "simple_switch_CLI"};
     private static final String[] P4RUNTIME_PROGRAMS = {"simple_switch_grpc", "simple_switch_CLI"};
-    private static final String[] LINUX_PROGRAMS = {"ip", "tc", "ethtool", "nft"};
+    private static final String[] LINUX_PROGRAMS = {"ip", "tc", "ethtool", "nft", "tcpdump"};
 
     private LabEnvironment() {
     }
@@ -42,7 +42,7 @@ public final class LabEnvironment {
     /**
      * Says why network namespaces cannot be built here, if they cannot.
      *
-     * @return the reason, or empty when root with ip, tc, ethtool and nft on PATH
+     * @return the reason, or empty when root with ip, tc, ethtool, nft and tcpdump on PATH
      */
     public static Optional<String> namespacesMissing() {
         if (!"root".equals(System.getProperty("user.name"))) {
@@ -50,7 +50,7 @@ public final class LabEnvironment {
         }
         for (String p : LINUX_PROGRAMS) {
             if (!Shell.onPath(p)) {
-                return Optional.of(p + " is not on PATH (Debian: iproute2, ethtool, nftables)");
+                return Optional.of(p + " is not on PATH (Debian: iproute2, ethtool, nftables, tcpdump)");
             }
         }
         return Optional.empty();
