@@ -358,13 +358,11 @@ public class BypassScenariosTest {
     private static final int WARM_UP_HANDOFFS = 20;
     /** Bytes relayed (both ways) before the hand-off in scenario 7. */
     private static final long HANDOFF_AT = 64 * 1024;
-    private static final java.util.regex.Pattern HANDED_OFF =
-            java.util.regex.Pattern.compile("handed off .* as bypass \\S+ after (.*)");
+    // The proxy's line for a hand-off: its time, the client's port, the proxy's server-leg port, and the steps.
+    private static final java.util.regex.Pattern HANDED_OFF = java.util.regex.Pattern.compile(
+            "^(\\S+) \\S+ handed off /[0-9.]+:(\\d+) -> /[0-9.]+:\\d+ \\| /[0-9.]+:(\\d+) -> .* as bypass \\S+ after (.*)");
     private static final java.util.regex.Pattern STEP =
             java.util.regex.Pattern.compile("([a-z][a-z ]*?) (\\d+\\.\\d+) ms");
-
-    private static final java.util.regex.Pattern HANDED_OFF_PORTS = java.util.regex.Pattern.compile(
-            "^(\\S+) \\S+ handed off /[0-9.]+:(\\d+) -> /[0-9.]+:\\d+ \\| /[0-9.]+:(\\d+) -> ");
 
     // 1 and a line naming it when an endpoint's retransmission fell inside its connection's hand-off window.
     private static int during(String endpoint, double[] window, EndpointRetransmissions.Retransmission r) {
@@ -445,7 +443,7 @@ public class BypassScenariosTest {
             double ms = 0;
             double total = 0;
             boolean decided = false;
-            java.util.regex.Matcher step = STEP.matcher(m.group(1));
+            java.util.regex.Matcher step = STEP.matcher(m.group(4));
             while (step.find()) {
                 total += Double.parseDouble(step.group(2));
                 if (!decided) {
@@ -453,18 +451,15 @@ public class BypassScenariosTest {
                     decided = step.group(1).equals("decision");
                 }
             }
-            java.util.regex.Matcher ports = HANDED_OFF_PORTS.matcher(line);
-            if (ports.find()) {
-                double end = java.time.LocalDateTime.parse(ports.group(1)).atZone(java.time.ZoneId.systemDefault())
-                        .toInstant().toEpochMilli() / 1e3;
-                double[] window = {end - total / 1e3 - 0.001, end + 0.201};
-                clientWindows.put(Integer.parseInt(ports.group(2)), window);
-                serverWindows.put(Integer.parseInt(ports.group(3)), window);
-            }
+            double end = java.time.LocalDateTime.parse(m.group(1)).atZone(java.time.ZoneId.systemDefault())
+                    .toInstant().toEpochMilli() / 1e3;
+            double[] window = {end - total / 1e3 - 0.001, end + 0.201};
+            clientWindows.put(Integer.parseInt(m.group(2)), window);
+            serverWindows.put(Integer.parseInt(m.group(3)), window);
             latencies.add(ms);
             if (report) {
                 System.out.printf(java.util.Locale.ROOT, "hand-off %d of %d: latency %.1f ms (%s)%n",
-                                  latencies.size(), connections, ms, m.group(1));
+                                  latencies.size(), connections, ms, m.group(4));
             }
         }
         if (attribute) {
