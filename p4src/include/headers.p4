@@ -150,12 +150,18 @@ struct bypass_metadata_t {
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
     bool        plausible;
+    // A SYN or a segment that completes a new connection's handshake: left as it came, forwarded by the ACL.
+    bool        untranslated;
+    bool        new_connection;
+    // The tuple's cell in handshake and the entry's tag (handshake.p4).
+    bit<16>     handshake_cell;
+    bit<16>     tag;
 }
 
 struct local_metadata_t {
     l4_port_t l4_src_port;
     l4_port_t l4_dst_port;
-    // Travels with FIN/RST/SYN copies: BMv2 zeroes user metadata of a clone unless it is preserved.
+    // Travels with FIN/RST and new-connection copies: BMv2 zeroes user metadata of a clone unless it is preserved.
     @field_list(CPU_COPY_FIELD_LIST)
     port_t    ingress_port;
     // Option bytes not yet parsed.

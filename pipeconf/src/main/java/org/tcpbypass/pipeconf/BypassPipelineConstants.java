@@ -23,7 +23,7 @@ public final class BypassPipelineConstants {
 
     /** BMv2 port number of the CPU port (packet-in/out). */
     public static final long CPU_PORT = 255;
-    /** Clone session that copies FIN/RST/SYN segments of bypassed connections to the CPU port. */
+    /** Clone session that copies FIN/RST and new-connection segments of bypassed tuples to the CPU port. */
     public static final int CPU_CLONE_SESSION_ID = 99;
 
     // Header fields (match fields)
@@ -66,6 +66,10 @@ public final class BypassPipelineConstants {
     public static final PiRegisterId ACK_SEEN = PiRegisterId.of("ingress.bypass.ack_seen");
     /** Cells of {@link #ACK_SEEN}: 65536 found by hash, and a last one that takes writes that record nothing. */
     public static final int ACK_SEEN_CELLS = 65537;
+    /** Per 4-tuple (cell found by a hash), the last SYN on a bypassed tuple and the proxy host's answer to it. */
+    public static final PiRegisterId HANDSHAKE = PiRegisterId.of("handshake");
+    /** Cells of {@link #HANDSHAKE}. */
+    public static final int HANDSHAKE_CELLS = 65536;
 
     // Action parameters
     public static final PiActionParamId PORT = PiActionParamId.of("port");

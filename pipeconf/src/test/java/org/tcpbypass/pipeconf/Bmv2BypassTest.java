@@ -117,6 +117,8 @@ public class Bmv2BypassTest {
     private static final int GAP_MILLIS = 20;
 
     private static final Map<Integer, TcpFrame> SENT = new LinkedHashMap<>();
+    // Segments that do not arrive from their sender's usual port.
+    private static final Map<Integer, Integer> INGRESS = new LinkedHashMap<>();
     private static final List<byte[]> OTHER_SENT = new ArrayList<>();
     private static Map<Integer, List<byte[]>> outputs;
     private static String counters;
@@ -142,9 +144,14 @@ public class Bmv2BypassTest {
         // Options other than SACK and timestamps stay as they are, in order.
         send(5, clientSegment(100, 200, ACK, 512, new TcpFrame.Options().nop().ws(7).mss(1460).sackPermitted()
                 .raw(253, 5, 0xaa, 0xbb, 0xcc).ts(1000, 2000).eol().raw(0, 0), ascii("x")));
-        // A new connection on a bypassed tuple: the SYN is not translated (RFC 7323: its window is never scaled).
+        // A new connection on a bypassed tuple: the SYN is not translated (RFC 7323: its window is never scaled),
+        // the proxy host answers through the port the SYN left by, and the client's third segment proves it.
         send(20, clientSegment(0x40000000L, 0, SYN, 64240, new TcpFrame.Options().mss(1460).sackPermitted()
                 .ts(0x11111111L, 0).nop().ws(7), new byte[0]));
+        send(22, proxyHostSegment(CP, 0x60000000L, 0x40000001L, SYN | ACK, 65160, new TcpFrame.Options().mss(1460)
+                .sackPermitted().ts(0x33333333L, 0x11111111L).nop().ws(7)), OTHER_PORT);
+        send(23, clientSegment(0x40000001L, 0x60000001L, ACK, 502, new TcpFrame.Options().nop().nop()
+                .ts(0x11111112L, 0x33333333L), new byte[0]));
         TcpFrame corrupted = clientSegment(42, 43, ACK | PSH, 100, new TcpFrame.Options().nop().nop().ts(1, 2),
                                            ascii("corrupted in transit"));
         corrupted.checksumError = 0x0101;
@@ -203,8 +210,9 @@ public class Bmv2BypassTest {
         conversation();
 
         List<Map.Entry<Integer, byte[]>> sequence = new ArrayList<>();
-        for (TcpFrame sent : SENT.values()) {
-            sequence.add(Map.entry(sent.ipSrc == S ? SERVER_PORT : CLIENT_PORT, sent.build()));
+        for (Map.Entry<Integer, TcpFrame> sent : SENT.entrySet()) {
+            sequence.add(Map.entry(INGRESS.getOrDefault(sent.getKey(), sent.getValue().ipSrc == S ? SERVER_PORT
+                    : CLIENT_PORT), sent.getValue().build()));
         }
         sequence.add(Map.entry(CLIENT_PORT, arp));
         sequence.add(Map.entry(CLIENT_PORT, lldp));
@@ -224,7 +232,7 @@ public class Bmv2BypassTest {
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 18, CLIENT_PORT, 8, OTHER_PORT, 8, CPU, 7),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 20, CLIENT_PORT, 8, OTHER_PORT, 13, CPU, 6),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n"
@@ -403,11 +411,35 @@ public class Bmv2BypassTest {
     }
 
     @Test
-    public void synAndSynAckOnABypassedTupleFollowTheAclUntranslatedAndAreCopiedToTheController() {
+    public void synAndSynAckOnABypassedTupleFollowTheAclUntranslatedAndAreNotCopied() {
         assertArrayEquals("SYN", SENT.get(20).build(), received(OTHER_PORT, 20));
         assertArrayEquals("SYN-ACK", SENT.get(21).build(), received(OTHER_PORT, 21));
-        assertCopiedToCpu(20, CLIENT_PORT);
-        assertCopiedToCpu(21, SERVER_PORT);
+        assertNotCopiedToCpu(20);
+        assertNotCopiedToCpu(21);
+    }
+
+    @Test
+    public void segmentCompletingANewHandshakeFollowsTheAclUntranslatedAndIsCopiedToTheController() {
+        assertArrayEquals("proxy host's SYN-ACK", SENT.get(22).build(), received(OTHER_PORT, 22));
+        assertArrayEquals("third segment", SENT.get(23).build(), received(OTHER_PORT, 23));
+        assertNotCopiedToCpu(22);
+        assertCopiedToCpu(23, CLIENT_PORT);
+    }
+
+    @Test
+    public void blindSynLeavesTheBypassAndItsTranslationIntact() {
+        assertArrayEquals("blind SYN", SENT.get(57).build(), received(OTHER_PORT, 57));
+        // Its SYN-ACK, spoofed through the attacker's port and sent by the proxy host, pass by untouched.
+        assertArrayEquals(SENT.get(58).build(), received(OTHER_PORT, 58));
+        assertArrayEquals(SENT.get(59).build(), received(OTHER_PORT, 59));
+        // The attacker's third segment (it cannot know the proxy host's SEQ) and the real client's challenge ACK.
+        assertTranslated(60, TO_SERVER2);
+        assertTranslated(61, TO_SERVER2);
+        for (int id : new int[] {57, 58, 59, 60, 61}) {
+            assertNotCopiedToCpu(id);
+        }
+        assertTranslated(36, TO_SERVER2);
+        assertTranslated(37, TO_CLIENT2);
     }
 
     @Test
@@ -434,7 +466,7 @@ public class Bmv2BypassTest {
     @Test
     public void otherTrafficFollowsTheAclUntouched() {
         List<byte[]> other = outputs.get(OTHER_PORT);
-        assertThat(other.size(), is(8));
+        assertThat(other.size(), is(13));
         for (int id : new int[] {10, 17, 18}) {
             assertArrayEquals("segment " + id, SENT.get(id).build(), received(OTHER_PORT, id));
         }
@@ -462,17 +494,18 @@ public class Bmv2BypassTest {
 
     @Test
     public void nothingElseLeavesTheSwitch() {
-        assertThat(outputs.get(SERVER_PORT).size(), is(18));
+        assertThat(outputs.get(SERVER_PORT).size(), is(20));
         assertThat(outputs.get(CLIENT_PORT).size(), is(8));
-        assertThat(outputs.get(OTHER_PORT).size(), is(8));
-        assertThat(outputs.get(CPU).size(), is(7));
+        assertThat(outputs.get(OTHER_PORT).size(), is(13));
+        assertThat(outputs.get(CPU).size(), is(6));
     }
 
     @Test
     public void bypassCounterCountsEachDirection() {
         // Entry handles 0 and 1 are the two directions, in the order they were added. Segments 14, 16 and 19 count
-        // too: they hit the entry before being dropped; so do the SYNs 20 and 21, forwarded by the ACL.
-        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 10 packets)"));
+        // too: they hit the entry before being dropped; so do the SYNs 20 and 21 and the third segment 23, forwarded
+        // by the ACL.
+        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 11 packets)"));
         assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(TO_CLIENT) + " bytes, 3 packets)"));
     }
 
@@ -578,6 +611,15 @@ public class Bmv2BypassTest {
         byte[] hundred = new byte[100];
         send(30, client2(CSEQ, CLIENT_ACK, ACK | PSH, 1000, tsOptions(), hundred));
         send(31, server2(SSEQ, serverAck(100), ACK, 200, tsOptions(), new byte[0]));
+        // Blind: a SYN on the live tuple; the proxy host's SYN-ACK through its port, then one spoofed through the
+        // attacker's port; the attacker's guess at completing the handshake; the real client's challenge ACK.
+        send(57, client2(0x70000000L, 0, SYN, 64240, new TcpFrame.Options().mss(1460).nop().ws(7), new byte[0]));
+        send(59, proxyHostSegment(CP2, 0x56780000L, 0x70000001L, SYN | ACK, 65160,
+                                  new TcpFrame.Options().mss(1460).nop().ws(7)), OTHER_PORT);
+        send(58, proxyHostSegment(CP2, 0x12340000L, 0x70000001L, SYN | ACK, 65160,
+                                  new TcpFrame.Options().mss(1460).nop().ws(7)), CLIENT_PORT);
+        send(60, client2(0x70000001L, 0x12340001L, ACK, 502, new TcpFrame.Options(), new byte[0]));
+        send(61, client2(CSEQ + 100, CLIENT_ACK, ACK, 1000, tsOptions(), new byte[0]));
         // Blind: sequence numbers outside the window the receiver announced (102400 and 128000 bytes).
         send(32, client2(CSEQ + 100 + 0x40000000L, 0, RST, 0, new TcpFrame.Options(), new byte[0]));
         send(33, server2(SSEQ + 0x80000000L, serverAck(100), RST | ACK, 0, new TcpFrame.Options(), new byte[0]));
@@ -677,6 +719,17 @@ public class Bmv2BypassTest {
     private static void send(int id, TcpFrame frame) {
         frame.ipId = id;
         SENT.put(id, frame);
+    }
+
+    private static void send(int id, TcpFrame frame, int ingress) {
+        send(id, frame);
+        INGRESS.put(id, ingress);
+    }
+
+    // The proxy host (v:vp) to a client port: the proxy's listener answering a SYN.
+    private static TcpFrame proxyHostSegment(int clientPort, long seq, long ack, int flags, int window,
+                                             TcpFrame.Options options) {
+        return segment(VIP_MAC, CLIENT_MAC, V, C, VP, clientPort, seq, ack, flags, window, options, new byte[0]);
     }
 
     private static TcpFrame clientSegment(long seq, long ack, int flags, int window, TcpFrame.Options options,

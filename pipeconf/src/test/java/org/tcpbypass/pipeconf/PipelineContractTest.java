@@ -105,6 +105,13 @@ public class PipelineContractTest {
     }
 
     @Test
+    public void handshakeRegisterHasTheDeclaredCells() {
+        PiRegisterModel register = model.register(HANDSHAKE)
+                .orElseThrow(() -> new AssertionError("no register " + HANDSHAKE));
+        assertThat(register.size(), is((long) HANDSHAKE_CELLS));
+    }
+
+    @Test
     public void packetIoMetadata() {
         assertMetadata(PiPacketOperationType.PACKET_IN, PKT_IN_INGRESS_PORT, PORT_BITS);
         assertMetadata(PiPacketOperationType.PACKET_IN, PKT_PADDING, PKT_PADDING_BITS);
