@@ -66,7 +66,8 @@ control bypass_control(inout headers_t hdr,
                    l4_port_t src_port, l4_port_t dst_port,
                    bit<32> seq_delta, bit<32> ack_delta,
                    bit<32> tsval_delta, bit<32> tsecr_delta,
-                   bit<8> win_shift_in, bit<8> win_shift_out) {
+                   bit<8> win_shift_in, bit<8> win_shift_out,
+                   bit<32> handoff_seq, bit<32> max_window) {
         local_metadata.bypassed = true;
         local_metadata.bypass.ack_delta = ack_delta;
         local_metadata.bypass.tsval_delta = tsval_delta;
@@ -74,7 +75,6 @@ control bypass_control(inout headers_t hdr,
 
         // This entry's cell and tag in ack_seen, and the other direction's: its key is this entry's rewritten tuple
         // reversed, and its deltas are this entry's swapped, so both entries of a bypass find each other's cell.
-        // Collisions only make FIN/RST checks fall back to plausible.
         bit<32> own = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
                                 seq_delta, ack_delta);
         bit<32> other = TUPLE_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
@@ -96,9 +96,11 @@ control bypass_control(inout headers_t hdr,
         bit<80> seen;
         ack_seen.read(seen, (bit<32>) other[31:16]);
         // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
-        // the cell) the switch knows no window: the segment counts as plausible.
-        local_metadata.bypass.plausible = seen[79:64] != other[15:0]
-                                          || hdr.tcp.seq_no - seen[31:0] <= seen[63:32];
+        // the cell) its window starts where this sender stood at the hand-off and is at most the largest one it
+        // can announce.
+        local_metadata.bypass.plausible = seen[79:64] == other[15:0]
+                                          ? hdr.tcp.seq_no - seen[31:0] <= seen[63:32]
+                                          : hdr.tcp.seq_no - handoff_seq <= max_window;
 
         standard_metadata.egress_spec = port;
         // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.

@@ -39,11 +39,13 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IPV4_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.L4_PORT_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAC_BITS;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SEQ_BITS;
@@ -194,6 +196,8 @@ public final class BypassIntentCompiler {
                 .withParameter(param(TSECR_DELTA, t.tsEcrDelta(direction), SEQ_BITS))
                 .withParameter(param(WIN_SHIFT_IN, t.windowShiftIn(direction), SHIFT_BITS))
                 .withParameter(param(WIN_SHIFT_OUT, t.windowShiftOut(direction), SHIFT_BITS))
+                .withParameter(param(HANDOFF_SEQ, t.handOffSeq(direction), SEQ_BITS))
+                .withParameter(param(MAX_WINDOW, t.maxWindow(direction), SEQ_BITS))
                 .build();
     }
 

@@ -55,8 +55,10 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SEQ_DELTA;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SRC_PORT;
@@ -137,7 +139,7 @@ public class BypassIntentCompilerTest {
             assertEquals(0, rule.hardTimeout());
             assertEquals(Intent.DEFAULT_INTENT_PRIORITY, rule.priority());
             assertEquals(BYPASS_REWRITE, action(rule).id());
-            assertEquals(13, action(rule).parameters().size());
+            assertEquals(15, action(rule).parameters().size());
         }
     }
 
@@ -160,6 +162,10 @@ public class BypassIntentCompilerTest {
         assertEquals(400L, u32(p.get(TSECR_DELTA)));
         assertEquals(bytes(6), p.get(WIN_SHIFT_IN));
         assertEquals(bytes(8), p.get(WIN_SHIFT_OUT));
+        // A FIN or RST from the client is plausible from its SEQ at the hand-off (the client leg's rcv_nxt) up to the
+        // largest window the server can announce (65535 << its shift 9), until the server ACKs through the switch.
+        assertEquals(2000L, u32(p.get(HANDOFF_SEQ)));
+        assertEquals(65535L << 9, u32(p.get(MAX_WINDOW)));
     }
 
     @Test
@@ -180,6 +186,8 @@ public class BypassIntentCompilerTest {
         assertEquals((700L - 900L) & U32, u32(p.get(TSECR_DELTA)));
         assertEquals(bytes(9), p.get(WIN_SHIFT_IN));
         assertEquals(bytes(7), p.get(WIN_SHIFT_OUT));
+        assertEquals(4000L, u32(p.get(HANDOFF_SEQ)));
+        assertEquals(65535L << 6, u32(p.get(MAX_WINDOW)));
     }
 
     @Test

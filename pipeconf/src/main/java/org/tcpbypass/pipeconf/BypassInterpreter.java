@@ -50,6 +50,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.CPU_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_TYPE;
@@ -63,6 +64,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_IN_INGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_OUT_EGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_PADDING;
@@ -106,6 +108,7 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
                 .build();
 
     private static final long ZERO = 0;
+    private static final long ALL_ONES = 0xFFFF_FFFFL;
 
     @Override
     public Optional<PiMatchFieldId> mapCriterionType(Criterion.Type type) {
@@ -180,6 +183,9 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
         }
         params.put(WIN_SHIFT_IN, new PiActionParam(WIN_SHIFT_IN, ZERO));
         params.put(WIN_SHIFT_OUT, new PiActionParam(WIN_SHIFT_OUT, ZERO));
+        // Without a sequence space the switch knows no window: every FIN and RST is plausible.
+        params.put(HANDOFF_SEQ, new PiActionParam(HANDOFF_SEQ, ZERO));
+        params.put(MAX_WINDOW, new PiActionParam(MAX_WINDOW, ALL_ONES));
         return PiAction.builder().withId(BYPASS_REWRITE).withParameters(params.values()).build();
     }
 

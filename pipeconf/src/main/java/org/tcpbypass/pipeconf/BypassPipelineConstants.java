@@ -91,6 +91,13 @@ public final class BypassPipelineConstants {
     public static final PiActionParamId WIN_SHIFT_IN = PiActionParamId.of("win_shift_in");
     /** ...then right by this (the shift the receiver applies), rounding down, capped at 65535. */
     public static final PiActionParamId WIN_SHIFT_OUT = PiActionParamId.of("win_shift_out");
+    /**
+     * The sender's next SEQ at the hand-off: until the receiver acknowledges something through the switch, a FIN or
+     * RST is plausible when its SEQ lies at most {@link #MAX_WINDOW} past this.
+     */
+    public static final PiActionParamId HANDOFF_SEQ = PiActionParamId.of("handoff_seq");
+    /** The largest window, in bytes, the receiver can announce (65535 shifted by its own window scale). */
+    public static final PiActionParamId MAX_WINDOW = PiActionParamId.of("max_window");
 
     // Bit widths the Java code assumes (checked against the P4Info by tests)
     public static final int PORT_BITS = 9;

@@ -76,9 +76,12 @@ public class Bmv2BypassTest {
         final long tsecrDelta;
         final int shiftIn;
         final int shiftOut;
+        final long handoffSeq;
+        final long maxWindow;
 
         Direction(int egress, long ethSrc, long ethDst, int ipSrc, int ipDst, int srcPort, int dstPort,
-                  long seqDelta, long ackDelta, long tsvalDelta, long tsecrDelta, int shiftIn, int shiftOut) {
+                  long seqDelta, long ackDelta, long tsvalDelta, long tsecrDelta, int shiftIn, int shiftOut,
+                  long handoffSeq, long maxWindow) {
             this.egress = egress;
             this.ethSrc = ethSrc;
             this.ethDst = ethDst;
@@ -92,26 +95,40 @@ public class Bmv2BypassTest {
             this.tsecrDelta = tsecrDelta;
             this.shiftIn = shiftIn;
             this.shiftOut = shiftOut;
+            this.handoffSeq = handoffSeq;
+            this.maxWindow = maxWindow;
         }
     }
 
-    // D_cs = 0x30000000 and D_sc = 0xF0000000: sequence numbers near either end of the space wrap.
+    // D_cs = 0x30000000 and D_sc = 0xF0000000: sequence numbers near either end of the space wrap. Until the
+    // receiver ACKs through the switch, a FIN or RST is plausible up to 65535 << its shift past the hand-off SEQ.
     private static final Direction TO_SERVER = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP, SP,
-            0x30000000L, 0xF0000000L, 0x7FFFFFF0L, 0x12345678L, 7, 9);
+            0x30000000L, 0xF0000000L, 0x7FFFFFF0L, 0x12345678L, 7, 9, 0xF0000010L, 65535L << 9);
     private static final Direction TO_CLIENT = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP,
-            0xF0000000L, 0x30000000L, 0x00001000L, 0x7FFFFFF0L, 9, 7);
+            0xF0000000L, 0x30000000L, 0x00001000L, 0x7FFFFFF0L, 9, 7, 0x10000000L, 65535L << 7);
 
     // A second bypassed connection whose segments agree with each other (client c:cp2, proxy port pp2), for what
     // depends on the conversation so far: a FIN or RST counts only inside the window its receiver announced.
     private static final int CP2 = CP + 2;
     private static final int PP2 = PP + 2;
-    private static final Direction TO_SERVER2 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP2, SP,
-            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9);
-    private static final Direction TO_CLIENT2 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP2,
-            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7);
-    // The client's and the server's next sequence numbers, each in its own numbering.
+    // The client's and the server's next sequence numbers at the hand-off, each in its own numbering.
     private static final long CSEQ = 0x0FFFFFF0L;
     private static final long SSEQ = 0xE0000000L;
+    private static final Direction TO_SERVER2 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP2, SP,
+            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9,
+            CSEQ, 65535L << 9);
+    private static final Direction TO_CLIENT2 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP2,
+            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7,
+            SSEQ, 65535L << 7);
+    // A third connection that closes right after the hand-off, before either endpoint ACKed through the switch.
+    private static final int CP3 = CP + 4;
+    private static final int PP3 = PP + 4;
+    private static final Direction TO_SERVER3 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP3, SP,
+            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9,
+            CSEQ, 65535L << 9);
+    private static final Direction TO_CLIENT3 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP3,
+            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7,
+            SSEQ, 65535L << 7);
     // What each endpoint acknowledges: the other's bytes in the numbering of its own leg.
     private static final long CLIENT_ACK = (SSEQ + TO_CLIENT.seqDelta) % MOD;
     private static final int GAP_MILLIS = 20;
@@ -226,13 +243,15 @@ public class Bmv2BypassTest {
                     entry(S, P, SP, PP, TO_CLIENT),
                     entry(C, V, CP2, VP, TO_SERVER2),
                     entry(S, P, SP, PP2, TO_CLIENT2),
+                    entry(C, V, CP3, VP, TO_SERVER3),
+                    entry(S, P, SP, PP3, TO_CLIENT3),
                     // BMv2's own priorities: the lowest value wins.
                     "table_add ingress.acl.acl_table ingress.acl.punt_to_cpu " + aclKey("0x88cc&&&0xffff") + " => 1",
                     "table_add ingress.acl.acl_table ingress.acl.set_egress_port " + aclKey("0&&&0") + " => "
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 20, CLIENT_PORT, 8, OTHER_PORT, 13, CPU, 6),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 22, CLIENT_PORT, 10, OTHER_PORT, 13, CPU, 7),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n"
@@ -333,7 +352,19 @@ public class Bmv2BypassTest {
         }
         assertTranslated(36, TO_SERVER2);
         assertTranslated(37, TO_CLIENT2);
-        assertAnomalies(BypassPipelineConstants.ANOMALY_BLIND_CLOSE, 4);
+        assertAnomalies(BypassPipelineConstants.ANOMALY_BLIND_CLOSE, 7);
+    }
+
+    @Test
+    public void rightAfterTheHandOffBlindRstIsNotCopiedAndAFinInTheLargestWindowIs() {
+        assertTranslated(62, TO_SERVER2);
+        assertTranslated(63, TO_CLIENT2);
+        assertTranslated(64, TO_SERVER3);
+        assertTranslated(65, TO_CLIENT3);
+        for (int id : new int[] {62, 63, 64}) {
+            assertNotCopiedToCpu(id);
+        }
+        assertCopiedToCpu(65, SERVER_PORT);
     }
 
     @Test
@@ -494,10 +525,10 @@ public class Bmv2BypassTest {
 
     @Test
     public void nothingElseLeavesTheSwitch() {
-        assertThat(outputs.get(SERVER_PORT).size(), is(20));
-        assertThat(outputs.get(CLIENT_PORT).size(), is(8));
+        assertThat(outputs.get(SERVER_PORT).size(), is(22));
+        assertThat(outputs.get(CLIENT_PORT).size(), is(10));
         assertThat(outputs.get(OTHER_PORT).size(), is(13));
-        assertThat(outputs.get(CPU).size(), is(6));
+        assertThat(outputs.get(CPU).size(), is(7));
     }
 
     @Test
@@ -609,6 +640,16 @@ public class Bmv2BypassTest {
     /** The second connection's segments, each consistent with what the other endpoint acknowledged before. */
     private static void conversation() {
         byte[] hundred = new byte[100];
+        // Blind, before either endpoint ACKed through the switch: beyond the largest window the receiver can
+        // announce (65535 << 9 past CSEQ, 65535 << 7 past SSEQ).
+        send(62, client2(CSEQ + (65535L << 9) + 1, 0, RST, 0, new TcpFrame.Options(), new byte[0]));
+        send(63, server2(SSEQ - 1, serverAck(0), RST | ACK, 0, new TcpFrame.Options(), new byte[0]));
+        // The third connection: a blind RST from the client, then the server's FIN after 1000 bytes it sent before
+        // the client's ACK of them reached the switch.
+        send(64, segment(CLIENT_MAC, VIP_MAC, C, V, CP3, VP, (CSEQ + 0x20000000L) % MOD, 0, RST, 0,
+                         new TcpFrame.Options(), new byte[0]));
+        send(65, segment(SERVER_MAC, VIP_MAC, S, P, SP, PP3, (SSEQ + 1000) % MOD, serverAck(0), FIN | ACK, 200,
+                         tsOptions(), new byte[0]));
         send(30, client2(CSEQ, CLIENT_ACK, ACK | PSH, 1000, tsOptions(), hundred));
         send(31, server2(SSEQ, serverAck(100), ACK, 200, tsOptions(), new byte[0]));
         // Blind: a SYN on the live tuple; the proxy host's SYN-ACK through its port, then one spoofed through the
@@ -763,10 +804,10 @@ public class Bmv2BypassTest {
 
     private static String entry(int src, int dst, int srcPort, int dstPort, Direction d) {
         return String.format("table_add ingress.bypass.bypass_table ingress.bypass.rewrite %s %s %d %d => "
-                                     + "%d %s %s %s %s %d %d %d %d %d %d %d %d",
+                                     + "%d %s %s %s %s %d %d %d %d %d %d %d %d %d %d",
                              ip(src), ip(dst), srcPort, dstPort, d.egress, mac(d.ethSrc), mac(d.ethDst),
                              ip(d.ipSrc), ip(d.ipDst), d.srcPort, d.dstPort, d.seqDelta, d.ackDelta,
-                             d.tsvalDelta, d.tsecrDelta, d.shiftIn, d.shiftOut);
+                             d.tsvalDelta, d.tsecrDelta, d.shiftIn, d.shiftOut, d.handoffSeq, d.maxWindow);
     }
 
     // Key order of ingress.acl.acl_table: in_port, eth src, dst, type, ipv4 src, dst, proto, l4 ports, tcp ports.

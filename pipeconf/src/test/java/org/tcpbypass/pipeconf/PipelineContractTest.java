@@ -77,7 +77,8 @@ public class PipelineContractTest {
                 Map.entry(SRC_PORT, L4_PORT_BITS), Map.entry(DST_PORT, L4_PORT_BITS),
                 Map.entry(SEQ_DELTA, SEQ_BITS), Map.entry(ACK_DELTA, SEQ_BITS),
                 Map.entry(TSVAL_DELTA, SEQ_BITS), Map.entry(TSECR_DELTA, SEQ_BITS),
-                Map.entry(WIN_SHIFT_IN, SHIFT_BITS), Map.entry(WIN_SHIFT_OUT, SHIFT_BITS));
+                Map.entry(WIN_SHIFT_IN, SHIFT_BITS), Map.entry(WIN_SHIFT_OUT, SHIFT_BITS),
+                Map.entry(HANDOFF_SEQ, SEQ_BITS), Map.entry(MAX_WINDOW, SEQ_BITS));
         params.forEach((param, width) -> assertParam(BYPASS_TABLE, BYPASS_REWRITE, param, width));
         assertThat(action(BYPASS_TABLE, BYPASS_REWRITE).params().size(), is(params.size()));
     }
