@@ -159,9 +159,32 @@ control bypass_control(inout headers_t hdr,
         size = 65536;
     }
 
+    // The same entries without a counter, for the segments the bypass never translates (SYN, fragments, IPv4
+    // options, unparsed TCP options): v1model counts a direct counter on every hit, and bypass_counter counts only
+    // what was translated.
+    table bypass_guard {
+        key = {
+            hdr.ipv4.src_addr : exact;
+            hdr.ipv4.dst_addr : exact;
+            hdr.tcp.src_port  : exact;
+            hdr.tcp.dst_port  : exact;
+        }
+        actions = {
+            rewrite;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 65536;
+    }
+
     apply {
         if (hdr.tcp.isValid()) {
-            bypass_table.apply();
+            if (hdr.tcp.syn == 0 && hdr.ipv4.ihl == 5 && hdr.ipv4.flags[0:0] == 0
+                    && !local_metadata.tcp_opts_unparsed) {
+                bypass_table.apply();
+            } else {
+                bypass_guard.apply();
+            }
         }
         // Everything below is rare: a segment of Linux's layouts without SACK, FIN or RST is done.
         if (local_metadata.bypassed

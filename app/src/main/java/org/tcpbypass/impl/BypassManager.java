@@ -16,6 +16,7 @@ import org.onosproject.net.device.DeviceListener;
 import org.onosproject.net.device.DeviceService;
 import org.onosproject.net.flow.FlowEntry;
 import org.onosproject.net.flow.FlowRuleService;
+import org.onosproject.net.flow.TableId;
 import org.onosproject.net.host.HostService;
 import org.onosproject.net.config.ConfigFactory;
 import org.onosproject.net.config.NetworkConfigEvent;
@@ -64,6 +65,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +101,7 @@ import static org.tcpbypass.impl.OsgiPropertyConstants.OFFLOAD_TIMEOUT_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.OFFLOAD_TIMEOUT_SECONDS_DEFAULT;
 import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS_DEFAULT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 
 /**
@@ -313,7 +316,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             for (Bypass b : store.all()) {
                 if (b.state() == BYPASSED && intentService.getIntent(key(b.id())) == null) {
                     end(b.id(), FAILED, INTENT_LOST);
-                    Collection<FlowEntry> entries = flowEntries(b.id());
+                    Collection<FlowEntry> entries = entries(b.id(), Set.of(BYPASS_TABLE, BYPASS_GUARD));
                     flowRuleService.removeFlowRules(entries.toArray(new FlowEntry[0]));
                     records++;
                 }
@@ -600,13 +603,17 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public Collection<FlowEntry> flowEntries(BypassId id) {
+        return entries(id, Set.of(BYPASS_TABLE));
+    }
+
+    private Collection<FlowEntry> entries(BypassId id, Set<TableId> tables) {
         Optional<Bypass> record = store.get(id);
         if (record.isEmpty()) {
             return ImmutableList.of();
         }
         List<FlowEntry> entries = new ArrayList<>();
         for (FlowEntry e : flowRuleService.getFlowEntries(record.get().deviceId())) {
-            if (e.appId() == appId.id() && BYPASS_TABLE.equals(e.table())
+            if (e.appId() == appId.id() && tables.contains(e.table())
                     && BypassIntentCompiler.bypassId(e.id().value()).equals(id)) {
                 entries.add(e);
             }

@@ -214,6 +214,17 @@ public class TeardownTest {
     }
 
     @Test
+    public void guardEntriesDoNotCount() {
+        List<FlowRule> rules = new ArrayList<>(((FlowRuleIntent) intent).flowRules());
+        h.flowEntries.addAll(entries(10, 1000, 20, 30000));
+        h.flowEntries.add(new DefaultFlowEntry(rules.get(2), FlowEntry.FlowEntryState.ADDED, 1, 5, 500));
+        h.flowEntries.add(new DefaultFlowEntry(rules.get(3), FlowEntry.FlowEntryState.ADDED, 1, 6, 600));
+        h.housekeeping();
+        assertEquals(BypassCounters.of(10, 1000, 20, 30000), h.manager.bypass(bypass.id()).get().counters());
+        assertEquals(2, h.manager.flowEntries(bypass.id()).size());
+    }
+
+    @Test
     public void countersFollowTheSwitchAndIdleBypassesAreReleased() {
         h.flowEntries.addAll(entries(10, 1000, 20, 30000));
         h.housekeeping();

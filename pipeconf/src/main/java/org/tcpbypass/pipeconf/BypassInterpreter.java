@@ -44,6 +44,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_DROP;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_PUNT_TO_CPU;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_SET_EGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_TABLE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_REWRITE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.CPU_PORT;
@@ -130,7 +131,7 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
         if (tableId.equals(ACL_TABLE)) {
             return aclAction(treatment);
         }
-        if (tableId.equals(BYPASS_TABLE)) {
+        if (tableId.equals(BYPASS_TABLE) || tableId.equals(BYPASS_GUARD)) {
             return bypassAction(treatment);
         }
         throw new PiInterpreterException(format("Table '%s' is not part of the tcp-bypass pipeline", tableId));

@@ -48,6 +48,11 @@ public final class BypassPipelineConstants {
 
     // Bypass table: one entry per direction of a bypassed connection
     public static final PiTableId BYPASS_TABLE = PiTableId.of("ingress.bypass.bypass_table");
+    /**
+     * The bypass table's entries again, without a counter, for the segments the bypass never translates (SYN,
+     * fragments, IPv4 options, unparsed TCP options), so that {@link #BYPASS_COUNTER} counts what was translated.
+     */
+    public static final PiTableId BYPASS_GUARD = PiTableId.of("ingress.bypass.bypass_guard");
     public static final PiCounterId BYPASS_COUNTER = PiCounterId.of("ingress.bypass.bypass_counter");
     public static final PiActionId BYPASS_REWRITE = PiActionId.of("ingress.bypass.rewrite");
     /** Bypassed segments not translated (dropped) or FIN/RST not reported, one cell per reason below. */

@@ -145,6 +145,7 @@ public class BypassInterpreterTest {
                 new PiActionParam(HANDOFF_SEQ, 0L),
                 new PiActionParam(MAX_WINDOW, 0xFFFF_FFFFL));
         assertThat(action.parameters(), containsInAnyOrder(expected.toArray()));
+        assertThat(interpreter.mapTreatment(fullRewrite().build(), BYPASS_GUARD), is(action));
     }
 
     @Test

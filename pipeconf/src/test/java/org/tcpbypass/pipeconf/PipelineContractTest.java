@@ -20,6 +20,7 @@ import org.onosproject.net.pi.model.PiTableId;
 import org.onosproject.net.pi.model.PiTableModel;
 import org.onosproject.p4runtime.model.P4InfoParser;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.hamcrest.Matchers.is;
@@ -58,6 +59,15 @@ public class PipelineContractTest {
         assertThat(action(ACL_TABLE, ACL_SET_EGRESS_PORT).params().size(), is(1));
         assertThat(action(ACL_TABLE, ACL_PUNT_TO_CPU).params().size(), is(0));
         assertThat(action(ACL_TABLE, ACL_DROP).params().size(), is(0));
+    }
+
+    @Test
+    public void bypassGuardHasTheBypassTablesKeyAndActionWithoutACounter() {
+        assertThat(List.copyOf(table(BYPASS_GUARD).matchFields()), is(List.copyOf(table(BYPASS_TABLE).matchFields())));
+        assertThat(table(BYPASS_GUARD).action(BYPASS_REWRITE), is(table(BYPASS_TABLE).action(BYPASS_REWRITE)));
+        assertThat(table(BYPASS_GUARD).actions().size(), is(table(BYPASS_TABLE).actions().size()));
+        assertTrue(table(BYPASS_GUARD).counters().isEmpty());
+        assertThat(table(BYPASS_GUARD).maxSize(), is(table(BYPASS_TABLE).maxSize()));
     }
 
     @Test
