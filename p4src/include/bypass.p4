@@ -82,17 +82,15 @@ control bypass_control(inout headers_t hdr,
         // answered the SYN, SEQ follows the SYN and ACK follows the SYN-ACK. A cell another tuple or bypass took
         // fails the tag or the numbers: collisions can only leave a segment translated.
         bit<32> tuple_cell = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
-                                  32w0, 32w0);
+                                       32w0, 32w0);
         bit<91> handshake_seen;
         handshake.read(handshake_seen, (bit<32>) tuple_cell[31:16]);
-        local_metadata.bypass.handshake_cell = tuple_cell[31:16];
         local_metadata.bypass.tag = own[15:0];
         local_metadata.bypass.new_connection = handshake_seen[90:75] == own[15:0] && handshake_seen[64:64] == 1
                                                && hdr.tcp.syn == 0 && hdr.tcp.ack == 1
                                                && hdr.tcp.seq_no == handshake_seen[63:32] + 1
                                                && hdr.tcp.ack_no == handshake_seen[31:0] + 1;
         bool keep = hdr.tcp.syn == 1 || local_metadata.bypass.new_connection;
-        local_metadata.bypass.untranslated = keep;
         bit<80> seen;
         ack_seen.read(seen, (bit<32>) other[31:16]);
         // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
@@ -188,10 +186,11 @@ control bypass_control(inout headers_t hdr,
         }
         // Everything below is rare: a segment of Linux's layouts without SACK, FIN or RST is done.
         if (local_metadata.bypassed
-                && (local_metadata.bypass.untranslated || hdr.tcp.fin == 1 || hdr.tcp.rst == 1 || hdr.ipv4.ihl != 5
-                    || hdr.ipv4.flags[0:0] == 1 || local_metadata.tcp_opts_unparsed
+                && (hdr.tcp.syn == 1 || local_metadata.bypass.new_connection || hdr.tcp.fin == 1
+                    || hdr.tcp.rst == 1 || hdr.ipv4.ihl != 5 || hdr.ipv4.flags[0:0] == 1
+                    || local_metadata.tcp_opts_unparsed
                     || hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0)) {
-            if (local_metadata.bypass.untranslated) {
+            if (hdr.tcp.syn == 1 || local_metadata.bypass.new_connection) {
                 // A SYN belongs to a new connection on the tuple, never the bypassed one (and RFC 7323 never
                 // scales a SYN's window), but may be blind: the action left it as it came, the ACL forwards it,
                 // and handshake.p4 remembers it. A segment that completes its handshake proves the new connection:
@@ -199,6 +198,8 @@ control bypass_control(inout headers_t hdr,
                 local_metadata.bypassed = false;
                 if (local_metadata.bypass.new_connection) {
                     clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
+                } else {
+                    local_metadata.bypass.syn_hit = true;
                 }
             } else {
                 if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {

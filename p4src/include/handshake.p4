@@ -22,11 +22,12 @@ control handshake_control(inout headers_t hdr,
                           inout standard_metadata_t standard_metadata) {
     apply {
         if (hdr.tcp.syn == 1) {
-            if (local_metadata.bypass.untranslated) {
+            if (local_metadata.bypass.syn_hit) {
                 // Where the ACL sent it: the answer must come back from there.
-                handshake.write((bit<32>) local_metadata.bypass.handshake_cell,
-                                local_metadata.bypass.tag ++ standard_metadata.egress_spec ++ 1w1 ++ 1w0
-                                ++ hdr.tcp.seq_no ++ 32w0);
+                bit<32> cell = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
+                                         32w0, 32w0);
+                handshake.write((bit<32>) cell[31:16], local_metadata.bypass.tag ++ standard_metadata.egress_spec
+                                ++ 1w1 ++ 1w0 ++ hdr.tcp.seq_no ++ 32w0);
             } else if (hdr.tcp.ack == 1) {
                 bit<32> cell = TUPLE_MIX(hdr.ipv4.dst_addr, hdr.ipv4.src_addr, hdr.tcp.dst_port, hdr.tcp.src_port,
                                          32w0, 32w0);

@@ -150,11 +150,10 @@ struct bypass_metadata_t {
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
     bool        plausible;
-    // A SYN or a segment that completes a new connection's handshake: left as it came, forwarded by the ACL.
-    bool        untranslated;
+    // A segment that completes a new connection's handshake on the tuple (handshake.p4): left as it came.
     bool        new_connection;
-    // The tuple's cell in handshake and the entry's tag (handshake.p4).
-    bit<16>     handshake_cell;
+    // A SYN that hit the entry, and the entry's tag: handshake.p4 records them.
+    bool        syn_hit;
     bit<16>     tag;
 }
 
