@@ -28,8 +28,8 @@ control ingress(inout headers_t hdr,
         bypass.apply(hdr, local_metadata, standard_metadata);
         if (!local_metadata.bypassed) {
             acl.apply(hdr, local_metadata, standard_metadata);
+            handshake_guard.apply(hdr, local_metadata, standard_metadata);
         }
-        handshake_guard.apply(hdr, local_metadata, standard_metadata);
     }
 }
 

@@ -41,6 +41,9 @@
         else { tcp_diff = tcp_diff + diff; } \
     }
 
+// In the rewrite action: the segment goes on as it came (a SYN, or the segment that completes a new handshake).
+#define KEEP local_metadata.bypass.untranslated
+
 // One entry per direction of a bypassed connection: the segment continues as if the proxy had relayed it.
 control bypass_control(inout headers_t hdr,
                        inout local_metadata_t local_metadata,
@@ -59,8 +62,8 @@ control bypass_control(inout headers_t hdr,
     // Translates what every segment of Linux's layouts carries (addresses, ports, SEQ, ACK, window, NOP NOP TS,
     // both checksums) as one run of primitives without branches: BMv2 pays per table, condition and
     // primitive, and an action cannot branch (BMv2 JSON could only say so with the newer _jump_if_zero).
-    // A SYN, and a segment that completes a new connection's handshake on the tuple, keep every field (`keep`);
-    // segments that are dropped after the table do not care.
+    // A SYN, and a segment that completes a new connection's handshake on the tuple, keep every field
+    // (`untranslated`); segments that are dropped after the table do not care.
     action rewrite(port_t port, mac_t eth_src, mac_t eth_dst,
                    ipv4_addr_t ip_src, ipv4_addr_t ip_dst,
                    l4_port_t src_port, l4_port_t dst_port,
@@ -85,12 +88,11 @@ control bypass_control(inout headers_t hdr,
                                        32w0, 32w0);
         bit<91> handshake_seen;
         handshake.read(handshake_seen, (bit<32>) tuple_cell[31:16]);
-        local_metadata.bypass.tag = own[15:0];
-        local_metadata.bypass.new_connection = handshake_seen[90:75] == own[15:0] && handshake_seen[64:64] == 1
-                                               && hdr.tcp.syn == 0 && hdr.tcp.ack == 1
-                                               && hdr.tcp.seq_no == handshake_seen[63:32] + 1
-                                               && hdr.tcp.ack_no == handshake_seen[31:0] + 1;
-        bool keep = hdr.tcp.syn == 1 || local_metadata.bypass.new_connection;
+        local_metadata.bypass.untranslated = hdr.tcp.syn == 1
+                                             || (handshake_seen[90:75] == HANDSHAKE_TAG(tuple_cell, ack_delta)
+                                                 && handshake_seen[64:64] == 1 && hdr.tcp.ack == 1
+                                                 && hdr.tcp.seq_no == handshake_seen[63:32] + 1
+                                                 && hdr.tcp.ack_no == handshake_seen[31:0] + 1);
         bit<80> seen;
         ack_seen.read(seen, (bit<32>) other[31:16]);
         // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
@@ -121,24 +123,24 @@ control bypass_control(inout headers_t hdr,
                : 32w0);
 
         // Recorded only from a plausible segment that acknowledges and is translated whole.
-        ack_seen.write(local_metadata.bypass.plausible && hdr.tcp.ack == 1 && !keep && hdr.ipv4.ihl == 5
+        ack_seen.write(local_metadata.bypass.plausible && hdr.tcp.ack == 1 && !KEEP && hdr.ipv4.ihl == 5
                        && hdr.ipv4.flags[0:0] == 0 && !local_metadata.tcp_opts_unparsed
                        ? (bit<32>) own[31:16] : ACK_SEEN_SPARE,
                        own[15:0] ++ window_bytes ++ ack_no);
 
-        hdr.ethernet.src_addr = keep ? hdr.ethernet.src_addr : eth_src;
-        hdr.ethernet.dst_addr = keep ? hdr.ethernet.dst_addr : eth_dst;
-        hdr.ipv4.src_addr = keep ? hdr.ipv4.src_addr : ip_src;
-        hdr.ipv4.dst_addr = keep ? hdr.ipv4.dst_addr : ip_dst;
-        hdr.ipv4.hdr_checksum = keep ? hdr.ipv4.hdr_checksum : CSUM_UPDATE(hdr.ipv4.hdr_checksum, ip_diff);
-        hdr.tcp.src_port = keep ? hdr.tcp.src_port : src_port;
-        hdr.tcp.dst_port = keep ? hdr.tcp.dst_port : dst_port;
-        hdr.tcp.seq_no = keep ? hdr.tcp.seq_no : seq_no;
-        hdr.tcp.ack_no = keep ? hdr.tcp.ack_no : ack_no;
-        hdr.tcp.window = keep ? hdr.tcp.window : window;
-        hdr.tcp.checksum = keep ? hdr.tcp.checksum : CSUM_UPDATE(hdr.tcp.checksum, tcp_diff);
-        hdr.tcp_aligned_ts.tsval = keep ? hdr.tcp_aligned_ts.tsval : tsval;
-        hdr.tcp_aligned_ts.tsecr = keep ? hdr.tcp_aligned_ts.tsecr : tsecr;
+        hdr.ethernet.src_addr = KEEP ? hdr.ethernet.src_addr : eth_src;
+        hdr.ethernet.dst_addr = KEEP ? hdr.ethernet.dst_addr : eth_dst;
+        hdr.ipv4.src_addr = KEEP ? hdr.ipv4.src_addr : ip_src;
+        hdr.ipv4.dst_addr = KEEP ? hdr.ipv4.dst_addr : ip_dst;
+        hdr.ipv4.hdr_checksum = KEEP ? hdr.ipv4.hdr_checksum : CSUM_UPDATE(hdr.ipv4.hdr_checksum, ip_diff);
+        hdr.tcp.src_port = KEEP ? hdr.tcp.src_port : src_port;
+        hdr.tcp.dst_port = KEEP ? hdr.tcp.dst_port : dst_port;
+        hdr.tcp.seq_no = KEEP ? hdr.tcp.seq_no : seq_no;
+        hdr.tcp.ack_no = KEEP ? hdr.tcp.ack_no : ack_no;
+        hdr.tcp.window = KEEP ? hdr.tcp.window : window;
+        hdr.tcp.checksum = KEEP ? hdr.tcp.checksum : CSUM_UPDATE(hdr.tcp.checksum, tcp_diff);
+        hdr.tcp_aligned_ts.tsval = KEEP ? hdr.tcp_aligned_ts.tsval : tsval;
+        hdr.tcp_aligned_ts.tsecr = KEEP ? hdr.tcp_aligned_ts.tsecr : tsecr;
     }
 
     table bypass_table {
@@ -186,20 +188,19 @@ control bypass_control(inout headers_t hdr,
         }
         // Everything below is rare: a segment of Linux's layouts without SACK, FIN or RST is done.
         if (local_metadata.bypassed
-                && (hdr.tcp.syn == 1 || local_metadata.bypass.new_connection || hdr.tcp.fin == 1
-                    || hdr.tcp.rst == 1 || hdr.ipv4.ihl != 5 || hdr.ipv4.flags[0:0] == 1
-                    || local_metadata.tcp_opts_unparsed
+                && (local_metadata.bypass.untranslated || hdr.tcp.fin == 1 || hdr.tcp.rst == 1
+                    || hdr.ipv4.ihl != 5 || hdr.ipv4.flags[0:0] == 1 || local_metadata.tcp_opts_unparsed
                     || hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0)) {
-            if (hdr.tcp.syn == 1 || local_metadata.bypass.new_connection) {
+            if (local_metadata.bypass.untranslated) {
                 // A SYN belongs to a new connection on the tuple, never the bypassed one (and RFC 7323 never
                 // scales a SYN's window), but may be blind: the action left it as it came, the ACL forwards it,
                 // and handshake.p4 remembers it. A segment that completes its handshake proves the new connection:
                 // it goes on as it came too, and a copy makes the controller end the stale bypass.
                 local_metadata.bypassed = false;
-                if (local_metadata.bypass.new_connection) {
-                    clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
-                } else {
+                if (hdr.tcp.syn == 1) {
                     local_metadata.bypass.syn_hit = true;
+                } else {
+                    clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
                 }
             } else {
                 if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {

@@ -10,11 +10,14 @@
 // ACK = SYN-ACK + 1, a number only the SYN-ACK's receiver knows. A blind SYN's SYN-ACK goes to the real client, whose
 // challenge ACK (RFC 5961) carries the live connection's numbers and is translated as before.
 //
-// Per 4-tuple (cell from TUPLE_MIX of the tuple with zero deltas): tag of the bypass entry the SYN hit (16 bits, the
-// entry's own TUPLE_MIX tag, deltas included, so a later bypass of the tuple ignores the cell), port the SYN left
+// Per 4-tuple (cell from TUPLE_MIX of the tuple with zero deltas): tag of the bypass entry the SYN hit (16 bits,
+// HANDSHAKE_TAG: it mixes in the entry's ACK delta, so a later bypass of the tuple ignores the cell), port the SYN left
 // through (9), SYN seen (1), SYN-ACK seen (1), the SYN's SEQ (32) and the SYN-ACK's SEQ (32). The bypass table's
 // action reads it (bypass.p4); this control writes it.
 register<bit<91>>(HANDSHAKE_CELLS) handshake;
+
+// Tag of a bypass entry in its tuple's handshake cell: the low half of the tuple's hash and of the entry's ACK delta.
+#define HANDSHAKE_TAG(tuple_cell, ack_delta) ((tuple_cell)[15:0] ^ (ack_delta)[15:0])
 
 // After forwarding: records a SYN that hit a bypass entry, and the proxy host's answer to it.
 control handshake_control(inout headers_t hdr,
@@ -26,8 +29,8 @@ control handshake_control(inout headers_t hdr,
                 // Where the ACL sent it: the answer must come back from there.
                 bit<32> cell = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
                                          32w0, 32w0);
-                handshake.write((bit<32>) cell[31:16], local_metadata.bypass.tag ++ standard_metadata.egress_spec
-                                ++ 1w1 ++ 1w0 ++ hdr.tcp.seq_no ++ 32w0);
+                handshake.write((bit<32>) cell[31:16], HANDSHAKE_TAG(cell, local_metadata.bypass.ack_delta)
+                                ++ standard_metadata.egress_spec ++ 1w1 ++ 1w0 ++ hdr.tcp.seq_no ++ 32w0);
             } else if (hdr.tcp.ack == 1) {
                 bit<32> cell = TUPLE_MIX(hdr.ipv4.dst_addr, hdr.ipv4.src_addr, hdr.tcp.dst_port, hdr.tcp.src_port,
                                          32w0, 32w0);

@@ -150,11 +150,10 @@ struct bypass_metadata_t {
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
     bool        plausible;
-    // A segment that completes a new connection's handshake on the tuple (handshake.p4): left as it came.
-    bool        new_connection;
-    // A SYN that hit the entry, and the entry's tag: handshake.p4 records them.
+    // A SYN, or a segment that completes a new connection's handshake on the tuple (handshake.p4): left as it came.
+    bool        untranslated;
+    // A SYN that hit the entry: handshake.p4 records it.
     bool        syn_hit;
-    bit<16>     tag;
 }
 
 struct local_metadata_t {

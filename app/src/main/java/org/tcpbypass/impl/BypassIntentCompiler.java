@@ -71,8 +71,8 @@ public final class BypassIntentCompiler {
 
     private static final int APP_ID_SHIFT = 48;
     private static final long ID_MASK = (1L << APP_ID_SHIFT) - 1;
-    private static final int GUARD_BIT = 1;
     private static final int ID_SHIFT = 2;
+    private static final long GUARD_FLAG = 2;
 
     private BypassIntentCompiler() {
     }
@@ -221,8 +221,8 @@ public final class BypassIntentCompiler {
      * @return cookie
      */
     static long cookie(short appId, BypassId id, PiTableId table, BypassDirection direction) {
-        int guard = table.equals(BYPASS_GUARD) ? GUARD_BIT : 0;
-        return ((long) appId << APP_ID_SHIFT) | (id.id() << ID_SHIFT & ID_MASK) | guard << 1 | direction.ordinal();
+        return ((long) appId << APP_ID_SHIFT) | (id.id() << ID_SHIFT & ID_MASK)
+                | (table.equals(BYPASS_GUARD) ? GUARD_FLAG : 0) | direction.ordinal();
     }
 
     /**
