@@ -24,7 +24,7 @@ control handshake_control(inout headers_t hdr,
                           inout local_metadata_t local_metadata,
                           inout standard_metadata_t standard_metadata) {
     apply {
-        if (hdr.tcp.syn == 1) {
+        if (hdr.tcp.isValid() && hdr.tcp.syn == 1) {
             if (local_metadata.bypass.syn_hit) {
                 // Where the ACL sent it: the answer must come back from there.
                 bit<32> cell = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
