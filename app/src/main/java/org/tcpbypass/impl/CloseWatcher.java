@@ -9,6 +9,7 @@ import org.onosproject.net.packet.PacketProcessor;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStore;
 import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.TcpEndpoint;
@@ -91,7 +92,10 @@ final class CloseWatcher implements PacketProcessor {
         // A copy of a segment the switch already forwarded: no other app may act on it.
         context.block();
         if ((flags & (FIN | RST_FLAG)) == 0) {
-            newConnection(bypass.get());
+            // Until its entries are in place the connection's segments follow the ACL, which may punt them.
+            if (bypass.get().state() == BypassState.BYPASSED) {
+                newConnection(bypass.get());
+            }
         } else {
             segment(bypass.get(), direction(bypass.get().tuple(), src), (flags & RST_FLAG) != 0);
         }

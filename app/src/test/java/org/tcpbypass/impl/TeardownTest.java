@@ -34,6 +34,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.api.BypassState.BYPASSED;
+import static org.tcpbypass.api.BypassState.OFFLOADING;
 import static org.tcpbypass.api.BypassState.RELEASED;
 import static org.tcpbypass.impl.TestData.APP_ID;
 import static org.tcpbypass.impl.TestData.CLIENT;
@@ -154,6 +155,14 @@ public class TeardownTest {
         h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 600000}");
         assertTrue("copy of a new connection's third segment is consumed", packetIn(CLIENT, VIP, ACK).isHandled());
         assertWithdrawn(CloseWatcher.NEW_CONNECTION);
+    }
+
+    @Test
+    public void aPuntedSegmentOfAConnectionStillOffloadingEndsNothing() {
+        Bypass offloading = h.manager.offload(request().tuple(TestData.tuple(2)).build());
+        packetIn(TestData.tuple(2).client(), VIP, ACK);
+        assertEquals(OFFLOADING, h.manager.bypass(offloading.id()).orElseThrow().state());
+        assertTrue(h.intents.withdrawn.isEmpty());
     }
 
     @Test
