@@ -12,6 +12,7 @@
 #include "include/packet_io.p4"
 #include "include/acl.p4"
 #include "include/bypass.p4"
+#include "include/handshake.p4"
 
 control ingress(inout headers_t hdr,
                 inout local_metadata_t local_metadata,
@@ -19,6 +20,7 @@ control ingress(inout headers_t hdr,
 
     acl_control() acl;
     bypass_control() bypass;
+    handshake_control() handshake_guard;
 
     apply {
         packet_io_ingress.apply(hdr, standard_metadata);
@@ -26,6 +28,7 @@ control ingress(inout headers_t hdr,
         bypass.apply(hdr, local_metadata, standard_metadata);
         if (!local_metadata.bypassed) {
             acl.apply(hdr, local_metadata, standard_metadata);
+            handshake_guard.apply(hdr, local_metadata, standard_metadata);
         }
     }
 }

@@ -4,6 +4,7 @@
 #include "headers.p4"
 #include "defines.p4"
 #include "checksums.p4"
+#include "handshake.p4"
 
 // Translates block i of a SACK option in Linux's layout (always at an even offset).
 #define TRANSLATE_ALIGNED_SACK_BLOCK(i) \
@@ -40,12 +41,8 @@
         else { tcp_diff = tcp_diff + diff; } \
     }
 
-// Cell (high 16 bits) and tag (low 16 bits) of a bypass entry in ack_seen, from its key and deltas: multiplicative
-// hashing (odd constants, the high bits depend on every input bit) in one expression, where BMv2's hash extern
-// would cost a primitive per input field. Collisions only make FIN/RST checks fall back to plausible.
-#define ACK_SEEN_MIX(src, dst, sport, dport, seq_delta, ack_delta) \
-    (((((src) ^ (ack_delta)) * 32w0x9E3779B1 + ((dst) ^ (seq_delta))) * 32w0x85EBCA77 \
-      + ((sport) ++ (dport))) * 32w0xC2B2AE35)
+// In the rewrite action: the segment goes on as it came (a SYN, or the segment that completes a new handshake).
+#define KEEP local_metadata.bypass.untranslated
 
 // One entry per direction of a bypassed connection: the segment continues as if the proxy had relayed it.
 control bypass_control(inout headers_t hdr,
@@ -65,30 +62,45 @@ control bypass_control(inout headers_t hdr,
     // Translates what every segment of Linux's layouts carries (addresses, ports, SEQ, ACK, window, NOP NOP TS,
     // both checksums) as one run of primitives without branches: BMv2 pays per table, condition and
     // primitive, and an action cannot branch (BMv2 JSON could only say so with the newer _jump_if_zero).
-    // A SYN keeps every field (`keep`); segments that are dropped after the table do not care.
+    // A SYN, and a segment that completes a new connection's handshake on the tuple, keep every field
+    // (`untranslated`); segments that are dropped after the table do not care.
     action rewrite(port_t port, mac_t eth_src, mac_t eth_dst,
                    ipv4_addr_t ip_src, ipv4_addr_t ip_dst,
                    l4_port_t src_port, l4_port_t dst_port,
                    bit<32> seq_delta, bit<32> ack_delta,
                    bit<32> tsval_delta, bit<32> tsecr_delta,
-                   bit<8> win_shift_in, bit<8> win_shift_out) {
+                   bit<8> win_shift_in, bit<8> win_shift_out,
+                   bit<32> handoff_seq, bit<32> max_window) {
         local_metadata.bypassed = true;
         local_metadata.bypass.ack_delta = ack_delta;
         local_metadata.bypass.tsval_delta = tsval_delta;
         local_metadata.bypass.tsecr_delta = tsecr_delta;
-        bool keep = hdr.tcp.syn == 1;
 
-        // This entry's cell, and the other direction's: its key is this entry's rewritten tuple reversed, and
-        // its deltas are this entry's swapped, so both entries of a bypass find each other's cell.
-        bit<32> own = ACK_SEEN_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
-                                   seq_delta, ack_delta);
-        bit<32> other = ACK_SEEN_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
+        // This entry's cell and tag in ack_seen, and the other direction's: its key is this entry's rewritten tuple
+        // reversed, and its deltas are this entry's swapped, so both entries of a bypass find each other's cell.
+        bit<32> own = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
+                                seq_delta, ack_delta);
+        bit<32> other = TUPLE_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
+        // A new connection on the tuple completes its handshake (handshake.p4): this entry's tag, the proxy host
+        // answered the SYN, SEQ follows the SYN and ACK follows the SYN-ACK. A cell another tuple or bypass took
+        // fails the tag or the numbers: collisions can only leave a segment translated.
+        bit<32> tuple_cell = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
+                                       32w0, 32w0);
+        bit<91> handshake_seen;
+        handshake.read(handshake_seen, (bit<32>) tuple_cell[31:16]);
+        local_metadata.bypass.untranslated = hdr.tcp.syn == 1
+                                             || (handshake_seen[90:75] == HANDSHAKE_TAG(tuple_cell, ack_delta)
+                                                 && handshake_seen[64:64] == 1 && hdr.tcp.ack == 1
+                                                 && hdr.tcp.seq_no == handshake_seen[63:32] + 1
+                                                 && hdr.tcp.ack_no == handshake_seen[31:0] + 1);
         bit<80> seen;
         ack_seen.read(seen, (bit<32>) other[31:16]);
         // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
-        // the cell) the switch knows no window: the segment counts as plausible.
-        local_metadata.bypass.plausible = seen[79:64] != other[15:0]
-                                          || hdr.tcp.seq_no - seen[31:0] <= seen[63:32];
+        // the cell) its window starts where this sender stood at the hand-off and is at most the largest one it
+        // can announce.
+        local_metadata.bypass.plausible = seen[79:64] == other[15:0]
+                                          ? hdr.tcp.seq_no - seen[31:0] <= seen[63:32]
+                                          : hdr.tcp.seq_no - handoff_seq <= max_window;
 
         standard_metadata.egress_spec = port;
         // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.
@@ -111,24 +123,24 @@ control bypass_control(inout headers_t hdr,
                : 32w0);
 
         // Recorded only from a plausible segment that acknowledges and is translated whole.
-        ack_seen.write(local_metadata.bypass.plausible && hdr.tcp.ack == 1 && !keep && hdr.ipv4.ihl == 5
+        ack_seen.write(local_metadata.bypass.plausible && hdr.tcp.ack == 1 && !KEEP && hdr.ipv4.ihl == 5
                        && hdr.ipv4.flags[0:0] == 0 && !local_metadata.tcp_opts_unparsed
                        ? (bit<32>) own[31:16] : ACK_SEEN_SPARE,
                        own[15:0] ++ window_bytes ++ ack_no);
 
-        hdr.ethernet.src_addr = keep ? hdr.ethernet.src_addr : eth_src;
-        hdr.ethernet.dst_addr = keep ? hdr.ethernet.dst_addr : eth_dst;
-        hdr.ipv4.src_addr = keep ? hdr.ipv4.src_addr : ip_src;
-        hdr.ipv4.dst_addr = keep ? hdr.ipv4.dst_addr : ip_dst;
-        hdr.ipv4.hdr_checksum = keep ? hdr.ipv4.hdr_checksum : CSUM_UPDATE(hdr.ipv4.hdr_checksum, ip_diff);
-        hdr.tcp.src_port = keep ? hdr.tcp.src_port : src_port;
-        hdr.tcp.dst_port = keep ? hdr.tcp.dst_port : dst_port;
-        hdr.tcp.seq_no = keep ? hdr.tcp.seq_no : seq_no;
-        hdr.tcp.ack_no = keep ? hdr.tcp.ack_no : ack_no;
-        hdr.tcp.window = keep ? hdr.tcp.window : window;
-        hdr.tcp.checksum = keep ? hdr.tcp.checksum : CSUM_UPDATE(hdr.tcp.checksum, tcp_diff);
-        hdr.tcp_aligned_ts.tsval = keep ? hdr.tcp_aligned_ts.tsval : tsval;
-        hdr.tcp_aligned_ts.tsecr = keep ? hdr.tcp_aligned_ts.tsecr : tsecr;
+        hdr.ethernet.src_addr = KEEP ? hdr.ethernet.src_addr : eth_src;
+        hdr.ethernet.dst_addr = KEEP ? hdr.ethernet.dst_addr : eth_dst;
+        hdr.ipv4.src_addr = KEEP ? hdr.ipv4.src_addr : ip_src;
+        hdr.ipv4.dst_addr = KEEP ? hdr.ipv4.dst_addr : ip_dst;
+        hdr.ipv4.hdr_checksum = KEEP ? hdr.ipv4.hdr_checksum : CSUM_UPDATE(hdr.ipv4.hdr_checksum, ip_diff);
+        hdr.tcp.src_port = KEEP ? hdr.tcp.src_port : src_port;
+        hdr.tcp.dst_port = KEEP ? hdr.tcp.dst_port : dst_port;
+        hdr.tcp.seq_no = KEEP ? hdr.tcp.seq_no : seq_no;
+        hdr.tcp.ack_no = KEEP ? hdr.tcp.ack_no : ack_no;
+        hdr.tcp.window = KEEP ? hdr.tcp.window : window;
+        hdr.tcp.checksum = KEEP ? hdr.tcp.checksum : CSUM_UPDATE(hdr.tcp.checksum, tcp_diff);
+        hdr.tcp_aligned_ts.tsval = KEEP ? hdr.tcp_aligned_ts.tsval : tsval;
+        hdr.tcp_aligned_ts.tsecr = KEEP ? hdr.tcp_aligned_ts.tsecr : tsecr;
     }
 
     table bypass_table {
@@ -147,21 +159,49 @@ control bypass_control(inout headers_t hdr,
         size = 65536;
     }
 
+    // The same entries without a counter, for the segments the bypass never translates (SYN, fragments, IPv4
+    // options, unparsed TCP options): v1model counts a direct counter on every hit, and bypass_counter counts only
+    // what was translated.
+    table bypass_guard {
+        key = {
+            hdr.ipv4.src_addr : exact;
+            hdr.ipv4.dst_addr : exact;
+            hdr.tcp.src_port  : exact;
+            hdr.tcp.dst_port  : exact;
+        }
+        actions = {
+            rewrite;
+            @defaultonly NoAction;
+        }
+        const default_action = NoAction();
+        size = 65536;
+    }
+
     apply {
         if (hdr.tcp.isValid()) {
-            bypass_table.apply();
+            if (hdr.tcp.syn == 0 && hdr.ipv4.ihl == 5 && hdr.ipv4.flags[0:0] == 0
+                    && !local_metadata.tcp_opts_unparsed) {
+                bypass_table.apply();
+            } else {
+                bypass_guard.apply();
+            }
         }
         // Everything below is rare: a segment of Linux's layouts without SACK, FIN or RST is done.
         if (local_metadata.bypassed
-                && (hdr.tcp.syn == 1 || hdr.tcp.fin == 1 || hdr.tcp.rst == 1 || hdr.ipv4.ihl != 5
-                    || hdr.ipv4.flags[0:0] == 1 || local_metadata.tcp_opts_unparsed
+                && (local_metadata.bypass.untranslated || hdr.tcp.fin == 1 || hdr.tcp.rst == 1
+                    || hdr.ipv4.ihl != 5 || hdr.ipv4.flags[0:0] == 1 || local_metadata.tcp_opts_unparsed
                     || hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0)) {
-            if (hdr.tcp.syn == 1) {
-                // A SYN opens a new connection on the tuple, never the bypassed one (and RFC 7323 never scales
-                // a SYN's window): the action left it as it came, the ACL forwards it, and a copy makes the
-                // controller end the stale bypass.
+            if (local_metadata.bypass.untranslated) {
+                // A SYN belongs to a new connection on the tuple, never the bypassed one (and RFC 7323 never
+                // scales a SYN's window), but may be blind: the action left it as it came, the ACL forwards it,
+                // and handshake.p4 remembers it. A segment that completes its handshake proves the new connection:
+                // it goes on as it came too, and a copy makes the controller end the stale bypass.
                 local_metadata.bypassed = false;
-                clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
+                if (hdr.tcp.syn == 1) {
+                    local_metadata.bypass.syn_hit = true;
+                } else {
+                    clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
+                }
             } else {
                 if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {
                     if (local_metadata.bypass.plausible) {

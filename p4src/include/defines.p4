@@ -9,7 +9,7 @@
 const bit<9>  CPU_PORT = 255;
 const bit<32> CPU_CLONE_SESSION_ID = 99;
 
-// Field list (@field_list index) of the metadata a FIN/RST/SYN copy carries to egress.
+// Field list (@field_list index) of the metadata a FIN/RST or new-connection copy carries to egress.
 #define CPU_COPY_FIELD_LIST 1
 
 // Option entries the generic option parser keeps apart (each NOP, option and SACK block is one entry; EOL and
@@ -20,6 +20,17 @@ const bit<32> CPU_CLONE_SESSION_ID = 99;
 // that takes the writes of segments that record nothing (the action writes every time; it cannot branch).
 #define ACK_SEEN_CELLS 65537
 const bit<32> ACK_SEEN_SPARE = 65536;
+
+// Cells of handshake: one per 4-tuple (found by a hash of the tuple alone, so that the proxy host's SYN-ACK, which
+// matches no entry, finds its SYN's cell from its reversed tuple).
+#define HANDSHAKE_CELLS 65536
+
+// Cell (high 16 bits) and tag (low 16 bits) of a 4-tuple and two deltas: multiplicative hashing (odd constants, the
+// high bits depend on every input bit) in one expression, where BMv2's hash extern would cost a primitive per input
+// field.
+#define TUPLE_MIX(src, dst, sport, dport, seq_delta, ack_delta) \
+    (((((src) ^ (ack_delta)) * 32w0x9E3779B1 + ((dst) ^ (seq_delta))) * 32w0x85EBCA77 \
+      + ((sport) ++ (dport))) * 32w0xC2B2AE35)
 
 // Indexes of ingress.bypass.anomaly_counter: bypassed segments the switch does not translate or report.
 const bit<32> ANOMALY_FRAGMENT = 0;

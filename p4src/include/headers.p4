@@ -150,12 +150,16 @@ struct bypass_metadata_t {
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
     bool        plausible;
+    // A SYN, or a segment that completes a new connection's handshake on the tuple (handshake.p4): left as it came.
+    bool        untranslated;
+    // A SYN that hit the entry: handshake.p4 records it.
+    bool        syn_hit;
 }
 
 struct local_metadata_t {
     l4_port_t l4_src_port;
     l4_port_t l4_dst_port;
-    // Travels with FIN/RST/SYN copies: BMv2 zeroes user metadata of a clone unless it is preserved.
+    // Travels with FIN/RST and new-connection copies: BMv2 zeroes user metadata of a clone unless it is preserved.
     @field_list(CPU_COPY_FIELD_LIST)
     port_t    ingress_port;
     // Option bytes not yet parsed.

@@ -15,7 +15,8 @@ control packet_io_ingress(inout headers_t hdr, inout standard_metadata_t standar
     }
 }
 
-// Packet-in: whatever leaves through the CPU port (punted packets and FIN/RST/SYN copies) says where it came in.
+// Packet-in: whatever leaves through the CPU port (punted packets, FIN/RST and new-connection copies) says where
+// it came in.
 control packet_io_egress(inout headers_t hdr, inout local_metadata_t local_metadata,
                          inout standard_metadata_t standard_metadata) {
     apply {

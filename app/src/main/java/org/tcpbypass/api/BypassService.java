@@ -88,7 +88,8 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
     CompletableFuture<Bypass> ended(BypassId id);
 
     /**
-     * Returns the flow entries the switch holds for a bypass's intent, one per direction while it is active.
+     * Returns the bypass-table entries the switch holds for a bypass's intent (the counted ones; their guard-table
+     * twins are left out), one per direction while it is active.
      *
      * @param id record id
      * @return flow entries

@@ -28,11 +28,14 @@ public final class BypassTranslation {
     private final int proxyToServerWindowShift;
     private final int serverWindowShift;
     private final int proxyToClientWindowShift;
+    private final long clientHandOffSeq;
+    private final long serverHandOffSeq;
 
     private BypassTranslation(long seqDeltaToServer, long seqDeltaToClient,
                               long tsOffsetToServer, long tsOffsetToClient,
                               int clientWindowShift, int proxyToServerWindowShift,
-                              int serverWindowShift, int proxyToClientWindowShift) {
+                              int serverWindowShift, int proxyToClientWindowShift,
+                              long clientHandOffSeq, long serverHandOffSeq) {
         this.seqDeltaToServer = seqDeltaToServer;
         this.seqDeltaToClient = seqDeltaToClient;
         this.tsOffsetToServer = tsOffsetToServer;
@@ -41,6 +44,8 @@ public final class BypassTranslation {
         this.proxyToServerWindowShift = proxyToServerWindowShift;
         this.serverWindowShift = serverWindowShift;
         this.proxyToClientWindowShift = proxyToClientWindowShift;
+        this.clientHandOffSeq = clientHandOffSeq;
+        this.serverHandOffSeq = serverHandOffSeq;
     }
 
     /**
@@ -72,7 +77,8 @@ public final class BypassTranslation {
                 clientLeg.timestamps() ? u32(serverLeg.tsVal() - clientLeg.peerTsVal()) : 0,
                 clientLeg.timestamps() ? u32(clientLeg.tsVal() - serverLeg.peerTsVal()) : 0,
                 clientLeg.peerWindowShift(), serverLeg.localWindowShift(),
-                serverLeg.peerWindowShift(), clientLeg.localWindowShift());
+                serverLeg.peerWindowShift(), clientLeg.localWindowShift(),
+                clientLeg.rcvNxt(), serverLeg.rcvNxt());
     }
 
     private static long u32(long value) {
@@ -137,6 +143,28 @@ public final class BypassTranslation {
      */
     public int windowShiftOut(BypassDirection direction) {
         return direction == BypassDirection.TO_SERVER ? proxyToServerWindowShift : proxyToClientWindowShift;
+    }
+
+    /**
+     * Returns the sender's next SEQ at the hand-off, in its own numbering: everything before it was delivered and
+     * acknowledged, so the receiver's window starts there until the receiver acknowledges through the switch.
+     *
+     * @param direction direction
+     * @return the sending peer's SEQ at the hand-off ({@code rcvNxt} of its leg), 0..2^32-1
+     */
+    public long handOffSeq(BypassDirection direction) {
+        return direction == BypassDirection.TO_SERVER ? clientHandOffSeq : serverHandOffSeq;
+    }
+
+    /**
+     * Returns the largest window the receiver can announce, in bytes: the 16-bit field at its maximum, shifted by the
+     * receiver's own window scale. A FIN or RST beyond it is out of any window the receiver may have opened.
+     *
+     * @param direction direction
+     * @return 65535 shifted left by the receiver's shift
+     */
+    public long maxWindow(BypassDirection direction) {
+        return (long) MAX_WINDOW_FIELD << windowShiftIn(opposite(direction));
     }
 
     /**
@@ -219,14 +247,15 @@ public final class BypassTranslation {
                 && clientWindowShift == that.clientWindowShift
                 && proxyToServerWindowShift == that.proxyToServerWindowShift
                 && serverWindowShift == that.serverWindowShift
-                && proxyToClientWindowShift == that.proxyToClientWindowShift;
+                && proxyToClientWindowShift == that.proxyToClientWindowShift
+                && clientHandOffSeq == that.clientHandOffSeq && serverHandOffSeq == that.serverHandOffSeq;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(seqDeltaToServer, seqDeltaToClient, tsOffsetToServer, tsOffsetToClient,
                             clientWindowShift, proxyToServerWindowShift, serverWindowShift,
-                            proxyToClientWindowShift);
+                            proxyToClientWindowShift, clientHandOffSeq, serverHandOffSeq);
     }
 
     @Override
@@ -236,6 +265,7 @@ public final class BypassTranslation {
                 .add("tsOffsetToServer", tsOffsetToServer).add("tsOffsetToClient", tsOffsetToClient)
                 .add("windowToServer", clientWindowShift + ">>" + proxyToServerWindowShift)
                 .add("windowToClient", serverWindowShift + ">>" + proxyToClientWindowShift)
+                .add("clientHandOffSeq", clientHandOffSeq).add("serverHandOffSeq", serverHandOffSeq)
                 .toString();
     }
 }

@@ -12,6 +12,7 @@ import org.onosproject.net.intent.Intent;
 import org.onosproject.net.intent.Key;
 import org.onosproject.net.intent.PathIntent;
 import org.onosproject.net.pi.model.PiActionParamId;
+import org.onosproject.net.pi.model.PiTableId;
 import org.onosproject.net.pi.runtime.PiAction;
 import org.onosproject.net.pi.runtime.PiActionParam;
 import org.onlab.packet.IpPrefix;
@@ -34,16 +35,19 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static org.tcpbypass.api.BypassDirection.TO_CLIENT;
 import static org.tcpbypass.api.BypassDirection.TO_SERVER;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACK_DELTA;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_REWRITE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IPV4_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.L4_PORT_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAC_BITS;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SEQ_BITS;
@@ -56,8 +60,9 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_IN;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT;
 
 /**
- * Builds the intent the app submits for a bypass: one flow rule intent, keyed by the bypass, holding the two
- * bypass-table entries of the connection, one per direction. Each entry matches the segment as its sender
+ * Builds the intent the app submits for a bypass: one flow rule intent, keyed by the bypass, holding the
+ * connection's entries, one per direction in the bypass table (counted: the segments it translates) and the same
+ * again in the bypass guard table (the segments it never translates). Each entry matches the segment as its sender
  * addressed it and carries a single PI instruction, the pipeline's rewrite action with every parameter, so ONOS
  * hands it to the switch without an interpreter. Only ONOS's own types reach the intent store: its serializer
  * (KryoNamespaces.API) knows no app-defined class, and ONOS installs a flow rule intent without compiling it.
@@ -66,6 +71,8 @@ public final class BypassIntentCompiler {
 
     private static final int APP_ID_SHIFT = 48;
     private static final long ID_MASK = (1L << APP_ID_SHIFT) - 1;
+    private static final int ID_SHIFT = 2;
+    private static final long GUARD_FLAG = 2;
 
     private BypassIntentCompiler() {
     }
@@ -78,18 +85,21 @@ public final class BypassIntentCompiler {
      * @param clientAttachment where segments toward the client leave the switch, and the MAC they go to
      * @param serverAttachment where segments toward the server leave the switch, and the MAC they go to
      * @param proxyMac         source MAC of rewritten segments: the proxy's, as the endpoints saw before
-     * @return flow rule intent keyed by {@link #key(ApplicationId, BypassId)}
+     * @return flow rule intent keyed by {@link #key(ApplicationId, BypassId)}; its rules are the bypass table's
+     *         (toward the server, toward the client), then the guard table's in the same order
      * @throws IllegalArgumentException if the record has no translation
      */
     public static FlowRuleIntent compile(ApplicationId appId, Bypass bypass, Attachment clientAttachment,
                                          Attachment serverAttachment, MacAddress proxyMac) {
         BypassTranslation translation = bypass.translation().orElseThrow(
                 () -> new IllegalArgumentException("bypass " + bypass.id() + " has no translation"));
-        List<FlowRule> rules = new ArrayList<>(2);
-        for (BypassDirection direction : List.of(TO_SERVER, TO_CLIENT)) {
-            Attachment out = direction == TO_SERVER ? serverAttachment : clientAttachment;
-            rules.add(flowRule(appId, bypass, rewrite(bypass.tuple(), translation, direction, out, proxyMac),
-                               direction));
+        List<FlowRule> rules = new ArrayList<>(4);
+        for (PiTableId table : List.of(BYPASS_TABLE, BYPASS_GUARD)) {
+            for (BypassDirection direction : List.of(TO_SERVER, TO_CLIENT)) {
+                Attachment out = direction == TO_SERVER ? serverAttachment : clientAttachment;
+                rules.add(flowRule(appId, bypass, table,
+                                   rewrite(bypass.tuple(), translation, direction, out, proxyMac), direction));
+            }
         }
         return new FlowRuleIntent(appId, key(appId, bypass.id()), rules, ImmutableList.of(),
                                   PathIntent.ProtectionType.PRIMARY, null);
@@ -194,21 +204,25 @@ public final class BypassIntentCompiler {
                 .withParameter(param(TSECR_DELTA, t.tsEcrDelta(direction), SEQ_BITS))
                 .withParameter(param(WIN_SHIFT_IN, t.windowShiftIn(direction), SHIFT_BITS))
                 .withParameter(param(WIN_SHIFT_OUT, t.windowShiftOut(direction), SHIFT_BITS))
+                .withParameter(param(HANDOFF_SEQ, t.handOffSeq(direction), SEQ_BITS))
+                .withParameter(param(MAX_WINDOW, t.maxWindow(direction), SEQ_BITS))
                 .build();
     }
 
     /**
      * Returns the flow id (cookie) of one direction's entry: the app id in the top 16 bits, as ONOS lays out
-     * generated ids, then the record id and the direction. Unique per switch, cheap (ONOS would otherwise hash
-     * the rule's text), and it leads a flow entry straight back to its record.
+     * generated ids, then the record id, the table (bypass or guard) and the direction. Unique per switch, cheap
+     * (ONOS would otherwise hash the rule's text), and it leads a flow entry straight back to its record.
      *
      * @param appId     application id
-     * @param id        record id, below 2^47
+     * @param id        record id, below 2^46
+     * @param table     {@code BYPASS_TABLE} or {@code BYPASS_GUARD}
      * @param direction direction
      * @return cookie
      */
-    static long cookie(short appId, BypassId id, BypassDirection direction) {
-        return ((long) appId << APP_ID_SHIFT) | (id.id() << 1 & ID_MASK) | direction.ordinal();
+    static long cookie(short appId, BypassId id, PiTableId table, BypassDirection direction) {
+        return ((long) appId << APP_ID_SHIFT) | (id.id() << ID_SHIFT & ID_MASK)
+                | (table.equals(BYPASS_GUARD) ? GUARD_FLAG : 0) | direction.ordinal();
     }
 
     /**
@@ -218,7 +232,7 @@ public final class BypassIntentCompiler {
      * @return record id
      */
     static BypassId bypassId(long cookie) {
-        return BypassId.of((cookie & ID_MASK) >>> 1);
+        return BypassId.of((cookie & ID_MASK) >>> ID_SHIFT);
     }
 
     /**
@@ -231,12 +245,12 @@ public final class BypassIntentCompiler {
         return BypassDirection.values()[(int) (cookie & 1)];
     }
 
-    private static FlowRule flowRule(ApplicationId appId, Bypass bypass, PiAction rewrite,
+    private static FlowRule flowRule(ApplicationId appId, Bypass bypass, PiTableId table, PiAction rewrite,
                                      BypassDirection direction) {
         return DefaultFlowRule.builder()
-                .withCookie(cookie(appId.id(), bypass.id(), direction))
+                .withCookie(cookie(appId.id(), bypass.id(), table, direction))
                 .forDevice(bypass.deviceId())
-                .forTable(BYPASS_TABLE)
+                .forTable(table)
                 .withPriority(Intent.DEFAULT_INTENT_PRIORITY)
                 .makePermanent()
                 .withSelector(selector(bypass.tuple(), direction))

@@ -102,6 +102,7 @@ import static org.tcpbypass.impl.OsgiPropertyConstants.OFFLOAD_TIMEOUT_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.OFFLOAD_TIMEOUT_SECONDS_DEFAULT;
 import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS;
 import static org.tcpbypass.impl.OsgiPropertyConstants.RETENTION_SECONDS_DEFAULT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 
 /**
@@ -613,7 +614,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         }
         List<FlowEntry> entries = new ArrayList<>();
         for (FlowRule rule : ((FlowRuleIntent) intent).flowRules()) {
-            FlowEntry e = flowRuleService.getFlowEntry(rule);
+            FlowEntry e = BYPASS_TABLE.equals(rule.table()) ? flowRuleService.getFlowEntry(rule) : null;
             if (e != null) {
                 entries.add(e);
             }
@@ -621,11 +622,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         return entries;
     }
 
-    // The app's bypass table entries by bypass, from one pass over its entries: for records whose intent is lost.
+    // The app's entries in both tables by bypass, from one pass over its entries: for records whose intent is lost.
     private Map<BypassId, List<FlowEntry>> bypassEntries() {
         Map<BypassId, List<FlowEntry>> entries = new HashMap<>();
         for (FlowEntry e : flowRuleService.getFlowEntriesById(appId)) {
-            if (BYPASS_TABLE.equals(e.table())) {
+            if (BYPASS_TABLE.equals(e.table()) || BYPASS_GUARD.equals(e.table())) {
                 entries.computeIfAbsent(BypassIntentCompiler.bypassId(e.id().value()), k -> new ArrayList<>()).add(e);
             }
         }

@@ -9,6 +9,7 @@ import org.onosproject.net.packet.PacketProcessor;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStore;
 import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.TcpEndpoint;
@@ -20,20 +21,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * Watches the FIN, RST and SYN copies the switch sends for bypassed connections and says when a connection has
- * ended: after a FIN in each direction, or one RST; and when a SYN opened a new connection on one of its legs'
- * tuples, which the switch forwarded untranslated and the stale bypass must no longer translate. The copy may
- * show the segment before or after the rewrite; either way one of its connection's legs joins its two endpoints.
+ * Watches the copies the switch holding a bypass sends of its segments and says when a connection has ended: after
+ * a FIN in each direction, or one RST (the switch copies only those inside the receiver's window); and when a new
+ * connection completed its handshake on one of its legs' tuples (the switch copies the segment that carries the
+ * SYN's SEQ + 1 and the proxy host's SYN-ACK SEQ + 1, and forwards it untranslated), so the stale bypass must no
+ * longer translate. A SYN proves nothing (anyone who knows the tuple can send one) and is left to other apps. The
+ * copy may show the segment before or after the rewrite; either way one of its connection's legs joins its two
+ * endpoints.
  */
 final class CloseWatcher implements PacketProcessor {
 
     static final String BOTH_FINS = "FIN seen in both directions";
     static final String RST = "RST seen";
-    static final String SYN_SEEN = "new connection on the tuple (SYN seen)";
+    static final String NEW_CONNECTION = "new connection on the tuple (handshake completed)";
 
     private static final int FIN = 0x01;
     private static final int SYN = 0x02;
     private static final int RST_FLAG = 0x04;
+    private static final int ACK = 0x10;
 
     private final BypassStore store;
     private final BiConsumer<BypassId, String> ended;
@@ -59,17 +64,18 @@ final class CloseWatcher implements PacketProcessor {
         if (context.isHandled()) {
             return;
         }
+        // The switch parses neither 802.1Q tags nor a later fragment's payload: such frames are never its copies.
         Ethernet eth = context.inPacket().parsed();
-        if (eth == null || eth.getEtherType() != Ethernet.TYPE_IPV4) {
+        if (eth == null || eth.getEtherType() != Ethernet.TYPE_IPV4 || eth.getVlanID() != Ethernet.VLAN_UNTAGGED) {
             return;
         }
         IPv4 ip = (IPv4) eth.getPayload();
-        if (ip.getProtocol() != IPv4.PROTOCOL_TCP || !(ip.getPayload() instanceof TCP)) {
+        if (ip.getProtocol() != IPv4.PROTOCOL_TCP || ip.getFragmentOffset() != 0 || !(ip.getPayload() instanceof TCP)) {
             return;
         }
         TCP tcp = (TCP) ip.getPayload();
         int flags = tcp.getFlags();
-        if ((flags & (FIN | SYN | RST_FLAG)) == 0) {
+        if ((flags & SYN) != 0 || (flags & (FIN | RST_FLAG | ACK)) == 0) {
             return;
         }
         TcpEndpoint src = endpoint(ip.getSourceAddress(), tcp.getSourcePort());
@@ -78,27 +84,32 @@ final class CloseWatcher implements PacketProcessor {
             return;
         }
         Optional<Bypass> bypass = store.liveByLeg(src, dst);
-        if (bypass.isEmpty() || bypass.get().translation().isEmpty()) {
+        // Other switches on the path may punt the connection's segments; only the bypass's own switch checks them.
+        if (bypass.isEmpty() || bypass.get().translation().isEmpty()
+                || !bypass.get().deviceId().equals(context.inPacket().receivedFrom().deviceId())) {
             return;
         }
         // A copy of a segment the switch already forwarded: no other app may act on it.
         context.block();
-        if ((flags & SYN) != 0) {
-            syn(bypass.get());
+        if ((flags & (FIN | RST_FLAG)) == 0) {
+            // Until its entries are in place the connection's segments follow the ACL, which may punt them.
+            if (bypass.get().state() == BypassState.BYPASSED) {
+                newConnection(bypass.get());
+            }
         } else {
             segment(bypass.get(), direction(bypass.get().tuple(), src), (flags & RST_FLAG) != 0);
         }
     }
 
     /**
-     * Accounts a SYN or SYN-ACK on a bypassed connection's tuple: a new connection that the switch does not
-     * translate, so the bypass is stale.
+     * Accounts a segment that completed a new connection's handshake on a bypassed connection's tuple: the switch
+     * forwarded it untranslated, so the bypass is stale.
      *
      * @param bypass the stale connection's record
      */
-    void syn(Bypass bypass) {
+    void newConnection(Bypass bypass) {
         if (reported.add(bypass.id())) {
-            replaced.accept(bypass.id(), SYN_SEEN);
+            replaced.accept(bypass.id(), NEW_CONNECTION);
         }
     }
 

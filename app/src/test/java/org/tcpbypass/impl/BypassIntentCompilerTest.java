@@ -50,13 +50,16 @@ import static org.tcpbypass.impl.TestData.SERVER_LEG;
 import static org.tcpbypass.impl.TestData.TUPLE;
 import static org.tcpbypass.impl.TestData.VIP;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACK_DELTA;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_REWRITE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SEQ_DELTA;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SRC_PORT;
@@ -126,18 +129,23 @@ public class BypassIntentCompilerTest {
     }
 
     @Test
-    public void twoPermanentRulesInTheBypassTable() {
+    public void permanentRulesInTheBypassTableAndTheSameInTheGuardTable() {
         List<FlowRule> rules = compile(intent(CLIENT_LEG, SERVER_LEG));
-        assertEquals(2, rules.size());
-        for (FlowRule rule : rules) {
+        assertEquals(4, rules.size());
+        for (int i = 0; i < rules.size(); i++) {
+            FlowRule rule = rules.get(i);
             assertEquals(DEVICE, rule.deviceId());
-            assertEquals(BYPASS_TABLE, rule.table());
+            assertEquals(i < 2 ? BYPASS_TABLE : BYPASS_GUARD, rule.table());
             assertEquals(APP_ID.id(), rule.appId());
             assertTrue(rule.isPermanent());
             assertEquals(0, rule.hardTimeout());
             assertEquals(Intent.DEFAULT_INTENT_PRIORITY, rule.priority());
             assertEquals(BYPASS_REWRITE, action(rule).id());
-            assertEquals(13, action(rule).parameters().size());
+            assertEquals(15, action(rule).parameters().size());
+        }
+        for (int i = 0; i < 2; i++) {
+            assertEquals(rules.get(i).selector(), rules.get(i + 2).selector());
+            assertEquals(rules.get(i).treatment(), rules.get(i + 2).treatment());
         }
     }
 
@@ -160,6 +168,10 @@ public class BypassIntentCompilerTest {
         assertEquals(400L, u32(p.get(TSECR_DELTA)));
         assertEquals(bytes(6), p.get(WIN_SHIFT_IN));
         assertEquals(bytes(8), p.get(WIN_SHIFT_OUT));
+        // A FIN or RST from the client is plausible from its SEQ at the hand-off (the client leg's rcv_nxt) up to the
+        // largest window the server can announce (65535 << its shift 9), until the server ACKs through the switch.
+        assertEquals(2000L, u32(p.get(HANDOFF_SEQ)));
+        assertEquals(65535L << 9, u32(p.get(MAX_WINDOW)));
     }
 
     @Test
@@ -180,6 +192,8 @@ public class BypassIntentCompilerTest {
         assertEquals((700L - 900L) & U32, u32(p.get(TSECR_DELTA)));
         assertEquals(bytes(9), p.get(WIN_SHIFT_IN));
         assertEquals(bytes(7), p.get(WIN_SHIFT_OUT));
+        assertEquals(4000L, u32(p.get(HANDOFF_SEQ)));
+        assertEquals(65535L << 6, u32(p.get(MAX_WINDOW)));
     }
 
     @Test
@@ -231,14 +245,18 @@ public class BypassIntentCompilerTest {
         List<FlowRule> rules = compile(intent(CLIENT_LEG, SERVER_LEG));
         long toServer = rules.get(0).id().value();
         long toClient = rules.get(1).id().value();
-        assertEquals((long) APP_ID.id() << 48 | 7 << 1, toServer);
+        assertEquals((long) APP_ID.id() << 48 | 7 << 2, toServer);
         assertEquals(toServer | 1, toClient);
-        assertEquals(BypassId.of(7), BypassIntentCompiler.bypassId(toServer));
-        assertEquals(BypassId.of(7), BypassIntentCompiler.bypassId(toClient));
+        assertEquals("guard entries", List.of(toServer | 2, toClient | 2),
+                     List.of(rules.get(2).id().value(), rules.get(3).id().value()));
+        for (FlowRule rule : rules) {
+            assertEquals(BypassId.of(7), BypassIntentCompiler.bypassId(rule.id().value()));
+        }
         assertEquals(TO_SERVER, BypassIntentCompiler.direction(toServer));
         assertEquals(TO_CLIENT, BypassIntentCompiler.direction(toClient));
-        long big = (1L << 47) - 1;
-        long cookie = BypassIntentCompiler.cookie(APP_ID.id(), BypassId.of(big), TO_CLIENT);
+        assertEquals(TO_CLIENT, BypassIntentCompiler.direction(rules.get(3).id().value()));
+        long big = (1L << 46) - 1;
+        long cookie = BypassIntentCompiler.cookie(APP_ID.id(), BypassId.of(big), BYPASS_GUARD, TO_CLIENT);
         assertEquals(BypassId.of(big), BypassIntentCompiler.bypassId(cookie));
         assertEquals(APP_ID.id(), (short) (cookie >>> 48));
     }

@@ -114,7 +114,7 @@ public class LifecycleTest {
         assertEquals(BYPASSED, record(bypassed).state());
         assertTrue(h.intents.withdrawn.isEmpty());
         assertTrue(h.flowRulesRemovedFor.isEmpty());
-        assertEquals(2, h.flowEntries.size());
+        assertEquals(4, h.flowEntries.size());
         h.activateApp();
         assertEquals(BYPASSED, record(bypassed).state());
         assertTrue(h.intents.withdrawn.isEmpty());

@@ -34,6 +34,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.api.BypassState.BYPASSED;
+import static org.tcpbypass.api.BypassState.OFFLOADING;
 import static org.tcpbypass.api.BypassState.RELEASED;
 import static org.tcpbypass.impl.TestData.APP_ID;
 import static org.tcpbypass.impl.TestData.CLIENT;
@@ -43,7 +44,7 @@ import static org.tcpbypass.impl.TestData.VIP;
 import static org.tcpbypass.impl.TestData.request;
 
 /**
- * Teardown of a bypass: FIN/RST/SYN copies from the switch, idle counters, the linger.
+ * Teardown of a bypass: FIN/RST and new-connection copies from the switch, idle counters, the linger.
  */
 public class TeardownTest {
 
@@ -65,8 +66,8 @@ public class TeardownTest {
         h.drain();
     }
 
-    /** A segment as the switch copies it to the controller, parsed by ONOS's deserializers. */
-    private PacketContext copy(TcpEndpoint src, TcpEndpoint dst, int flags) {
+    /** A segment as the switch copies it to the controller. */
+    private static Ethernet frame(TcpEndpoint src, TcpEndpoint dst, int flags) {
         TCP tcp = new TCP();
         tcp.setSourcePort(src.port());
         tcp.setDestinationPort(dst.port());
@@ -84,6 +85,11 @@ public class TeardownTest {
         eth.setSourceMACAddress(TestData.CLIENT_MAC);
         eth.setDestinationMACAddress(TestData.PROXY_MAC);
         eth.setPayload(ip);
+        return eth;
+    }
+
+    /** A frame as it reaches the controller from a switch port, parsed by ONOS's deserializers. */
+    private static PacketContext packetIn(Ethernet eth, String connectPoint) {
         byte[] frame = eth.serialize();
         Ethernet parsed;
         try {
@@ -91,7 +97,7 @@ public class TeardownTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-        DefaultInboundPacket in = new DefaultInboundPacket(ConnectPoint.deviceConnectPoint("device:bmv2:s1/1"),
+        DefaultInboundPacket in = new DefaultInboundPacket(ConnectPoint.deviceConnectPoint(connectPoint),
                                                            parsed, ByteBuffer.wrap(frame));
         return new DefaultPacketContext(0, in, null, false) {
             @Override
@@ -101,7 +107,10 @@ public class TeardownTest {
     }
 
     private PacketContext packetIn(TcpEndpoint src, TcpEndpoint dst, int flags) {
-        PacketContext context = copy(src, dst, flags);
+        return process(packetIn(frame(src, dst, flags), "device:bmv2:s1/1"));
+    }
+
+    private PacketContext process(PacketContext context) {
         h.processor.process(context);
         h.drain();
         return context;
@@ -142,21 +151,46 @@ public class TeardownTest {
     }
 
     @Test
-    public void synOnTheClientLegEndsTheStaleBypassWithoutTheLinger() {
+    public void segmentCompletingANewHandshakeEndsTheStaleBypassWithoutTheLinger() {
         h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 600000}");
-        assertTrue("copy of a SYN on a bypassed tuple is consumed", packetIn(CLIENT, VIP, SYN).isHandled());
-        assertWithdrawn(CloseWatcher.SYN_SEEN);
+        assertTrue("copy of a new connection's third segment is consumed", packetIn(CLIENT, VIP, ACK).isHandled());
+        assertWithdrawn(CloseWatcher.NEW_CONNECTION);
     }
 
     @Test
-    public void synAckOnTheServerLegEndsTheStaleBypass() {
-        assertTrue(packetIn(SERVER, PROXY, SYN | ACK).isHandled());
-        assertWithdrawn(CloseWatcher.SYN_SEEN);
+    public void aPuntedSegmentOfAConnectionStillOffloadingEndsNothing() {
+        Bypass offloading = h.manager.offload(request().tuple(TestData.tuple(2)).build());
+        packetIn(TestData.tuple(2).client(), VIP, ACK);
+        assertEquals(OFFLOADING, h.manager.bypass(offloading.id()).orElseThrow().state());
+        assertTrue(h.intents.withdrawn.isEmpty());
+    }
+
+    @Test
+    public void synAndSynAckOnABypassedTupleEndNothing() {
+        assertFalse("SYN on the client leg", packetIn(CLIENT, VIP, SYN).isHandled());
+        assertFalse("SYN-ACK to the client", packetIn(VIP, CLIENT, SYN | ACK).isHandled());
+        assertFalse("SYN-ACK on the server leg", packetIn(SERVER, PROXY, SYN | ACK).isHandled());
+        assertTrue(h.intents.withdrawn.isEmpty());
+    }
+
+    @Test
+    public void framesTheBypassSwitchDoesNotCopyEndNothing() {
+        assertFalse("punted by another switch", process(packetIn(frame(CLIENT, VIP, RST), "device:bmv2:s2/1"))
+                .isHandled());
+        Ethernet tagged = frame(CLIENT, VIP, ACK);
+        tagged.setVlanID((short) 100);
+        assertFalse("802.1Q-tagged", process(packetIn(tagged, "device:bmv2:s1/1")).isHandled());
+        Ethernet laterFragment = frame(CLIENT, VIP, RST);
+        ((IPv4) laterFragment.getPayload()).setFragmentOffset((short) 13);
+        assertFalse("later fragment", process(packetIn(laterFragment, "device:bmv2:s1/1")).isHandled());
+        assertFalse("neither ACK, FIN nor RST", packetIn(CLIENT, VIP, 0x08).isHandled());
+        assertTrue(h.intents.withdrawn.isEmpty());
     }
 
     @Test
     public void otherTrafficIsLeftToOtherApps() {
-        assertFalse("plain ACK", packetIn(CLIENT, VIP, ACK).isHandled());
+        assertFalse("ACK of another connection", packetIn(TcpEndpoint.valueOf("198.18.0.50:1234"), VIP, ACK)
+                .isHandled());
         assertFalse("FIN of another connection", packetIn(TcpEndpoint.valueOf("198.18.0.50:1234"), VIP, FIN)
                 .isHandled());
         assertFalse("SYN of another connection", packetIn(TcpEndpoint.valueOf("198.18.0.50:1234"), VIP, SYN)
@@ -186,6 +220,17 @@ public class TeardownTest {
                                             toServerBytes),
                        new DefaultFlowEntry(rules.get(1), FlowEntry.FlowEntryState.ADDED, 1, toClientPackets,
                                             toClientBytes));
+    }
+
+    @Test
+    public void guardEntriesDoNotCount() {
+        List<FlowRule> rules = new ArrayList<>(((FlowRuleIntent) intent).flowRules());
+        h.flowEntries.addAll(entries(10, 1000, 20, 30000));
+        h.flowEntries.add(new DefaultFlowEntry(rules.get(2), FlowEntry.FlowEntryState.ADDED, 1, 5, 500));
+        h.flowEntries.add(new DefaultFlowEntry(rules.get(3), FlowEntry.FlowEntryState.ADDED, 1, 6, 600));
+        h.housekeeping();
+        assertEquals(BypassCounters.of(10, 1000, 20, 30000), h.manager.bypass(bypass.id()).get().counters());
+        assertEquals(2, h.manager.flowEntries(bypass.id()).size());
     }
 
     @Test

@@ -30,7 +30,8 @@ import static org.junit.Assert.assertTrue;
  * the pom names; but every pom dependency must be in the BUILD, directly or through such a list, and every label
  * the BUILD names itself must be a pom dependency. Labels and artifacts compare by artifact id with '.' and '-'
  * as '_' ({@code //core/api:onos-api-tests} is onos-api's tests classifier, {@code @jackson_databind//jar}
- * jackson-databind); {@code //apps/tcp-bypass/DIR:...} is this project's module in DIR.
+ * jackson-databind); {@code //apps/tcp-bypass/DIR:...} is this project's module in DIR, and its {@code -tests}
+ * label the module's test-jar.
  */
 public class BazelPomAgreementIT {
 
@@ -95,7 +96,7 @@ public class BazelPomAgreementIT {
     private static String artifact(Element dep) {
         String id = text(dep, "artifactId", "");
         if (text(dep, "groupId", "").equals("org.tcpbypass")) {
-            return "module:" + id;
+            return "module:" + id + (text(dep, "type", "jar").equals("test-jar") ? "-tests" : "");
         }
         String classifier = text(dep, "classifier", "");
         return normalized(classifier.isEmpty() ? id : id + "-" + classifier);
@@ -145,10 +146,11 @@ public class BazelPomAgreementIT {
     }
 
     private static String labelArtifact(String label) {
-        Matcher module = Pattern.compile("^//apps/tcp-bypass/([^:]+):onos-apps-tcp-bypass-\\1$").matcher(label);
+        Matcher module = Pattern.compile("^//apps/tcp-bypass/([^:]+):onos-apps-tcp-bypass-\\1(-tests)?$")
+                .matcher(label);
         if (module.find()) {
             assertTrue("no module " + module.group(1), MODULES.containsKey(module.group(1)));
-            return "module:" + MODULES.get(module.group(1));
+            return "module:" + MODULES.get(module.group(1)) + (module.group(2) == null ? "" : "-tests");
         }
         Matcher external = Pattern.compile("^@([a-z0-9_]+)//jar$").matcher(label);
         if (external.find()) {

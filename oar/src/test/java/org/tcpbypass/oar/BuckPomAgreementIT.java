@@ -26,7 +26,7 @@ import static org.junit.Assert.assertTrue;
  * The BUCK file (building the bundles inside an ONOS source tree) and the poms name the same dependencies.
  * A Buck label {@code //path:NAME} stands for the Maven artifact {@code NAME} ({@code NAME-tests}: its tests
  * classifier), {@code :NAME} for a bundle of this project (or its plain
- * {@code classes} jar); {@code //lib:COMPILE} and {@code //lib:TEST} stand
+ * {@code classes} jar), {@code :NAME-tests} for its test-jar; {@code //lib:COMPILE} and {@code //lib:TEST} stand
  * for what every module inherits from the ONOS parent pom (Guava, OSGi, SLF4J; JUnit, EasyMock, Hamcrest).
  */
 public class BuckPomAgreementIT {
@@ -89,7 +89,8 @@ public class BuckPomAgreementIT {
         String artifact = text(dep, "artifactId", "");
         String classifier = text(dep, "classifier", "");
         if (text(dep, "groupId", "").equals("org.tcpbypass")) {
-            return ":" + artifact;
+            // A module's test-jar is its rule's tests, NAME-tests.
+            return ":" + artifact + (text(dep, "type", "jar").equals("test-jar") ? "-tests" : "");
         }
         return "//*:" + (classifier.isEmpty() ? artifact : artifact + "-" + classifier);
     }

@@ -44,12 +44,14 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_DROP;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_PUNT_TO_CPU;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_SET_EGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ACL_TABLE;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_REWRITE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.CPU_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.DST_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.ETH_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_ETH_TYPE;
@@ -63,6 +65,7 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.HDR_TCP_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_DST;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_IN_INGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_OUT_EGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_PADDING;
@@ -106,6 +109,7 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
                 .build();
 
     private static final long ZERO = 0;
+    private static final long ALL_ONES = 0xFFFF_FFFFL;
 
     @Override
     public Optional<PiMatchFieldId> mapCriterionType(Criterion.Type type) {
@@ -127,7 +131,7 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
         if (tableId.equals(ACL_TABLE)) {
             return aclAction(treatment);
         }
-        if (tableId.equals(BYPASS_TABLE)) {
+        if (tableId.equals(BYPASS_TABLE) || tableId.equals(BYPASS_GUARD)) {
             return bypassAction(treatment);
         }
         throw new PiInterpreterException(format("Table '%s' is not part of the tcp-bypass pipeline", tableId));
@@ -180,6 +184,9 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
         }
         params.put(WIN_SHIFT_IN, new PiActionParam(WIN_SHIFT_IN, ZERO));
         params.put(WIN_SHIFT_OUT, new PiActionParam(WIN_SHIFT_OUT, ZERO));
+        // Without a sequence space the switch knows no window: every FIN and RST is plausible.
+        params.put(HANDOFF_SEQ, new PiActionParam(HANDOFF_SEQ, ZERO));
+        params.put(MAX_WINDOW, new PiActionParam(MAX_WINDOW, ALL_ONES));
         return PiAction.builder().withId(BYPASS_REWRITE).withParameters(params.values()).build();
     }
 

@@ -23,7 +23,7 @@ public final class BypassPipelineConstants {
 
     /** BMv2 port number of the CPU port (packet-in/out). */
     public static final long CPU_PORT = 255;
-    /** Clone session that copies FIN/RST/SYN segments of bypassed connections to the CPU port. */
+    /** Clone session that copies FIN/RST and new-connection segments of bypassed tuples to the CPU port. */
     public static final int CPU_CLONE_SESSION_ID = 99;
 
     // Header fields (match fields)
@@ -48,6 +48,11 @@ public final class BypassPipelineConstants {
 
     // Bypass table: one entry per direction of a bypassed connection
     public static final PiTableId BYPASS_TABLE = PiTableId.of("ingress.bypass.bypass_table");
+    /**
+     * The bypass table's entries again, without a counter, for the segments the bypass never translates (SYN,
+     * fragments, IPv4 options, unparsed TCP options), so that {@link #BYPASS_COUNTER} counts what was translated.
+     */
+    public static final PiTableId BYPASS_GUARD = PiTableId.of("ingress.bypass.bypass_guard");
     public static final PiCounterId BYPASS_COUNTER = PiCounterId.of("ingress.bypass.bypass_counter");
     public static final PiActionId BYPASS_REWRITE = PiActionId.of("ingress.bypass.rewrite");
     /** Bypassed segments not translated (dropped) or FIN/RST not reported, one cell per reason below. */
@@ -66,6 +71,10 @@ public final class BypassPipelineConstants {
     public static final PiRegisterId ACK_SEEN = PiRegisterId.of("ingress.bypass.ack_seen");
     /** Cells of {@link #ACK_SEEN}: 65536 found by hash, and a last one that takes writes that record nothing. */
     public static final int ACK_SEEN_CELLS = 65537;
+    /** Per 4-tuple (cell found by a hash), the last SYN on a bypassed tuple and the proxy host's answer to it. */
+    public static final PiRegisterId HANDSHAKE = PiRegisterId.of("handshake");
+    /** Cells of {@link #HANDSHAKE}. */
+    public static final int HANDSHAKE_CELLS = 65536;
 
     // Action parameters
     public static final PiActionParamId PORT = PiActionParamId.of("port");
@@ -87,6 +96,13 @@ public final class BypassPipelineConstants {
     public static final PiActionParamId WIN_SHIFT_IN = PiActionParamId.of("win_shift_in");
     /** ...then right by this (the shift the receiver applies), rounding down, capped at 65535. */
     public static final PiActionParamId WIN_SHIFT_OUT = PiActionParamId.of("win_shift_out");
+    /**
+     * The sender's next SEQ at the hand-off: until the receiver acknowledges something through the switch, a FIN or
+     * RST is plausible when its SEQ lies at most {@link #MAX_WINDOW} past this.
+     */
+    public static final PiActionParamId HANDOFF_SEQ = PiActionParamId.of("handoff_seq");
+    /** The largest window, in bytes, the receiver can announce (65535 shifted by its own window scale). */
+    public static final PiActionParamId MAX_WINDOW = PiActionParamId.of("max_window");
 
     // Bit widths the Java code assumes (checked against the P4Info by tests)
     public static final int PORT_BITS = 9;

@@ -76,9 +76,12 @@ public class Bmv2BypassTest {
         final long tsecrDelta;
         final int shiftIn;
         final int shiftOut;
+        final long handoffSeq;
+        final long maxWindow;
 
         Direction(int egress, long ethSrc, long ethDst, int ipSrc, int ipDst, int srcPort, int dstPort,
-                  long seqDelta, long ackDelta, long tsvalDelta, long tsecrDelta, int shiftIn, int shiftOut) {
+                  long seqDelta, long ackDelta, long tsvalDelta, long tsecrDelta, int shiftIn, int shiftOut,
+                  long handoffSeq, long maxWindow) {
             this.egress = egress;
             this.ethSrc = ethSrc;
             this.ethDst = ethDst;
@@ -92,31 +95,47 @@ public class Bmv2BypassTest {
             this.tsecrDelta = tsecrDelta;
             this.shiftIn = shiftIn;
             this.shiftOut = shiftOut;
+            this.handoffSeq = handoffSeq;
+            this.maxWindow = maxWindow;
         }
     }
 
-    // D_cs = 0x30000000 and D_sc = 0xF0000000: sequence numbers near either end of the space wrap.
+    // D_cs = 0x30000000 and D_sc = 0xF0000000: sequence numbers near either end of the space wrap. Until the
+    // receiver ACKs through the switch, a FIN or RST is plausible up to 65535 << its shift past the hand-off SEQ.
     private static final Direction TO_SERVER = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP, SP,
-            0x30000000L, 0xF0000000L, 0x7FFFFFF0L, 0x12345678L, 7, 9);
+            0x30000000L, 0xF0000000L, 0x7FFFFFF0L, 0x12345678L, 7, 9, 0xF0000010L, 65535L << 9);
     private static final Direction TO_CLIENT = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP,
-            0xF0000000L, 0x30000000L, 0x00001000L, 0x7FFFFFF0L, 9, 7);
+            0xF0000000L, 0x30000000L, 0x00001000L, 0x7FFFFFF0L, 9, 7, 0x10000000L, 65535L << 7);
 
     // A second bypassed connection whose segments agree with each other (client c:cp2, proxy port pp2), for what
     // depends on the conversation so far: a FIN or RST counts only inside the window its receiver announced.
     private static final int CP2 = CP + 2;
     private static final int PP2 = PP + 2;
-    private static final Direction TO_SERVER2 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP2, SP,
-            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9);
-    private static final Direction TO_CLIENT2 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP2,
-            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7);
-    // The client's and the server's next sequence numbers, each in its own numbering.
+    // The client's and the server's next sequence numbers at the hand-off, each in its own numbering.
     private static final long CSEQ = 0x0FFFFFF0L;
     private static final long SSEQ = 0xE0000000L;
+    private static final Direction TO_SERVER2 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP2, SP,
+            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9,
+            CSEQ, 65535L << 9);
+    private static final Direction TO_CLIENT2 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP2,
+            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7,
+            SSEQ, 65535L << 7);
+    // A third connection that closes right after the hand-off, before either endpoint ACKed through the switch.
+    private static final int CP3 = CP + 4;
+    private static final int PP3 = PP + 4;
+    private static final Direction TO_SERVER3 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP3, SP,
+            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9,
+            CSEQ, 65535L << 9);
+    private static final Direction TO_CLIENT3 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP3,
+            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7,
+            SSEQ, 65535L << 7);
     // What each endpoint acknowledges: the other's bytes in the numbering of its own leg.
     private static final long CLIENT_ACK = (SSEQ + TO_CLIENT.seqDelta) % MOD;
     private static final int GAP_MILLIS = 20;
 
     private static final Map<Integer, TcpFrame> SENT = new LinkedHashMap<>();
+    // Segments that do not arrive from their sender's usual port.
+    private static final Map<Integer, Integer> INGRESS = new LinkedHashMap<>();
     private static final List<byte[]> OTHER_SENT = new ArrayList<>();
     private static Map<Integer, List<byte[]>> outputs;
     private static String counters;
@@ -142,9 +161,14 @@ public class Bmv2BypassTest {
         // Options other than SACK and timestamps stay as they are, in order.
         send(5, clientSegment(100, 200, ACK, 512, new TcpFrame.Options().nop().ws(7).mss(1460).sackPermitted()
                 .raw(253, 5, 0xaa, 0xbb, 0xcc).ts(1000, 2000).eol().raw(0, 0), ascii("x")));
-        // A new connection on a bypassed tuple: the SYN is not translated (RFC 7323: its window is never scaled).
+        // A new connection on a bypassed tuple: the SYN is not translated (RFC 7323: its window is never scaled),
+        // the proxy host answers through the port the SYN left by, and the client's third segment proves it.
         send(20, clientSegment(0x40000000L, 0, SYN, 64240, new TcpFrame.Options().mss(1460).sackPermitted()
                 .ts(0x11111111L, 0).nop().ws(7), new byte[0]));
+        send(22, proxyHostSegment(CP, 0x60000000L, 0x40000001L, SYN | ACK, 65160, new TcpFrame.Options().mss(1460)
+                .sackPermitted().ts(0x33333333L, 0x11111111L).nop().ws(7)), OTHER_PORT);
+        send(23, clientSegment(0x40000001L, 0x60000001L, ACK, 502, new TcpFrame.Options().nop().nop()
+                .ts(0x11111112L, 0x33333333L), new byte[0]));
         TcpFrame corrupted = clientSegment(42, 43, ACK | PSH, 100, new TcpFrame.Options().nop().nop().ts(1, 2),
                                            ascii("corrupted in transit"));
         corrupted.checksumError = 0x0101;
@@ -203,8 +227,9 @@ public class Bmv2BypassTest {
         conversation();
 
         List<Map.Entry<Integer, byte[]>> sequence = new ArrayList<>();
-        for (TcpFrame sent : SENT.values()) {
-            sequence.add(Map.entry(sent.ipSrc == S ? SERVER_PORT : CLIENT_PORT, sent.build()));
+        for (Map.Entry<Integer, TcpFrame> sent : SENT.entrySet()) {
+            sequence.add(Map.entry(INGRESS.getOrDefault(sent.getKey(), sent.getValue().ipSrc == S ? SERVER_PORT
+                    : CLIENT_PORT), sent.getValue().build()));
         }
         sequence.add(Map.entry(CLIENT_PORT, arp));
         sequence.add(Map.entry(CLIENT_PORT, lldp));
@@ -218,13 +243,15 @@ public class Bmv2BypassTest {
                     entry(S, P, SP, PP, TO_CLIENT),
                     entry(C, V, CP2, VP, TO_SERVER2),
                     entry(S, P, SP, PP2, TO_CLIENT2),
+                    entry(C, V, CP3, VP, TO_SERVER3),
+                    entry(S, P, SP, PP3, TO_CLIENT3),
                     // BMv2's own priorities: the lowest value wins.
                     "table_add ingress.acl.acl_table ingress.acl.punt_to_cpu " + aclKey("0x88cc&&&0xffff") + " => 1",
                     "table_add ingress.acl.acl_table ingress.acl.set_egress_port " + aclKey("0&&&0") + " => "
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 18, CLIENT_PORT, 8, OTHER_PORT, 8, CPU, 7),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 22, CLIENT_PORT, 10, OTHER_PORT, 13, CPU, 7),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n"
@@ -325,7 +352,19 @@ public class Bmv2BypassTest {
         }
         assertTranslated(36, TO_SERVER2);
         assertTranslated(37, TO_CLIENT2);
-        assertAnomalies(BypassPipelineConstants.ANOMALY_BLIND_CLOSE, 4);
+        assertAnomalies(BypassPipelineConstants.ANOMALY_BLIND_CLOSE, 7);
+    }
+
+    @Test
+    public void rightAfterTheHandOffBlindRstIsNotCopiedAndAFinInTheLargestWindowIs() {
+        assertTranslated(62, TO_SERVER2);
+        assertTranslated(63, TO_CLIENT2);
+        assertTranslated(64, TO_SERVER3);
+        assertTranslated(65, TO_CLIENT3);
+        for (int id : new int[] {62, 63, 64}) {
+            assertNotCopiedToCpu(id);
+        }
+        assertCopiedToCpu(65, SERVER_PORT);
     }
 
     @Test
@@ -403,11 +442,35 @@ public class Bmv2BypassTest {
     }
 
     @Test
-    public void synAndSynAckOnABypassedTupleFollowTheAclUntranslatedAndAreCopiedToTheController() {
+    public void synAndSynAckOnABypassedTupleFollowTheAclUntranslatedAndAreNotCopied() {
         assertArrayEquals("SYN", SENT.get(20).build(), received(OTHER_PORT, 20));
         assertArrayEquals("SYN-ACK", SENT.get(21).build(), received(OTHER_PORT, 21));
-        assertCopiedToCpu(20, CLIENT_PORT);
-        assertCopiedToCpu(21, SERVER_PORT);
+        assertNotCopiedToCpu(20);
+        assertNotCopiedToCpu(21);
+    }
+
+    @Test
+    public void segmentCompletingANewHandshakeFollowsTheAclUntranslatedAndIsCopiedToTheController() {
+        assertArrayEquals("proxy host's SYN-ACK", SENT.get(22).build(), received(OTHER_PORT, 22));
+        assertArrayEquals("third segment", SENT.get(23).build(), received(OTHER_PORT, 23));
+        assertNotCopiedToCpu(22);
+        assertCopiedToCpu(23, CLIENT_PORT);
+    }
+
+    @Test
+    public void blindSynLeavesTheBypassAndItsTranslationIntact() {
+        assertArrayEquals("blind SYN", SENT.get(57).build(), received(OTHER_PORT, 57));
+        // Its SYN-ACK, spoofed through the attacker's port and sent by the proxy host, pass by untouched.
+        assertArrayEquals(SENT.get(58).build(), received(OTHER_PORT, 58));
+        assertArrayEquals(SENT.get(59).build(), received(OTHER_PORT, 59));
+        // The attacker's third segment (it cannot know the proxy host's SEQ) and the real client's challenge ACK.
+        assertTranslated(60, TO_SERVER2);
+        assertTranslated(61, TO_SERVER2);
+        for (int id : new int[] {57, 58, 59, 60, 61}) {
+            assertNotCopiedToCpu(id);
+        }
+        assertTranslated(36, TO_SERVER2);
+        assertTranslated(37, TO_CLIENT2);
     }
 
     @Test
@@ -434,7 +497,7 @@ public class Bmv2BypassTest {
     @Test
     public void otherTrafficFollowsTheAclUntouched() {
         List<byte[]> other = outputs.get(OTHER_PORT);
-        assertThat(other.size(), is(8));
+        assertThat(other.size(), is(13));
         for (int id : new int[] {10, 17, 18}) {
             assertArrayEquals("segment " + id, SENT.get(id).build(), received(OTHER_PORT, id));
         }
@@ -462,18 +525,20 @@ public class Bmv2BypassTest {
 
     @Test
     public void nothingElseLeavesTheSwitch() {
-        assertThat(outputs.get(SERVER_PORT).size(), is(18));
-        assertThat(outputs.get(CLIENT_PORT).size(), is(8));
-        assertThat(outputs.get(OTHER_PORT).size(), is(8));
+        assertThat(outputs.get(SERVER_PORT).size(), is(22));
+        assertThat(outputs.get(CLIENT_PORT).size(), is(10));
+        assertThat(outputs.get(OTHER_PORT).size(), is(13));
         assertThat(outputs.get(CPU).size(), is(7));
     }
 
     @Test
-    public void bypassCounterCountsEachDirection() {
-        // Entry handles 0 and 1 are the two directions, in the order they were added. Segments 14, 16 and 19 count
-        // too: they hit the entry before being dropped; so do the SYNs 20 and 21, forwarded by the ACL.
-        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(TO_SERVER) + " bytes, 10 packets)"));
-        assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(TO_CLIENT) + " bytes, 3 packets)"));
+    public void bypassCounterCountsWhatWasTranslated() {
+        // Entry handles 0 and 1 are the two directions, in the order they were added. The segments dropped (14, 16,
+        // 19) and the SYNs (20, 21) hit the guard entries instead; the third segment of a new connection (23) counts,
+        // the one segment that hits the counted entry without being translated.
+        assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(1, 2, 3, 4, 5, 13, 23)
+                + " bytes, 7 packets)"));
+        assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(6, 7) + " bytes, 2 packets)"));
     }
 
     // --- expectations
@@ -564,11 +629,8 @@ public class Bmv2BypassTest {
         return u16(packetIn, 0) >>> 7;
     }
 
-    private static long bytesSent(Direction d) {
-        int from = d == TO_SERVER ? C : S;
-        return SENT.values().stream().filter(f -> f.ipSrc == from && f.srcPort == (d == TO_SERVER ? CP : SP)
-                        && f.dstPort == (d == TO_SERVER ? VP : PP))
-                .mapToLong(f -> f.build().length).sum();
+    private static long bytesSent(int... ids) {
+        return Arrays.stream(ids).mapToLong(id -> SENT.get(id).build().length).sum();
     }
 
     // --- frames
@@ -576,8 +638,27 @@ public class Bmv2BypassTest {
     /** The second connection's segments, each consistent with what the other endpoint acknowledged before. */
     private static void conversation() {
         byte[] hundred = new byte[100];
+        // Blind, before either endpoint ACKed through the switch: beyond the largest window the receiver can
+        // announce (65535 << 9 past CSEQ, 65535 << 7 past SSEQ).
+        send(62, client2(CSEQ + (65535L << 9) + 1, 0, RST, 0, new TcpFrame.Options(), new byte[0]));
+        send(63, server2(SSEQ - 1, serverAck(0), RST | ACK, 0, new TcpFrame.Options(), new byte[0]));
+        // The third connection: a blind RST from the client, then the server's FIN after 1000 bytes it sent before
+        // the client's ACK of them reached the switch.
+        send(64, segment(CLIENT_MAC, VIP_MAC, C, V, CP3, VP, (CSEQ + 0x20000000L) % MOD, 0, RST, 0,
+                         new TcpFrame.Options(), new byte[0]));
+        send(65, segment(SERVER_MAC, VIP_MAC, S, P, SP, PP3, (SSEQ + 1000) % MOD, serverAck(0), FIN | ACK, 200,
+                         tsOptions(), new byte[0]));
         send(30, client2(CSEQ, CLIENT_ACK, ACK | PSH, 1000, tsOptions(), hundred));
         send(31, server2(SSEQ, serverAck(100), ACK, 200, tsOptions(), new byte[0]));
+        // Blind: a SYN on the live tuple; the proxy host's SYN-ACK through its port, then one spoofed through the
+        // attacker's port; the attacker's guess at completing the handshake; the real client's challenge ACK.
+        send(57, client2(0x70000000L, 0, SYN, 64240, new TcpFrame.Options().mss(1460).nop().ws(7), new byte[0]));
+        send(59, proxyHostSegment(CP2, 0x56780000L, 0x70000001L, SYN | ACK, 65160,
+                                  new TcpFrame.Options().mss(1460).nop().ws(7)), OTHER_PORT);
+        send(58, proxyHostSegment(CP2, 0x12340000L, 0x70000001L, SYN | ACK, 65160,
+                                  new TcpFrame.Options().mss(1460).nop().ws(7)), CLIENT_PORT);
+        send(60, client2(0x70000001L, 0x12340001L, ACK, 502, new TcpFrame.Options(), new byte[0]));
+        send(61, client2(CSEQ + 100, CLIENT_ACK, ACK, 1000, tsOptions(), new byte[0]));
         // Blind: sequence numbers outside the window the receiver announced (102400 and 128000 bytes).
         send(32, client2(CSEQ + 100 + 0x40000000L, 0, RST, 0, new TcpFrame.Options(), new byte[0]));
         send(33, server2(SSEQ + 0x80000000L, serverAck(100), RST | ACK, 0, new TcpFrame.Options(), new byte[0]));
@@ -679,6 +760,17 @@ public class Bmv2BypassTest {
         SENT.put(id, frame);
     }
 
+    private static void send(int id, TcpFrame frame, int ingress) {
+        send(id, frame);
+        INGRESS.put(id, ingress);
+    }
+
+    // The proxy host (v:vp) to a client port: the proxy's listener answering a SYN.
+    private static TcpFrame proxyHostSegment(int clientPort, long seq, long ack, int flags, int window,
+                                             TcpFrame.Options options) {
+        return segment(VIP_MAC, CLIENT_MAC, V, C, VP, clientPort, seq, ack, flags, window, options, new byte[0]);
+    }
+
     private static TcpFrame clientSegment(long seq, long ack, int flags, int window, TcpFrame.Options options,
                                           byte[] payload) {
         return segment(CLIENT_MAC, VIP_MAC, C, V, CP, VP, seq, ack, flags, window, options, payload);
@@ -708,12 +800,14 @@ public class Bmv2BypassTest {
         return f;
     }
 
+    // One direction's entry in the counted table and in the guard table, as the app installs them.
     private static String entry(int src, int dst, int srcPort, int dstPort, Direction d) {
-        return String.format("table_add ingress.bypass.bypass_table ingress.bypass.rewrite %s %s %d %d => "
-                                     + "%d %s %s %s %s %d %d %d %d %d %d %d %d",
-                             ip(src), ip(dst), srcPort, dstPort, d.egress, mac(d.ethSrc), mac(d.ethDst),
-                             ip(d.ipSrc), ip(d.ipDst), d.srcPort, d.dstPort, d.seqDelta, d.ackDelta,
-                             d.tsvalDelta, d.tsecrDelta, d.shiftIn, d.shiftOut);
+        String match = String.format("ingress.bypass.rewrite %s %s %d %d => "
+                                             + "%d %s %s %s %s %d %d %d %d %d %d %d %d %d %d",
+                                     ip(src), ip(dst), srcPort, dstPort, d.egress, mac(d.ethSrc), mac(d.ethDst),
+                                     ip(d.ipSrc), ip(d.ipDst), d.srcPort, d.dstPort, d.seqDelta, d.ackDelta,
+                                     d.tsvalDelta, d.tsecrDelta, d.shiftIn, d.shiftOut, d.handoffSeq, d.maxWindow);
+        return "table_add ingress.bypass.bypass_table " + match + "\ntable_add ingress.bypass.bypass_guard " + match;
     }
 
     // Key order of ingress.acl.acl_table: in_port, eth src, dst, type, ipv4 src, dst, proto, l4 ports, tcp ports.

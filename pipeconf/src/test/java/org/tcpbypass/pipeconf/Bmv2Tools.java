@@ -19,7 +19,7 @@ import static org.junit.Assume.assumeTrue;
 /**
  * p4c and BMv2 found on PATH, and a simple_switch run in pcap-file mode (--use-files): no interfaces, no root.
  */
-final class Bmv2Tools {
+public final class Bmv2Tools {
 
     private Bmv2Tools() {
     }
@@ -39,7 +39,7 @@ final class Bmv2Tools {
     }
 
     /** Skips the calling test, saying which tool is missing. */
-    static void assumeOnPath(String... tools) {
+    public static void assumeOnPath(String... tools) {
         for (String tool : tools) {
             assumeTrue(tool + " is not on PATH: skipping (see p4src/README.md, 'BMv2 tests')",
                        onPath(tool).isPresent());
@@ -74,7 +74,7 @@ final class Bmv2Tools {
      * A simple_switch replaying one pcap file per port after {@code waitSeconds}, in which the table entries
      * are installed over thrift. Outputs land in {@code <name>_out.pcap}.
      */
-    static final class PcapSwitch implements AutoCloseable {
+    public static final class PcapSwitch implements AutoCloseable {
 
         private final Path dir;
         private final Map<Integer, String> ports = new TreeMap<>();
@@ -91,7 +91,7 @@ final class Bmv2Tools {
          * A switch replaying {@code sequence} (ingress port, frame) in its order, {@code gapMillis} apart, so that
          * frames arriving on different ports are processed in that order.
          */
-        static PcapSwitch sequenced(Path json, Path dir, List<Map.Entry<Integer, byte[]>> sequence,
+        public static PcapSwitch sequenced(Path json, Path dir, List<Map.Entry<Integer, byte[]>> sequence,
                                     Iterable<Integer> ports, int gapMillis, int waitSeconds) throws IOException {
             Map<Integer, List<byte[]>> inputs = new TreeMap<>();
             Map<Integer, List<Long>> times = new TreeMap<>();
@@ -147,7 +147,7 @@ final class Bmv2Tools {
         }
 
         /** Runs simple_switch_CLI commands, retrying until the thrift server answers. */
-        String cli(String commands) throws IOException, InterruptedException {
+        public String cli(String commands) throws IOException, InterruptedException {
             IOException last = null;
             for (int attempt = 0; attempt < 20; attempt++) {
                 if (!process.isAlive()) {
@@ -174,7 +174,7 @@ final class Bmv2Tools {
         }
 
         /** Fails unless the switch still waits: entries installed later would miss the first packets. */
-        void checkStillWaiting() {
+        public void checkStillWaiting() {
             long elapsed = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startNanos);
             if (elapsed >= waitSeconds) {
                 throw new IllegalStateException("Entries took " + elapsed + " s to install; the switch started "
@@ -183,7 +183,7 @@ final class Bmv2Tools {
         }
 
         /** Waits until the ports hold at least the given number of frames, then a moment for strays. */
-        Map<Integer, List<byte[]>> awaitOutputs(Map<Integer, Integer> counts, Duration limit)
+        public Map<Integer, List<byte[]>> awaitOutputs(Map<Integer, Integer> counts, Duration limit)
                 throws IOException, InterruptedException {
             long deadline = System.nanoTime() + limit.toNanos();
             while (true) {
@@ -198,7 +198,7 @@ final class Bmv2Tools {
             }
         }
 
-        Map<Integer, List<byte[]>> outputs() throws IOException {
+        public Map<Integer, List<byte[]>> outputs() throws IOException {
             Map<Integer, List<byte[]>> outputs = new TreeMap<>();
             for (Map.Entry<Integer, String> port : ports.entrySet()) {
                 outputs.put(port.getKey(), Pcap.read(dir.resolve(port.getValue() + "_out.pcap")));

@@ -141,8 +141,11 @@ public class BypassInterpreterTest {
                 new PiActionParam(TSVAL_DELTA, 0L),
                 new PiActionParam(TSECR_DELTA, 0L),
                 new PiActionParam(WIN_SHIFT_IN, 0L),
-                new PiActionParam(WIN_SHIFT_OUT, 0L));
+                new PiActionParam(WIN_SHIFT_OUT, 0L),
+                new PiActionParam(HANDOFF_SEQ, 0L),
+                new PiActionParam(MAX_WINDOW, 0xFFFF_FFFFL));
         assertThat(action.parameters(), containsInAnyOrder(expected.toArray()));
+        assertThat(interpreter.mapTreatment(fullRewrite().build(), BYPASS_GUARD), is(action));
     }
 
     @Test

@@ -20,6 +20,7 @@ import org.onosproject.net.pi.model.PiTableId;
 import org.onosproject.net.pi.model.PiTableModel;
 import org.onosproject.p4runtime.model.P4InfoParser;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.hamcrest.Matchers.is;
@@ -61,6 +62,15 @@ public class PipelineContractTest {
     }
 
     @Test
+    public void bypassGuardHasTheBypassTablesKeyAndActionWithoutACounter() {
+        assertThat(List.copyOf(table(BYPASS_GUARD).matchFields()), is(List.copyOf(table(BYPASS_TABLE).matchFields())));
+        assertThat(table(BYPASS_GUARD).action(BYPASS_REWRITE), is(table(BYPASS_TABLE).action(BYPASS_REWRITE)));
+        assertThat(table(BYPASS_GUARD).actions().size(), is(table(BYPASS_TABLE).actions().size()));
+        assertTrue(table(BYPASS_GUARD).counters().isEmpty());
+        assertThat(table(BYPASS_GUARD).maxSize(), is(table(BYPASS_TABLE).maxSize()));
+    }
+
+    @Test
     public void bypassTableMatchesTheConnectionExactly() {
         assertField(BYPASS_TABLE, HDR_IPV4_SRC, IPV4_BITS, PiMatchType.EXACT);
         assertField(BYPASS_TABLE, HDR_IPV4_DST, IPV4_BITS, PiMatchType.EXACT);
@@ -77,7 +87,8 @@ public class PipelineContractTest {
                 Map.entry(SRC_PORT, L4_PORT_BITS), Map.entry(DST_PORT, L4_PORT_BITS),
                 Map.entry(SEQ_DELTA, SEQ_BITS), Map.entry(ACK_DELTA, SEQ_BITS),
                 Map.entry(TSVAL_DELTA, SEQ_BITS), Map.entry(TSECR_DELTA, SEQ_BITS),
-                Map.entry(WIN_SHIFT_IN, SHIFT_BITS), Map.entry(WIN_SHIFT_OUT, SHIFT_BITS));
+                Map.entry(WIN_SHIFT_IN, SHIFT_BITS), Map.entry(WIN_SHIFT_OUT, SHIFT_BITS),
+                Map.entry(HANDOFF_SEQ, SEQ_BITS), Map.entry(MAX_WINDOW, SEQ_BITS));
         params.forEach((param, width) -> assertParam(BYPASS_TABLE, BYPASS_REWRITE, param, width));
         assertThat(action(BYPASS_TABLE, BYPASS_REWRITE).params().size(), is(params.size()));
     }
@@ -102,6 +113,13 @@ public class PipelineContractTest {
         PiRegisterModel register = model.register(ACK_SEEN)
                 .orElseThrow(() -> new AssertionError("no register " + ACK_SEEN));
         assertThat(register.size(), is((long) ACK_SEEN_CELLS));
+    }
+
+    @Test
+    public void handshakeRegisterHasTheDeclaredCells() {
+        PiRegisterModel register = model.register(HANDSHAKE)
+                .orElseThrow(() -> new AssertionError("no register " + HANDSHAKE));
+        assertThat(register.size(), is((long) HANDSHAKE_CELLS));
     }
 
     @Test

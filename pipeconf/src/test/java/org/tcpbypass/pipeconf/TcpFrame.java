@@ -8,42 +8,42 @@ import java.nio.charset.StandardCharsets;
  * Ethernet/IPv4/TCP frames for the BMv2 tests, with checksums computed here (independently of the switch),
  * and readers for the fields the tests check.
  */
-final class TcpFrame {
+public final class TcpFrame {
 
-    static final int ETH_LEN = 14;
-    static final int FIN = 0x01;
-    static final int SYN = 0x02;
-    static final int RST = 0x04;
-    static final int PSH = 0x08;
-    static final int ACK = 0x10;
-    static final int URG = 0x20;
+    public static final int ETH_LEN = 14;
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+    public static final int URG = 0x20;
 
-    long ethDst = 0x020000000000L;
-    long ethSrc = 0x020000000001L;
+    public long ethDst = 0x020000000000L;
+    public long ethSrc = 0x020000000001L;
     /** 802.1Q tag control information, or -1 for an untagged frame. */
-    int vlanTci = -1;
+    public int vlanTci = -1;
     /** DSCP and ECN. */
-    int tos;
-    int ipId;
+    public int tos;
+    public int ipId;
     /** IPv4 flags and fragment offset: DF by default, as Linux TCP sends. */
-    int ipFlagsFragment = 0x4000;
-    int ttl = 64;
-    byte[] ipOptions = new byte[0];
-    int ipSrc;
-    int ipDst;
-    int srcPort;
-    int dstPort;
-    long seq;
-    long ack;
-    int flags = ACK;
-    int window;
-    int urgentPointer;
-    Options options = new Options();
-    byte[] payload = new byte[0];
+    public int ipFlagsFragment = 0x4000;
+    public int ttl = 64;
+    public byte[] ipOptions = new byte[0];
+    public int ipSrc;
+    public int ipDst;
+    public int srcPort;
+    public int dstPort;
+    public long seq;
+    public long ack;
+    public int flags = ACK;
+    public int window;
+    public int urgentPointer;
+    public Options options = new Options();
+    public byte[] payload = new byte[0];
     /** Added to the correct TCP checksum, to build a segment that arrives corrupted. */
-    int checksumError;
+    public int checksumError;
 
-    TcpFrame copy() {
+    public TcpFrame copy() {
         TcpFrame f = new TcpFrame();
         f.ethDst = ethDst;
         f.ethSrc = ethSrc;
@@ -68,7 +68,7 @@ final class TcpFrame {
         return f;
     }
 
-    byte[] build() {
+    public byte[] build() {
         byte[] opts = options.bytes();
         if (opts.length % 4 != 0 || opts.length > 40 || ipOptions.length % 4 != 0) {
             throw new IllegalStateException("options must fill whole 32-bit words");
@@ -103,40 +103,40 @@ final class TcpFrame {
 
     // Readers over a built (or switched) frame.
 
-    static int u8(byte[] f, int offset) {
+    public static int u8(byte[] f, int offset) {
         return f[offset] & 0xff;
     }
 
-    static int u16(byte[] f, int offset) {
+    public static int u16(byte[] f, int offset) {
         return (u8(f, offset) << 8) | u8(f, offset + 1);
     }
 
-    static long u32(byte[] f, int offset) {
+    public static long u32(byte[] f, int offset) {
         return ((long) u16(f, offset) << 16) | u16(f, offset + 2);
     }
 
-    static void putU16(byte[] f, int offset, int value) {
+    public static void putU16(byte[] f, int offset, int value) {
         f[offset] = (byte) (value >>> 8);
         f[offset + 1] = (byte) value;
     }
 
-    static boolean isIpv4(byte[] f) {
+    public static boolean isIpv4(byte[] f) {
         return f.length >= ETH_LEN + 20 && u16(f, 12) == 0x0800;
     }
 
-    static int ipId(byte[] f) {
+    public static int ipId(byte[] f) {
         return u16(f, ETH_LEN + 4);
     }
 
-    static int tcpOffset(byte[] f) {
+    public static int tcpOffset(byte[] f) {
         return ETH_LEN + (u8(f, ETH_LEN) & 0x0f) * 4;
     }
 
-    static boolean ipv4ChecksumValid(byte[] f) {
+    public static boolean ipv4ChecksumValid(byte[] f) {
         return sum(f, ETH_LEN, (u8(f, ETH_LEN) & 0x0f) * 4, 0) == 0xffff;
     }
 
-    static boolean tcpChecksumValid(byte[] f) {
+    public static boolean tcpChecksumValid(byte[] f) {
         return tcpSum(f) == 0xffff;
     }
 
@@ -161,7 +161,7 @@ final class TcpFrame {
         return (int) s;
     }
 
-    static int ipv4(String dotted) {
+    public static int ipv4(String dotted) {
         String[] parts = dotted.split("\\.");
         int value = 0;
         for (String part : parts) {
@@ -170,31 +170,31 @@ final class TcpFrame {
         return value;
     }
 
-    static byte[] ascii(String text) {
+    public static byte[] ascii(String text) {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** TCP options in the order added; {@link #offset(int)} gives where the n-th added option starts. */
-    static final class Options {
+    public static final class Options {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private final java.util.List<Integer> starts = new java.util.ArrayList<>();
 
-        Options copy() {
+        public Options copy() {
             Options o = new Options();
             o.bytes.writeBytes(bytes.toByteArray());
             o.starts.addAll(starts);
             return o;
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             return bytes.toByteArray();
         }
 
-        int offset(int index) {
+        public int offset(int index) {
             return starts.get(index);
         }
 
-        Options raw(int... values) {
+        public Options raw(int... values) {
             starts.add(bytes.size());
             for (int v : values) {
                 bytes.write(v);
@@ -202,27 +202,27 @@ final class TcpFrame {
             return this;
         }
 
-        Options eol() {
+        public Options eol() {
             return raw(0);
         }
 
-        Options nop() {
+        public Options nop() {
             return raw(1);
         }
 
-        Options mss(int mss) {
+        public Options mss(int mss) {
             return raw(2, 4, mss >>> 8, mss & 0xff);
         }
 
-        Options ws(int shift) {
+        public Options ws(int shift) {
             return raw(3, 3, shift);
         }
 
-        Options sackPermitted() {
+        public Options sackPermitted() {
             return raw(4, 2);
         }
 
-        Options sack(long... edges) {
+        public Options sack(long... edges) {
             starts.add(bytes.size());
             bytes.write(5);
             bytes.write(2 + 4 * edges.length);
@@ -232,7 +232,7 @@ final class TcpFrame {
             return this;
         }
 
-        Options ts(long tsval, long tsecr) {
+        public Options ts(long tsval, long tsecr) {
             starts.add(bytes.size());
             bytes.write(8);
             bytes.write(10);
@@ -249,7 +249,7 @@ final class TcpFrame {
         }
 
         /** Rewrites the 32-bit value at {@code index} bytes into the options. */
-        Options setU32(int index, long v) {
+        public Options setU32(int index, long v) {
             byte[] b = bytes.toByteArray();
             b[index] = (byte) (v >>> 24);
             b[index + 1] = (byte) (v >>> 16);
@@ -260,7 +260,7 @@ final class TcpFrame {
             return this;
         }
 
-        long u32(int index) {
+        public long u32(int index) {
             return TcpFrame.u32(bytes.toByteArray(), index);
         }
     }

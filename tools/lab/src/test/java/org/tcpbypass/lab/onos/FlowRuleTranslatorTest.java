@@ -98,7 +98,10 @@ public class FlowRuleTranslatorTest {
                 .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.TSVAL_DELTA, 6L))
                 .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.TSECR_DELTA, 7L))
                 .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_IN, 7L))
-                .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT, 7L));
+                .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.WIN_SHIFT_OUT, 7L))
+                .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.HANDOFF_SEQ, 8L))
+                .withParameter(new PiActionParam(org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW,
+                                                 65535L << 7));
         PiTableEntry e = translator.translate(rule().forTable(BYPASS_TABLE).withPriority(0)
                 .withSelector(DefaultTrafficSelector.builder()
                                       .matchIPSrc(Ip4Prefix.valueOf("198.18.0.1/32"))
@@ -111,7 +114,7 @@ public class FlowRuleTranslatorTest {
         assertThat(e.matchKey().fieldMatch(HDR_TCP_DST).orElseThrow().type(), is(PiMatchType.EXACT));
         assertThat("exact tables take no priority", e.priority().isPresent(), is(false));
         PiAction a = (PiAction) e.action();
-        assertThat(a.parameters().size(), is(13));
+        assertThat(a.parameters().size(), is(15));
         PiActionParam seq = a.parameters().stream().filter(p -> p.id().equals(SEQ_DELTA)).findFirst().orElseThrow();
         assertThat(seq.value().asArray().length, is(4));
     }

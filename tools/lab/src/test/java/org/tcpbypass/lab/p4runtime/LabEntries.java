@@ -64,7 +64,7 @@ final class LabEntries {
     }
 
     /**
-     * One direction of a bypass in the shape BypassIntentCompiler gives it: the 4-tuple, the rewrite with 13 params.
+     * One direction of a bypass in the shape BypassIntentCompiler gives it: the 4-tuple, the rewrite with 15 params.
      *
      * @param clientPort the client's TCP port, which tells entries apart
      * @return the PI entry
@@ -86,6 +86,8 @@ final class LabEntries {
                 .withParameter(new PiActionParam(BypassPipelineConstants.TSECR_DELTA, 7L))
                 .withParameter(new PiActionParam(BypassPipelineConstants.WIN_SHIFT_IN, 7L))
                 .withParameter(new PiActionParam(BypassPipelineConstants.WIN_SHIFT_OUT, 0L))
+                .withParameter(new PiActionParam(BypassPipelineConstants.HANDOFF_SEQ, 8L))
+                .withParameter(new PiActionParam(BypassPipelineConstants.MAX_WINDOW, 65535L << 7))
                 .build();
         return translator.translate(rule().forTable(BYPASS_TABLE).withPriority(0)
                 .withSelector(DefaultTrafficSelector.builder()

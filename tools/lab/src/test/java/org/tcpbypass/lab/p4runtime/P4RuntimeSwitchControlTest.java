@@ -83,7 +83,7 @@ public class P4RuntimeSwitchControlTest {
         assertThat(insert.getUpdatesCount(), is(2));
         for (Update u : insert.getUpdatesList()) {
             assertThat(u.getType(), is(Update.Type.INSERT));
-            assertThat(u.getEntity().getTableEntry().getAction().getAction().getParamsCount(), is(13));
+            assertThat(u.getEntity().getTableEntry().getAction().getAction().getParamsCount(), is(15));
         }
         WriteRequest delete = server.writes.get(1);
         assertThat(delete.getUpdatesCount(), is(2));

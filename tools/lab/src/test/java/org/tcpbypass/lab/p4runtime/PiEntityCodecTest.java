@@ -93,11 +93,12 @@ public class PiEntityCodecTest {
         assertThat(exact(e, 3), is(ByteString.copyFrom(new byte[]{(byte) 0x9c, 0x40})));
         assertThat(exact(e, 4), is(ByteString.copyFrom(new byte[]{0, 80})));
         assertThat(e.getAction().getAction().getActionId(), is(REWRITE_ID));
-        // Params 1-13 in P4Info order: port 9 bits, two MACs, two IPv4, two ports, four deltas, two shifts.
+        // Params 1-15 in P4Info order: port 9 bits, two MACs, two IPv4, two ports, four deltas, two shifts, the
+        // hand-off SEQ and the largest window.
         List<Integer> widths = e.getAction().getAction().getParamsList().stream()
                 .sorted((a, b) -> Integer.compare(a.getParamId(), b.getParamId()))
                 .map(p -> p.getValue().size()).collect(Collectors.toList());
-        assertThat(widths, is(List.of(2, 6, 6, 4, 4, 2, 2, 4, 4, 4, 4, 1, 1)));
+        assertThat(widths, is(List.of(2, 6, 6, 4, 4, 2, 2, 4, 4, 4, 4, 1, 1, 4, 4)));
         ByteString seq = e.getAction().getAction().getParamsList().stream().filter(p -> p.getParamId() == 8)
                 .findFirst().orElseThrow().getValue();
         assertThat("padded, not canonical: 0 bytes stay", seq,

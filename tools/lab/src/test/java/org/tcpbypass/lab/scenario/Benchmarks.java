@@ -217,7 +217,7 @@ public final class Benchmarks {
 
         String describe(int clients) {
             return String.format(Locale.ROOT, "%d offloads by %d client%s (POST ?wait until BYPASSED, DELETE until"
-                                         + " withdrawn; 2 entries each): %.2f s, %.0f offloads/s; %d not BYPASSED,"
+                                         + " withdrawn; 4 entries each): %.2f s, %.0f offloads/s; %d not BYPASSED,"
                                          + " %d DELETE answered 202, %d errors", count, clients,
                                  clients == 1 ? "" : "s", nanos / 1e9, perSecond(), notBypassed, accepted, errors);
         }

@@ -44,6 +44,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_GUARD;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 
 /**
@@ -710,7 +711,7 @@ public class BypassScenariosTest {
         while (System.currentTimeMillis() < deadline) {
             boolean any = StreamSupport.stream(lab.controller().flowRules()
                     .getFlowEntries(org.tcpbypass.lab.LabController.DEVICE_ID).spliterator(), false)
-                    .anyMatch(e -> BYPASS_TABLE.equals(e.table()));
+                    .anyMatch(e -> BYPASS_TABLE.equals(e.table()) || BYPASS_GUARD.equals(e.table()));
             if (!any) {
                 return true;
             }

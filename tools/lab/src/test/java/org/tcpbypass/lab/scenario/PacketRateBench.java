@@ -103,11 +103,14 @@ final class PacketRateBench {
     // The same entries the app would install for one direction (deltas and shifts that change every field), and
     // an ACL entry that forwards everything else from port 1 to port 2.
     private static void install(Bmv2Cli cli) {
-        cli.tableAdd("ingress.bypass.bypass_table", "ingress.bypass.rewrite",
-                     List.of(ip(C), ip(V), Integer.toString(CP), Integer.toString(VP)),
-                     List.of("2", "02:00:00:00:01:00", "02:00:00:00:02:00", ip(P), ip(S), Integer.toString(PP),
-                             Integer.toString(SP), "0x30000000", "0xf0000000", "0x7ffffff0", "0x12345678", "7", "9"),
-                     -1);
+        for (String table : List.of("ingress.bypass.bypass_table", "ingress.bypass.bypass_guard")) {
+            cli.tableAdd(table, "ingress.bypass.rewrite",
+                         List.of(ip(C), ip(V), Integer.toString(CP), Integer.toString(VP)),
+                         List.of("2", "02:00:00:00:01:00", "02:00:00:00:02:00", ip(P), ip(S), Integer.toString(PP),
+                                 Integer.toString(SP), "0x30000000", "0xf0000000", "0x7ffffff0", "0x12345678", "7",
+                                 "9", "0", "0x7fff80"),
+                         -1);
+        }
         List<String> acl = new ArrayList<>(List.of("1&&&0x1ff"));
         acl.addAll(Arrays.asList("0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0",
                                  "0&&&0", "0&&&0"));
