@@ -34,6 +34,7 @@ public final class PacketQueue implements Closeable {
     private static final int NFQA_CFG_F_FAIL_OPEN = 1;
     private static final int NFQA_CFG_F_GSO = 4;
     private static final int NF_ACCEPT = 1;
+    private static final int EPERM = 1;
     private static final int ENOBUFS = 105;
     private static final int EAGAIN = 11;
     /** Bytes of each packet copied to the proxy: an IPv4 header with options, then the TCP ports. */
@@ -106,7 +107,7 @@ public final class PacketQueue implements Closeable {
         int errno = -r.getInt(16);
         if (errno != 0) {
             throw new IOException("cannot bind netfilter queue " + queue + " (errno " + errno
-                                          + (errno == 16 ? ": another process holds it" : "") + ")");
+                                          + (errno == EPERM ? ": another process holds it" : "") + ")");
         }
     }
 
