@@ -179,7 +179,7 @@ public final class PacketQueue implements Closeable {
         }
     }
 
-    /** Unbinds the queue: the kernel accepts what it still holds. */
+    /** Unbinds the queue; the kernel drops the packets still waiting for a verdict. */
     @Override
     public void close() {
         LibC.INSTANCE.close(fd);
