@@ -163,7 +163,11 @@ public final class RttRampFigure {
                 "set multiplot layout 2,1 title 'One TCP flow through BMv2 (" + RATE + " bottleneck), proxy removed"
                         + " at about " + HANDOFF_SECOND + " s, RTT 100 ms after the bypass; ramp: the proxy''s own'",
                 "set xlabel 'time (s)'", "set ylabel 'throughput (Mbit/s)'", "set y2label 'client RTT (ms)'",
-                "set y2tics", "set ytics nomirror", "set grid", "set key bottom left", "set xrange [0:" + SECONDS + "]"));
+                "set y2tics", "set ytics nomirror", "set grid", "set key top left opaque box",
+                "set xrange [0:" + SECONDS + "]",
+                // Goodput as the receiving application reads it: after a loss the bytes behind it arrive in one burst.
+                String.format(Locale.ROOT, "set yrange [0:%d]", parseRate(RATE) * 2 / 1_000_000),
+                "set y2range [0:*]"));
         for (int c = 0; c < CCS.size(); c++) {
             int col = 2 + c * 6;
             Run ramp = runs.get(2 * c);
@@ -192,9 +196,11 @@ public final class RttRampFigure {
                 h.exec("sysctl", "-qw", "net.ipv4.tcp_congestion_control=" + run.cc);
             }
             lab.topology().link(lab.topology().server()).setDelayMicros(ONE_WAY_MICROS);
-            // The bottleneck: what the switch sends towards the server, relayed or bypassed.
+            // The bottleneck: what the switch sends towards the server, relayed or bypassed. Its queue is kept below
+            // the switch's packet-socket send buffer (212 KB): what tbf holds counts against that buffer, so a longer
+            // queue blocks the switch's sends and fills its 1024-packet egress queue instead (600 ms at 20 Mbit/s).
             Shell.run("tc", "qdisc", "replace", "dev", lab.topology().server().switchInterface(), "root", "tbf",
-                      "rate", RATE, "burst", "32kb", "latency", "100ms");
+                      "rate", RATE, "burst", "32kb", "limit", "100kb");
             long rateBytes = parseRate(RATE) / 8;
             // The proxy decides this long before the hand-off when it ramps.
             double decision = HANDOFF_SECOND - (run.ramp ? RAMP_SECONDS : 0);

@@ -165,14 +165,8 @@ public final class RttRamp implements AutoCloseable {
                 return;
             }
             try {
-                if (clientDelay == 0 && serverDelay == 0) {
-                    filter.hold(relay.client(), relay.vip());
-                    filter.hold(relay.server(), relay.proxyAddress());
-                }
-                clientDelay = Math.min(clientTarget, clientDelay + config.stepMillis);
-                serverDelay = Math.min(serverTarget, serverDelay + config.stepMillis);
-                line.delay(relay.client(), relay.vip(), TimeUnit.MILLISECONDS.toNanos(clientDelay));
-                line.delay(relay.server(), relay.proxyAddress(), TimeUnit.MILLISECONDS.toNanos(serverDelay));
+                clientDelay = raise(relay.client(), relay.vip(), clientDelay, clientTarget);
+                serverDelay = raise(relay.server(), relay.proxyAddress(), serverDelay, serverTarget);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "cannot ramp the RTT of " + relay + "; handing it off unramped", e);
                 abandon();
@@ -186,6 +180,19 @@ public final class RttRamp implements AutoCloseable {
                         + " ms (server); dwelling " + config.dwellMillis + " ms");
                 next = steps.schedule(then, config.intervalMillis + config.dwellMillis, TimeUnit.MILLISECONDS);
             }
+        }
+
+        /** One step of the delay of the segments {@code from -> to}; a leg whose target is 0 is never held. */
+        private int raise(InetSocketAddress from, InetSocketAddress to, int delay, int target) throws IOException {
+            if (delay == target) {
+                return delay;
+            }
+            int next = Math.min(target, delay + config.stepMillis);
+            line.delay(from, to, TimeUnit.MILLISECONDS.toNanos(next));
+            if (delay == 0) {
+                filter.hold(from, to);
+            }
+            return next;
         }
 
         private void abandon() {
