@@ -73,8 +73,9 @@ public final class RttRampFigure {
         }
 
         /**
-         * The dip after the hand-off: the lowest 1 s mean within {@value #DIP_WINDOW} s, and for how long in that window
-         * the 1 s mean lay below 80% of the mean over the 5 s before the proxy's decision (before its ramp, if any).
+         * The dip after the hand-off: the lowest 1 s mean within {@value #DIP_WINDOW} s, and for how long in that
+         * window the 1 s mean lay below 80% of the mean over the 5 s before the proxy's decision (before its ramp,
+         * if any).
          */
         String dip() {
             double h = handoff();
