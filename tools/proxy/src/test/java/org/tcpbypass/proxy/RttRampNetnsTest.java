@@ -39,6 +39,7 @@ public class RttRampNetnsTest {
     private static final InetSocketAddress SERVER = new InetSocketAddress(Netns.SERVER_IP, 9000);
     private static final int CLIENT_LEG_MILLIS = 40;
     private static final int SERVER_LEG_MILLIS = 80;
+    private static final String FAILED = "relaying on: bypass 9 is FAILED (device offline)";
     private static final Pattern RTT = Pattern.compile("\\brtt:([0-9.]+)/");
     private static final Pattern PEERS = Pattern.compile("(\\S+):(\\d+)\\s+(\\S+):(\\d+)");
 
@@ -64,7 +65,7 @@ public class RttRampNetnsTest {
                         "--listen", VIP.getAddress().getHostAddress() + ":8000", "--backend", Netns.SERVER_IP + ":9000",
                         "--name", "proxy1", "--device-id", "device:bmv2:s1", "--controller-url", controller.url(),
                         "--offload", "bytes", "--offload-bytes", String.valueOf(6 << 20), "--metrics-interval", "0",
-                        "--nft-table", "tbp_ramp_test", "--verbose", "--max-handoffs", "1",
+                        "--nft-table", "tbp_ramp_test", "--verbose", "--max-handoffs", "1", "--drain-timeout", "6000",
                         "--rtt-ramp", "true", "--rtt-ramp-interval", "600", "--rtt-ramp-dwell", "3000");
                 assertTrue(proxy.output(), proxy.listening());
                 assertThat(proxy.output(), containsString("RTT ramp holds segments in netfilter queue 7301"));
@@ -73,14 +74,14 @@ public class RttRampNetnsTest {
                 List<Future<Traffic.Result>> results = new ArrayList<>();
                 for (int i = 0; i < 2; i++) {
                     long seed = 40 + i;
-                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 24 << 20, 24 << 20, 8000)));
+                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 32 << 20, 32 << 20, 8000)));
                     delayLegs(n, clientLeg, serverLeg, i + 1);
                 }
                 List<double[]> clientRtts = new ArrayList<>();
                 List<double[]> serverRtts = new ArrayList<>();
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(40);
-                while (countOf(proxy.output(), "relaying on") < 2 && System.nanoTime() < end) {
+                while (countOf(proxy.output(), FAILED) < 2 && System.nanoTime() < end) {
                     double t = (System.nanoTime() - start) / 1e9;
                     clientRtts.add(new double[] {t, rtt(n.client, "dport = :8000")});
                     serverRtts.add(new double[] {t, rtt(n.server, "sport = :9000")});
@@ -98,12 +99,12 @@ public class RttRampNetnsTest {
                 String out = proxy.output();
                 System.out.println("client RTTs " + text(clientRtts) + "\nserver RTTs " + text(serverRtts)
                                            + "\nqueue " + queueStats);
-                assertEquals(out, 2, countOf(out, "relaying on: bypass 9 is FAILED (device offline)"));
+                assertEquals(out, 2, countOf(out, FAILED));
                 assertEquals(out, 2, countOf(out, "rtt ramp ended"));
                 // Both ramped at once: the second hand-off did not wait for the first's ramp (5.4 s) to end.
                 List<LocalDateTime> handoffs = new ArrayList<>();
                 for (String line : out.split("\n")) {
-                    if (line.contains("relaying on")) {
+                    if (line.contains(FAILED)) {
                         handoffs.add(LocalDateTime.parse(line.substring(0, 23)));
                     }
                 }
