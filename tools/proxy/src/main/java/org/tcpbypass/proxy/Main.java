@@ -35,6 +35,8 @@ import java.util.logging.Logger;
 public final class Main {
     /** Held so the level set on it is not lost: JUL keeps loggers only weakly. */
     private static final Logger PROJECT_LOG = Logger.getLogger("org.tcpbypass");
+    /** The RTT ramp's nftables table is the hand-off table's name with this suffix. */
+    static final String RAMP_TABLE_SUFFIX = "_ramp";
     /** Exit status for a bad flag or configuration value. */
     public static final int EXIT_CONFIG = 2;
     /** Exit status for a missing capability, tool or JVM flag. */
@@ -64,10 +66,11 @@ public final class Main {
         FLAGS.put("--max-handoffs", "handoff.maxConcurrent");
         FLAGS.put("--reservation-sweep", "handoff.reservationSweepSeconds");
         FLAGS.put("--rtt-ramp", "rttRamp.enabled");
-        FLAGS.put("--rtt-ramp-interface", "rttRamp.interface");
         FLAGS.put("--rtt-ramp-step", "rttRamp.stepMillis");
         FLAGS.put("--rtt-ramp-interval", "rttRamp.intervalMillis");
+        FLAGS.put("--rtt-ramp-dwell", "rttRamp.dwellMillis");
         FLAGS.put("--rtt-ramp-max", "rttRamp.maxMillis");
+        FLAGS.put("--rtt-ramp-queue", "rttRamp.queue");
     }
 
     private static final String USAGE = String.join("\n",
@@ -95,11 +98,13 @@ public final class Main {
             "  --probe-timeout MS        wait for the peers' answers to the probe (default 50)",
             "  --max-handoffs N          concurrent hand-offs (default 16)",
             "  --reservation-sweep S     how often handed-off ports are checked for release (default 30)",
-            "  --rtt-ramp true|false     delay the client leg in steps before a hand-off (needs netem)",
-            "  --rtt-ramp-interface IF   the proxy's client-facing interface for the ramp",
+            "  --rtt-ramp true|false     raise both senders' RTT in steps before a hand-off (default false)",
             "  --rtt-ramp-step MS        delay step (default 20)",
             "  --rtt-ramp-interval MS    time between steps (default 200)",
+            "  --rtt-ramp-dwell MS       time at the target before the hand-off (default 11000, for BBR;",
+            "                            1000 suffices for CUBIC)",
             "  --rtt-ramp-max MS         largest added delay (default 1000)",
+            "  --rtt-ramp-queue N        netfilter queue number of the ramp's delay line (default 7301)",
             "  --threads N               relay threads (default: number of cores)",
             "  --buffer-bytes N          relay buffer (or pipe) per direction (default 65536)",
             "  --relay splice|copy       move payload by splice(2) through a pipe, or copy it (default splice)",
@@ -260,9 +265,6 @@ public final class Main {
         if (Capabilities.onPath("nft") == null) {
             throw new IllegalStateException("offloading needs the nft command (Debian package nftables) on PATH");
         }
-        if (config.rttRamp.enabled && Capabilities.onPath("tc") == null) {
-            throw new IllegalStateException("rttRamp needs the tc command (Debian package iproute2) on PATH");
-        }
     }
 
     private static int serve(ProxyConfig config, PrintStream out, PrintStream err) {
@@ -275,14 +277,18 @@ public final class Main {
             err.println("tcp-bypass-proxy: " + e.getMessage());
             return EXIT_ENVIRONMENT;
         }
-        RttRamp ramp = config.offloads() && config.rttRamp.enabled ? new RttRamp(config.rttRamp) : null;
+        RttRamp ramp;
         RelayServer server;
         try {
             if (freeze != null) {
                 freeze.install();
             }
+            ramp = config.offloads() && config.rttRamp.enabled
+                    ? new RttRamp(config.rttRamp, config.nftTable + RAMP_TABLE_SUFFIX) : null;
             if (ramp != null) {
                 ramp.install();
+                out.println("tcp-bypass-proxy: RTT ramp holds segments in netfilter queue " + config.rttRamp.queue
+                                    + " (nftables table ip " + config.nftTable + RAMP_TABLE_SUFFIX + ")");
             }
         } catch (IOException e) {
             err.println("tcp-bypass-proxy: " + e.getMessage());

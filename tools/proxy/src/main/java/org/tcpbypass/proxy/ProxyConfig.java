@@ -180,23 +180,34 @@ public final class ProxyConfig {
         }
     }
 
-    /** The synthetic client-leg delay ramp before a hand-off. */
+    /** The synthetic RTT ramp of both legs before a hand-off (README.md, "RTT ramp"). */
     public static final class RttRamp {
         public final boolean enabled;
-        public final String device;
+        /** The delay added at each step. */
         public final int stepMillis;
+        /** Between steps. */
         public final int intervalMillis;
+        /**
+         * At the target before the hand-off: past BBR's 10 s min-RTT window and its 200 ms PROBE_RTT by default;
+         * CUBIC's smoothed RTT follows within a few RTTs (1000 suffices).
+         */
+        public final int dwellMillis;
+        /** The largest delay added to a leg. */
         public final int maxMillis;
+        /** The netfilter queue the held segments go through. */
+        public final int queue;
 
         RttRamp(Fields f) throws ConfigException {
             enabled = f.bool("enabled", false);
-            device = f.string("interface", null);
             stepMillis = f.integer("stepMillis", 20, 1, 1000);
             intervalMillis = f.integer("intervalMillis", 200, 1, 60000);
+            dwellMillis = f.integer("dwellMillis", 11000, 0, 600000);
             maxMillis = f.integer("maxMillis", 1000, 1, 10000);
+            queue = f.integer("queue", 7301, 0, 65535);
             f.rejectUnknown();
-            if (enabled && (device == null || !device.matches("[A-Za-z0-9_.@-]{1,15}"))) {
-                throw new ConfigException("rttRamp.interface: a network interface name is required when enabled");
+            if (stepMillis > maxMillis) {
+                throw new ConfigException("rttRamp.stepMillis: " + stepMillis + " exceeds rttRamp.maxMillis "
+                                                  + maxMillis);
             }
         }
     }

@@ -35,8 +35,8 @@ public class ProxyConfigTest {
             + "                 \"offloadTimeoutMillis\": 200,\n"
             + "                 \"reportIntervalMillis\": 0},\n"
             + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2},\n"
-            + "  \"rttRamp\": {\"enabled\": true, \"interface\": \"eth0\", \"stepMillis\": 10,\n"
-            + "              \"intervalMillis\": 50, \"maxMillis\": 300},\n"
+            + "  \"rttRamp\": {\"enabled\": true, \"stepMillis\": 10, \"intervalMillis\": 50,\n"
+            + "              \"dwellMillis\": 1000, \"maxMillis\": 300, \"queue\": 12},\n"
             + "  \"listeners\": [\n"
             + "    {\"listen\": \"198.18.0.100:80\", \"backends\": [\"198.18.1.3:8080\", \"198.18.1.4:8080\"],\n"
             + "     \"balance\": \"first\", \"offload\": {\"policy\": \"bytes\", \"bytes\": 4096}},\n"
@@ -81,10 +81,11 @@ public class ProxyConfigTest {
         assertEquals(40, c.handoff.probeTimeoutMillis);
         assertEquals(2, c.handoff.maxConcurrent);
         assertTrue(c.rttRamp.enabled);
-        assertEquals("eth0", c.rttRamp.device);
         assertEquals(10, c.rttRamp.stepMillis);
         assertEquals(50, c.rttRamp.intervalMillis);
+        assertEquals(1000, c.rttRamp.dwellMillis);
         assertEquals(300, c.rttRamp.maxMillis);
+        assertEquals(12, c.rttRamp.queue);
         assertEquals(2, c.listeners.size());
         ProxyConfig.Listener l = c.listeners.get(0);
         assertEquals(new InetSocketAddress("198.18.0.100", 80), l.listen);
@@ -112,6 +113,11 @@ public class ProxyConfigTest {
         assertEquals("tcpbypass", c.nftTable);
         assertEquals(2000, c.handoff.drainTimeoutMillis);
         assertFalse(c.rttRamp.enabled);
+        assertEquals(20, c.rttRamp.stepMillis);
+        assertEquals(200, c.rttRamp.intervalMillis);
+        assertEquals("past BBR's 10 s min-RTT window", 11000, c.rttRamp.dwellMillis);
+        assertEquals(1000, c.rttRamp.maxMillis);
+        assertEquals(7301, c.rttRamp.queue);
         assertEquals(OffloadPolicy.NEVER, c.listeners.get(0).offload);
         assertTrue(c.listeners.get(0).roundRobin);
         assertFalse(c.offloads());
@@ -215,14 +221,36 @@ public class ProxyConfigTest {
                     "{\"listeners\": [{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]},"
                             + " {\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9001\"]}]}");
         rejectsFile("handoff: expected an object", "{\"handoff\": 3, " + L + "}");
-        rejectsFile("rttRamp.interface: a network interface name is required",
-                    "{\"rttRamp\": {\"enabled\": true}, " + L + "}");
+        rejectsFile("rttRamp.interface: unknown setting",
+                    "{\"rttRamp\": {\"enabled\": true, \"interface\": \"eth0\"}, " + L + "}");
+        rejectsFile("rttRamp.stepMillis: 0 is outside 1..1000", "{\"rttRamp\": {\"stepMillis\": 0}, " + L + "}");
+        rejectsFile("rttRamp.stepMillis: 50 exceeds rttRamp.maxMillis 40",
+                    "{\"rttRamp\": {\"stepMillis\": 50, \"maxMillis\": 40}, " + L + "}");
+        rejectsFile("rttRamp.dwellMillis: -1 is outside 0..600000", "{\"rttRamp\": {\"dwellMillis\": -1}, " + L + "}");
+        rejectsFile("rttRamp.queue: 65536 is outside 0..65535", "{\"rttRamp\": {\"queue\": 65536}, " + L + "}");
+        rejectsFile("rttRamp.intervalMillis: 'soon' is not an integer",
+                    "{\"rttRamp\": {\"intervalMillis\": \"soon\"}, " + L + "}");
         rejectsFile("rttRamp.enabled: 'yes' is not true or false", "{\"rttRamp\": {\"enabled\": \"yes\"}, " + L + "}");
         rejectsFile("name: expected a non-empty string", "{\"name\": \"\", " + L + "}");
         rejectsFile("nftTable: 'bad-name!' is not a valid nftables table name",
                     "{\"nftTable\": \"bad-name!\", " + L + "}");
         rejectsFile("bufferBytes: 100 is outside", "{\"bufferBytes\": 100, " + L + "}");
         rejectsFile("relay: 'sendfile' is neither splice nor copy", "{\"relay\": \"sendfile\", " + L + "}");
+    }
+
+    @Test
+    public void rttRampFlags() throws Exception {
+        ProxyConfig c = Main.configure(new String[] {"--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--rtt-ramp", "true", "--rtt-ramp-step", "10", "--rtt-ramp-interval", "100", "--rtt-ramp-dwell", "900",
+                "--rtt-ramp-max", "200", "--rtt-ramp-queue", "5"});
+        assertTrue(c.rttRamp.enabled);
+        assertEquals(10, c.rttRamp.stepMillis);
+        assertEquals(100, c.rttRamp.intervalMillis);
+        assertEquals(900, c.rttRamp.dwellMillis);
+        assertEquals(200, c.rttRamp.maxMillis);
+        assertEquals(5, c.rttRamp.queue);
+        rejects("unknown argument '--rtt-ramp-interface'", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--rtt-ramp-interface", "eth0");
     }
 
     @Test

@@ -5,6 +5,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.tcpbypass.proxy.linux.Capabilities;
+import org.tcpbypass.proxy.linux.PacketQueue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -83,31 +84,74 @@ public class StartupNetnsTest {
     }
 
     @Test
-    public void rttRampNeedsNetemAndLeavesNothingBehind() throws Exception {
+    public void rttRampTouchesNoQdiscAndLeavesNothingBehind() throws Exception {
         try (Netns n = new Netns()) {
-            boolean netem;
-            try {
-                Netns.exec(n.proxy, "tc", "qdisc", "add", "dev", "p1", "root", "netem", "delay", "1ms");
-                Netns.exec(n.proxy, "tc", "qdisc", "del", "dev", "p1", "root");
-                netem = true;
-            } catch (IOException e) {
-                netem = false;
-            }
+            String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
             List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
-                    "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-interface", "p0"));
+                    "198.18.1.3:9000", "--rtt-ramp", "true"));
             args.addAll(List.of(OFFLOAD));
             ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
-            if (netem) {
-                assertTrue(p.output(), p.listening());
-                assertThat(Netns.exec(n.proxy, "tc", "qdisc", "show", "dev", "p0"), containsString("htb 1:"));
-                p.close();
-            } else {
-                assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
-                assertThat(p.output(), containsString("rttRamp needs the netem qdisc"));
-            }
-            assertFalse(Netns.exec(n.proxy, "tc", "qdisc", "show", "dev", "p0").contains("htb"));
+            assertTrue(p.output(), p.listening());
+            assertThat(p.output(), containsString("RTT ramp holds segments in netfilter queue 7301 (nftables table ip"
+                                                          + " tbp_start_ramp)"));
+            assertThat(Netns.exec(n.proxy, "nft", "list", "table", "ip", "tbp_start_ramp"),
+                       containsString("queue num 7301 bypass"));
+            assertThat(Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue"),
+                       containsString("7301"));
+            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            p.close();
+            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
+        }
+    }
+
+    @Test
+    public void withTheRampOffNoQueueNoRampTableNoQdisc() throws Exception {
+        try (Netns n = new Netns()) {
+            String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                                                                               "--backend", "198.18.1.3:9000")));
+            assertTrue(p.output(), p.listening());
+            assertEquals("table inet tbp_start", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
+            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            p.close();
             assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
         }
+    }
+
+    @Test
+    public void aBadRampValueChangesNothing() throws Exception {
+        try (Netns n = new Netns()) {
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-step", "50",
+                    "--rtt-ramp-max", "40")));
+            assertEquals(Main.EXIT_CONFIG, p.exitStatus());
+            assertThat(p.output(), containsString("rttRamp.stepMillis: 50 exceeds rttRamp.maxMillis 40"));
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertTrue8000Free(n);
+        }
+    }
+
+    @Test
+    public void aQueueHeldByAnotherProcessIsAClearErrorAndChangesNothing() throws Exception {
+        try (Netns n = new Netns();
+             PacketQueue taken = Netns.in(n.proxy, () -> new PacketQueue(7301, 10))) {
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true")));
+            assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+            assertThat(p.output(), containsString("cannot bind netfilter queue 7301 (errno 1: another process holds"
+                                                          + " it)"));
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertTrue8000Free(n);
+        }
+    }
+
+    private static String[] concat(List<String> args) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(OFFLOAD));
+        return all.toArray(new String[0]);
     }
 
     private static void assertTrue8000Free(Netns n) throws Exception {

@@ -46,12 +46,8 @@ public final class HandoffFilter implements AutoCloseable {
         /** Client leg {@code client -> vip}, server leg {@code proxy -> server}. */
         public Flows(InetSocketAddress client, InetSocketAddress vip, InetSocketAddress proxy,
                      InetSocketAddress server) {
-            incoming = new byte[][] {key(client, vip), key(server, proxy)};
-            outgoing = new byte[][] {key(vip, client), key(proxy, server)};
-        }
-
-        private static byte[] key(InetSocketAddress from, InetSocketAddress to) {
-            return Netlink.flowKey(Segment.ipv4Bytes(from), from.getPort(), Segment.ipv4Bytes(to), to.getPort());
+            incoming = new byte[][] {Netlink.flowKey(client, vip), Netlink.flowKey(server, proxy)};
+            outgoing = new byte[][] {Netlink.flowKey(vip, client), Netlink.flowKey(proxy, server)};
         }
     }
 

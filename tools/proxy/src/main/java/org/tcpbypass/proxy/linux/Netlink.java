@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,11 +26,14 @@ public final class Netlink implements Closeable {
     private static final int NLM_F_REQUEST = 0x1;
     private static final int NLM_F_ACK = 0x4;
     private static final int NLM_F_CREATE = 0x400;
+    private static final int NLM_F_APPEND = 0x800;
     private static final int NLA_F_NESTED = 0x8000;
+    private static final int NFQ_FLAG_BYPASS = 1;
     private static final int NFNL_MSG_BATCH_BEGIN = 0x10;
     private static final int NFNL_MSG_BATCH_END = 0x11;
     private static final int NFNL_SUBSYS_CTNETLINK = 1;
     private static final int NFNL_SUBSYS_NFTABLES = 10;
+    private static final int NFT_MSG_NEWRULE = 6;
     private static final int NFT_MSG_NEWSETELEM = 12;
     private static final int NFT_MSG_DELSETELEM = 14;
     private static final int IPCTNL_MSG_CT_DELETE = 2;
@@ -96,7 +100,16 @@ public final class Netlink implements Closeable {
      *
      * @throws IOException naming the kernel's errno when any change is refused (then nothing changed)
      */
-    public synchronized void apply(String table, List<SetChange> changes) throws IOException {
+    public void apply(String table, List<SetChange> changes) throws IOException {
+        apply(NFPROTO_INET, table, changes);
+    }
+
+    /** {@link #apply(String, List)} to a table of family {@code ip} (IPv4 only). */
+    public void applyIpv4(String table, List<SetChange> changes) throws IOException {
+        apply(NFPROTO_IPV4, table, changes);
+    }
+
+    private synchronized void apply(int family, String table, List<SetChange> changes) throws IOException {
         ByteBuffer b = buffer();
         int first = seq + 1;
         header(b, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES);
@@ -104,7 +117,7 @@ public final class Netlink implements Closeable {
         for (SetChange c : changes) {
             int start = b.position();
             int type = NFNL_SUBSYS_NFTABLES << 8 | (c.add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
-            header(b, type, NLM_F_REQUEST | NLM_F_ACK | (c.add ? NLM_F_CREATE : 0), NFPROTO_INET, 0);
+            header(b, type, NLM_F_REQUEST | NLM_F_ACK | (c.add ? NLM_F_CREATE : 0), family, 0);
             string(b, 1, table);
             string(b, 2, c.set);
             int list = nest(b, 3);
@@ -126,6 +139,41 @@ public final class Netlink implements Closeable {
         header(b, NFNL_MSG_BATCH_END, NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES);
         end(b, batchEnd);
         exchange(b, first + 1, seq - 1, "nf_tables set change in table " + table);
+    }
+
+    /**
+     * Appends to chain {@code ip <table> <chain>} a rule whose only expression is the xtables target NFQUEUE
+     * (revision 3, through nft_compat: the nft {@code queue} statement is not built into every kernel) sending
+     * packets to queue {@code queue}, accepted unchanged while no program listens on it.
+     */
+    public synchronized void appendQueueRule(String table, String chain, int queue) throws IOException {
+        ByteBuffer b = buffer();
+        int first = seq + 1;
+        header(b, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES);
+        end(b, 0);
+        int start = b.position();
+        header(b, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE,
+               NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_APPEND, NFPROTO_IPV4, 0);
+        string(b, 1, table);
+        string(b, 2, chain);
+        int expressions = nest(b, 4);
+        int element = nest(b, 1);
+        string(b, 1, "target");
+        int data = nest(b, 2);
+        string(b, 1, "NFQUEUE");
+        bytes(b, 2, new byte[] {0, 0, 0, 3});
+        // struct xt_NFQ_info_v3 {u16 queuenum, queues_total, flags} in host order, padded to 8 (XT_ALIGN).
+        ByteBuffer info = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+        info.putShort((short) queue).putShort((short) 1).putShort((short) NFQ_FLAG_BYPASS);
+        bytes(b, 3, info.array());
+        close(b, data);
+        close(b, element);
+        close(b, expressions);
+        end(b, start);
+        int batchEnd = b.position();
+        header(b, NFNL_MSG_BATCH_END, NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES);
+        end(b, batchEnd);
+        exchange(b, first + 1, seq - 1, "NFQUEUE rule in chain " + chain + " of table ip " + table);
     }
 
     /**
@@ -218,10 +266,15 @@ public final class Netlink implements Closeable {
     }
 
     private void header(ByteBuffer b, int type, int flags, int family, int resId) {
+        header(b, type, flags, ++seq, family, resId);
+    }
+
+    /** A netlink header and the netfilter header after it; {@link #end} writes the length. */
+    static void header(ByteBuffer b, int type, int flags, int seq, int family, int resId) {
         b.putInt(0);
         b.putShort((short) type);
         b.putShort((short) flags);
-        b.putInt(++seq);
+        b.putInt(seq);
         b.putInt(0);
         b.put((byte) family);
         b.put((byte) 0);
@@ -229,40 +282,40 @@ public final class Netlink implements Closeable {
     }
 
     /** Writes the length of the message that started at {@code start}. */
-    private static void end(ByteBuffer b, int start) {
+    static void end(ByteBuffer b, int start) {
         b.putInt(start, b.position() - start);
     }
 
-    private static void attribute(ByteBuffer b, int type, int length) {
+    static void attribute(ByteBuffer b, int type, int length) {
         b.putShort((short) (4 + length));
         b.putShort((short) type);
     }
 
-    private static void bytes(ByteBuffer b, int type, byte[] value) {
+    static void bytes(ByteBuffer b, int type, byte[] value) {
         attribute(b, type, value.length);
         b.put(value);
         pad(b);
     }
 
-    private static void string(ByteBuffer b, int type, String value) {
+    static void string(ByteBuffer b, int type, String value) {
         byte[] s = value.getBytes(StandardCharsets.US_ASCII);
         byte[] z = new byte[s.length + 1];
         System.arraycopy(s, 0, z, 0, s.length);
         bytes(b, type, z);
     }
 
-    private static int nest(ByteBuffer b, int type) {
+    static int nest(ByteBuffer b, int type) {
         int start = b.position();
         b.putShort((short) 0);
         b.putShort((short) (type | NLA_F_NESTED));
         return start;
     }
 
-    private static void close(ByteBuffer b, int start) {
+    static void close(ByteBuffer b, int start) {
         b.putShort(start, (short) (b.position() - start));
     }
 
-    private static void pad(ByteBuffer b) {
+    static void pad(ByteBuffer b) {
         while ((b.position() & 3) != 0) {
             b.put((byte) 0);
         }
@@ -281,6 +334,11 @@ public final class Netlink implements Closeable {
         k.put(source).putShort((short) sourcePort).putShort((short) 0);
         k.put(destination).putShort((short) destinationPort).putShort((short) 0);
         return k.array();
+    }
+
+    /** {@link #flowKey(byte[], int, byte[], int)} of the segments {@code from -> to}. */
+    static byte[] flowKey(InetSocketAddress from, InetSocketAddress to) {
+        return flowKey(Segment.ipv4Bytes(from), from.getPort(), Segment.ipv4Bytes(to), to.getPort());
     }
 
     @Override

@@ -81,22 +81,23 @@ public final class Handoff {
 
     /** Runs the hand-off; returns whether it was postponed (nothing happened that a later try cannot redo). */
     boolean run() {
-        Integer delay = null;
         PacketCapture own = null;
         try {
             own = PacketCapture.ofFlows(List.of(r.vip(), r.client(), r.proxyAddress(), r.server(),
                                                 r.client(), r.vip(), r.server(), r.proxyAddress()),
                                         CAPTURE_POLL_MILLIS);
-            if (owner.ramp != null) {
-                delay = owner.ramp.ramp(r);
-                steps.mark("rtt ramp");
-            }
             owner.filter.quiesce(flows);
             quiescedAt = steps.mark("quiesce");
             long drainDeadline = quiescedAt
                 + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.drainTimeoutMillis);
             awaitQuiet(own, drainDeadline);
             steps.mark("drain");
+            if (owner.ramp != null) {
+                // The peers are quiet (zero window, everything acknowledged): no RTT sample is taken any more,
+                // and nothing the ramp holds may reach the sockets once frozen.
+                owner.ramp.stop(r);
+                steps.mark("rtt ramp ended");
+            }
             owner.filter.freeze(flows);
             frozen = true;
             // Frozen, no ACK comes in any more: whatever is not drained now never will be.
@@ -131,13 +132,7 @@ public final class Handoff {
             if (own != null) {
                 own.close();
             }
-            if (delay != null) {
-                try {
-                    owner.ramp.remove(delay);
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "cannot remove the RTT ramp of " + r, e);
-                }
-            }
+            owner.stopRamp(r);
         }
     }
 

@@ -92,20 +92,45 @@ public final class Offloader implements AutoCloseable {
     }
 
     private void offload(Relay relay, int attempt) {
+        if (ramp == null) {
+            queue(relay, attempt);
+        } else {
+            // The ramp runs first, outside the hand-off slots and deadlines, which count from the hand-off's start.
+            ramp.start(relay, () -> queue(relay, attempt));
+        }
+    }
+
+    private void queue(Relay relay, int attempt) {
         try {
             executor.execute(() -> handOff(relay, attempt));
         } catch (RejectedExecutionException e) {
             metrics.skipped();
+            stopRamp(relay);
         }
     }
 
     private void handOff(Relay relay, int attempt) {
         if (relay.state() != Relay.State.RELAYING) {
+            stopRamp(relay);
             return;
         }
         boolean postponed = new Handoff(this, relay).run();
         if (postponed && attempt < POSTPONE_ATTEMPTS) {
             retries.schedule(() -> offload(relay, attempt + 1), POSTPONE_MILLIS * attempt, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Ends {@code relay}'s RTT ramp, if any (see {@link RttRamp#stop}). */
+    void stopRamp(Relay relay) {
+        if (ramp == null) {
+            return;
+        }
+        try {
+            ramp.stop(relay);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot end the RTT ramp of " + relay, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -121,6 +146,9 @@ public final class Offloader implements AutoCloseable {
     public void close() {
         executor.shutdownNow();
         retries.shutdownNow();
+        if (ramp != null) {
+            ramp.close();
+        }
         raw.close();
         ports.close();
     }

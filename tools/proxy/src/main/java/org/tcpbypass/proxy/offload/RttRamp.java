@@ -1,97 +1,210 @@
 package org.tcpbypass.proxy.offload;
 
 import org.tcpbypass.proxy.ProxyConfig;
-import org.tcpbypass.proxy.linux.Commands;
+import org.tcpbypass.proxy.linux.DelayLine;
+import org.tcpbypass.proxy.linux.PacketQueue;
+import org.tcpbypass.proxy.linux.RampFilter;
 import org.tcpbypass.proxy.linux.TcpSocket;
 import org.tcpbypass.proxy.relay.Relay;
 
 import java.io.IOException;
-import java.util.List;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Before a hand-off, delays the proxy's segments to the client in steps (a netem qdisc of its own per
- * connection, under an HTB root on the client-facing interface, selected by a u32 filter on the client's
- * address and port) until the client leg's RTT approaches the end-to-end RTT the connection will have after
- * the bypass, so the client's congestion control is not shocked by a sudden jump.
+ * Before a hand-off, raises the RTT each sender sees towards the RTT it will see once the proxy has left the path,
+ * client leg plus server leg, so its congestion control is not shocked by a sudden jump. The client's segments are
+ * held up to the server leg's RTT and the server's up to the client leg's, in steps, then kept there for a dwell
+ * long enough for the senders' RTT memory. Held on arrival at the proxy (netfilter queue, {@link DelayLine}):
+ * held outgoing segments would count against the proxy socket's small-queue budget and throttle it. Every ramp
+ * runs on one scheduler thread in short steps, so ramps of many connections overlap and none blocks a hand-off.
  */
-public final class RttRamp {
-    private static final int MAX_FLOWS = 0xfff;
-    private final ProxyConfig.RttRamp config;
-    private final AtomicInteger nextId = new AtomicInteger();
+public final class RttRamp implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(RttRamp.class.getName());
+    /** Queued packets the kernel keeps for the delay line: 1 s at 100k packets/s. */
+    private static final int QUEUE_LENGTH = 100_000;
+    /** Beyond its delay, how long a release waits for a flow's held packets to leave. */
+    private static final long RELEASE_MARGIN_NANOS = 1_000_000_000L;
 
-    /** A ramp on the configured interface. */
-    public RttRamp(ProxyConfig.RttRamp config) {
+    private final ProxyConfig.RttRamp config;
+    private final RampFilter filter;
+    private final Map<Relay, Ramp> ramps = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService steps = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "rtt-ramp");
+        t.setDaemon(true);
+        return t;
+    });
+    // Releases of abandoned ramps wait for held segments: never on the steps' thread.
+    private final ExecutorService releases = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "rtt-ramp-release");
+        t.setDaemon(true);
+        return t;
+    });
+    private DelayLine line;
+
+    /** A ramp holding packets through nftables table {@code ip <table>}; {@link #install} sets it up. */
+    public RttRamp(ProxyConfig.RttRamp config, String table) throws IOException {
         this.config = config;
+        this.filter = new RampFilter(table);
     }
 
     /**
-     * Puts an HTB root (one unlimited default class) on the interface and checks that netem can be attached.
+     * Creates the table and binds the queue.
      *
-     * @throws IOException naming what is missing
+     * @throws IOException naming what is missing; then nothing is left installed
      */
     public void install() throws IOException {
-        tc("qdisc replace dev " + config.device + " root handle 1: htb default 1\n"
-                   + "class replace dev " + config.device + " parent 1: classid 1:1 htb rate 100gbit\n");
+        filter.install(config.queue);
         try {
-            tc("class add dev " + config.device + " parent 1: classid 1:fff0 htb rate 100gbit\n"
-                       + "qdisc add dev " + config.device + " parent 1:fff0 handle fff0: netem delay 1ms\n");
+            line = new DelayLine(new PacketQueue(config.queue, QUEUE_LENGTH));
         } catch (IOException e) {
-            uninstall();
-            throw new IOException("rttRamp needs the netem qdisc (kernel CONFIG_NET_SCH_NETEM) on "
-                                          + config.device + ": " + e.getMessage(), e);
+            filter.uninstall();
+            throw e;
         }
-        tc("class del dev " + config.device + " classid 1:fff0\n");
     }
 
-    /** Removes the root qdisc (and every per-connection delay). */
+    /** Removes the table, then lets the packets still held leave at their times and unbinds the queue. */
     public void uninstall() throws IOException {
-        tc("qdisc del dev " + config.device + " root\n");
+        close();
+        try {
+            filter.uninstall();
+        } finally {
+            line.close();
+            filter.close();
+        }
     }
 
     /**
-     * Ramps the client leg's delay; returns the delay's handle (to {@link #remove}) or null when the server leg's
-     * RTT is below one step (no ramp needed).
+     * Starts ramping {@code r}'s legs from their RTTs now; runs {@code then} on the ramp's thread once the dwell
+     * at the target is over, or at once when both targets are below one step. A relay that stops relaying meanwhile
+     * is released and {@code then} is not run.
      */
-    public Integer ramp(Relay r) throws IOException, InterruptedException {
-        int serverLegRttMillis = TcpSocket.of(r.serverChannel()).info().rttMicros / 1000;
-        int target = Math.min(serverLegRttMillis, config.maxMillis);
-        if (target < config.stepMillis) {
-            return null;
-        }
-        int id = 1 + Math.floorMod(nextId.getAndIncrement(), MAX_FLOWS - 1);
-        String dev = config.device;
-        String hex = Integer.toHexString(id + 1);
-        tc("class add dev " + dev + " parent 1: classid 1:" + hex + " htb rate 100gbit\n"
-                   + "qdisc add dev " + dev + " parent 1:" + hex + " handle " + hex + ": netem delay "
-                   + config.stepMillis + "ms limit 100000\n"
-                   + "filter add dev " + dev + " parent 1: protocol ip prio 1 handle 800::" + Integer.toHexString(id)
-                   + " u32 match ip dst " + r.client().getAddress().getHostAddress() + "/32 match ip dport "
-                   + r.client().getPort() + " 0xffff match ip sport " + r.vip().getPort() + " 0xffff flowid 1:"
-                   + hex + "\n");
+    public void start(Relay r, Runnable then) {
+        Ramp ramp;
         try {
-            for (int delay = 2 * config.stepMillis; delay <= target; delay += config.stepMillis) {
-                TimeUnit.MILLISECONDS.sleep(config.intervalMillis);
-                tc("qdisc change dev " + dev + " parent 1:" + hex + " handle " + hex + ": netem delay " + delay
-                           + "ms limit 100000\n");
-            }
-            TimeUnit.MILLISECONDS.sleep(config.intervalMillis);
-        } catch (IOException | InterruptedException e) {
-            remove(id);
-            throw e;
+            ramp = new Ramp(r, then);
+        } catch (IOException e) {
+            LOG.log(Level.INFO, "no RTT ramp for " + r + ": its legs' RTTs cannot be read", e);
+            then.run();
+            return;
         }
-        return id;
+        if (ramp.clientTarget < config.stepMillis && ramp.serverTarget < config.stepMillis) {
+            then.run();
+            return;
+        }
+        ramps.put(r, ramp);
+        ramp.next = steps.schedule(ramp::step, 0, TimeUnit.MILLISECONDS);
     }
 
-    /** Removes one connection's delay. */
-    public void remove(int id) throws IOException {
-        String dev = config.device;
-        tc("filter del dev " + dev + " parent 1: protocol ip prio 1 handle 800::" + Integer.toHexString(id)
-                   + " u32\nclass del dev " + dev + " classid 1:" + Integer.toHexString(id + 1) + "\n");
+    /**
+     * Ends {@code r}'s ramp, if any, without dropping or reordering its segments: each leg's delay drops to zero
+     * for what arrives now (it queues behind the held segments), the held ones leave at their times, then the leg's
+     * segments stop being held. Blocks for up to the current delay.
+     */
+    public void stop(Relay r) throws IOException, InterruptedException {
+        Ramp ramp = ramps.remove(r);
+        if (ramp == null) {
+            return;
+        }
+        ScheduledFuture<?> next = ramp.next;
+        if (next != null) {
+            next.cancel(false);
+        }
+        release(r.client(), r.vip(), ramp.clientDelay);
+        release(r.server(), r.proxyAddress(), ramp.serverDelay);
     }
 
-    private static void tc(String batch) throws IOException {
-        Commands.run(List.of("tc", "-batch", "-"), batch);
+    private void release(InetSocketAddress from, InetSocketAddress to, int delayMillis)
+            throws IOException, InterruptedException {
+        boolean left = line.release(from, to, TimeUnit.MILLISECONDS.toNanos(delayMillis) + RELEASE_MARGIN_NANOS);
+        filter.pass(from, to);
+        line.forget(from, to);
+        if (!left) {
+            LOG.warning("the held segments " + from + " -> " + to + " did not leave in time; they leave unordered");
+        }
+    }
+
+    /** Stops ramping (the ramps in progress keep their delays until {@link #uninstall}). */
+    @Override
+    public void close() {
+        steps.shutdownNow();
+        releases.shutdownNow();
+    }
+
+    /** One connection's ramp: a step of each leg's delay per interval, then the dwell. */
+    private final class Ramp {
+        final Relay relay;
+        final Runnable then;
+        final int clientTarget;
+        final int serverTarget;
+        volatile int clientDelay;
+        volatile int serverDelay;
+        volatile ScheduledFuture<?> next;
+
+        Ramp(Relay relay, Runnable then) throws IOException {
+            this.relay = relay;
+            this.then = then;
+            // Once bypassed each sender's RTT is its own leg's plus the other leg's: the other leg's is added.
+            int clientLeg = TcpSocket.of(relay.clientChannel()).info().rttMicros / 1000;
+            int serverLeg = TcpSocket.of(relay.serverChannel()).info().rttMicros / 1000;
+            clientTarget = Math.min(serverLeg, config.maxMillis);
+            serverTarget = Math.min(clientLeg, config.maxMillis);
+        }
+
+        void step() {
+            if (relay.state() != Relay.State.RELAYING || ramps.get(relay) != this) {
+                abandon();
+                return;
+            }
+            try {
+                clientDelay = raise(relay.client(), relay.vip(), clientDelay, clientTarget);
+                serverDelay = raise(relay.server(), relay.proxyAddress(), serverDelay, serverTarget);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot ramp the RTT of " + relay + "; handing it off unramped", e);
+                abandon();
+                then.run();
+                return;
+            }
+            if (clientDelay < clientTarget || serverDelay < serverTarget) {
+                next = steps.schedule(this::step, config.intervalMillis, TimeUnit.MILLISECONDS);
+            } else {
+                LOG.fine(() -> "RTT ramp of " + relay + " at " + clientDelay + " ms (client) and " + serverDelay
+                        + " ms (server); dwelling " + config.dwellMillis + " ms");
+                next = steps.schedule(then, config.intervalMillis + config.dwellMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** One step of the delay of the segments {@code from -> to}; a leg whose target is 0 is never held. */
+        private int raise(InetSocketAddress from, InetSocketAddress to, int delay, int target) throws IOException {
+            if (delay == target) {
+                return delay;
+            }
+            int next = Math.min(target, delay + config.stepMillis);
+            line.delay(from, to, TimeUnit.MILLISECONDS.toNanos(next));
+            if (delay == 0) {
+                filter.hold(from, to);
+            }
+            return next;
+        }
+
+        private void abandon() {
+            releases.execute(() -> {
+                try {
+                    stop(relay);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot end the RTT ramp of " + relay, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
     }
 }
