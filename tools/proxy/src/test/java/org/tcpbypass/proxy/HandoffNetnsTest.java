@@ -73,6 +73,33 @@ public class HandoffNetnsTest {
         return p;
     }
 
+    /** A controller that refuses every offload with 409, after {@code delayMillis}. */
+    private static Function<FakeController.Request, FakeController.Answer> alreadyOffloaded(long delayMillis) {
+        return FakeController.offloads(
+                r -> new FakeController.Answer(409, "{\"message\": \"already offloaded\"}", delayMillis));
+    }
+
+    /**
+     * Runs {@code connections} clients at once in the client namespace ({@code cp}), seeds from {@code firstSeed},
+     * each uploading and downloading {@code bytes} with {@code pauseMicros} between chunks; asserts each byte-exact.
+     */
+    private static List<Traffic.Result> byteExactClients(ExecutorService cp, int connections, long firstSeed,
+                                                         long bytes, long pauseMicros) throws Exception {
+        List<Future<Traffic.Result>> pending = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            long seed = firstSeed + i;
+            pending.add(cp.submit(() -> Traffic.client(cp, VIP, seed, bytes, bytes, pauseMicros)));
+        }
+        List<Traffic.Result> results = new ArrayList<>();
+        for (Future<Traffic.Result> f : pending) {
+            Traffic.Result r = f.get(120, TimeUnit.SECONDS);
+            assertTrue(r.downloadIntact);
+            assertTrue(r.uploadIntact);
+            results.add(r);
+        }
+        return results;
+    }
+
     @Test
     public void handOffStateEqualsTheCaptureAndTheProxyClosesSilently() throws Exception {
         try (Netns n = new Netns()) {
@@ -363,20 +390,10 @@ public class HandoffNetnsTest {
         try (Netns n = new Netns()) {
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
-            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
-                    r -> new FakeController.Answer(409, "{\"message\": \"already offloaded\"}", 0))));
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
                  Traffic.Server server = new Traffic.Server(sp, SERVER, 300);
                  ProxyProcess proxy = proxy(n, controller, "--threads", "1")) {
-                List<Future<Traffic.Result>> results = new ArrayList<>();
-                for (int i = 0; i < connections; i++) {
-                    long seed = 200 + i;
-                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 4 << 20, 4 << 20, 300)));
-                }
-                for (Future<Traffic.Result> f : results) {
-                    Traffic.Result r = f.get(120, TimeUnit.SECONDS);
-                    assertTrue(r.downloadIntact);
-                    assertTrue(r.uploadIntact);
-                }
+                byteExactClients(cp, connections, 200, 4 << 20, 300);
                 proxy.close();
                 assertThat(proxy.output(), not(containsString("not drained at the freeze")));
                 assertThat(proxy.output(), containsString("fallbacks=" + connections));
@@ -394,22 +411,11 @@ public class HandoffNetnsTest {
         try (Netns n = new Netns()) {
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
-            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
-                    r -> new FakeController.Answer(409, "{\"message\": \"already offloaded\"}", 0))));
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
                  Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
                  ProxyProcess proxy = proxy(n, controller)) {
-                List<Future<Traffic.Result>> results = new ArrayList<>();
-                for (int i = 0; i < connections; i++) {
-                    long seed = 40 + i;
-                    results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 8 << 20, 8 << 20, 1000)));
-                }
-                double[] stalls = new double[connections];
-                for (int i = 0; i < connections; i++) {
-                    Traffic.Result r = results.get(i).get(120, TimeUnit.SECONDS);
-                    assertTrue(r.downloadIntact);
-                    assertTrue(r.uploadIntact);
-                    stalls[i] = r.downloadGapNanos / 1e6;
-                }
+                double[] stalls = byteExactClients(cp, connections, 40, 8 << 20, 1000).stream()
+                        .mapToDouble(r -> r.downloadGapNanos / 1e6).toArray();
                 double[] upload = server.gaps.stream().mapToDouble(g -> g / 1e6).sorted().toArray();
                 Arrays.sort(stalls);
                 proxy.close();
@@ -535,24 +541,13 @@ public class HandoffNetnsTest {
             try (Netns n = new Netns()) {
                 ExecutorService sp = Netns.executor(n.server);
                 ExecutorService cp = Netns.executor(n.client);
-                try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(
-                        r -> new FakeController.Answer(409, "{\"message\": \"already offloaded\"}", 5))));
+                try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(5)));
                      Traffic.Server server = new Traffic.Server(sp, SERVER, run[1]);
                      ProxyProcess proxy = proxy(n, controller)) {
                     long before = retransmissions(n);
                     long timeoutsBefore = timeouts(n);
-                    List<Future<Traffic.Result>> results = new ArrayList<>();
-                    for (int i = 0; i < connections; i++) {
-                        long seed = 70 + i;
-                        results.add(cp.submit(() -> Traffic.client(cp, VIP, seed, 4 << 20, 4 << 20, run[1])));
-                    }
-                    double[] gaps = new double[connections];
-                    for (int i = 0; i < connections; i++) {
-                        Traffic.Result r = results.get(i).get(120, TimeUnit.SECONDS);
-                        assertTrue(r.downloadIntact);
-                        assertTrue(r.uploadIntact);
-                        gaps[i] = r.downloadGapNanos / 1e6;
-                    }
+                    double[] gaps = byteExactClients(cp, connections, 70, 4 << 20, run[1]).stream()
+                            .mapToDouble(r -> r.downloadGapNanos / 1e6).toArray();
                     long retrans = retransmissions(n) - before;
                     long rtos = timeouts(n) - timeoutsBefore;
                     long dropped = freezeDrops(n.proxy, "tbp_test");
