@@ -3,6 +3,8 @@ package org.tcpbypass.proxy.offload;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -11,6 +13,7 @@ import org.junit.rules.TemporaryFolder;
 import org.tcpbypass.proxy.ProxyConfig;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -20,7 +23,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
@@ -28,7 +34,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.fail;
 
-/** The REST client against a local HTTP server: success, 4xx, 5xx, bad answers, timeout, refusal. */
+/** The REST client against a local HTTP server: success, 4xx, 5xx, bad answers, timeout, refusal, TLS. */
 public class OffloadClientTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     @Rule
@@ -201,6 +207,71 @@ public class OffloadClientTest {
         fails("POST /onos/tcp-bypass/offloads timed out", 0, c);
         assertThat("timeout honoured", (System.nanoTime() - t0) / 1_000_000 < 1200 ? "yes" : "no",
                    containsString("yes"));
+    }
+
+    @Test
+    public void httpsTrustsExactlyTheCaFile() throws Exception {
+        char[] pass = "changeit".toCharArray();
+        Path trusted = selfSigned("trusted", pass);
+        Path other = selfSigned("other", pass);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(trusted.resolveSibling("trusted.p12"))) {
+            ks.load(in, pass);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pass);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+        HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls));
+        https.createContext("/onos/tcp-bypass", x -> {
+            x.getRequestBody().readAllBytes();
+            byte[] out = "{\"id\": \"5\", \"state\": \"BYPASSED\"}".getBytes(StandardCharsets.UTF_8);
+            x.sendResponseHeaders(201, out.length);
+            try (OutputStream o = x.getResponseBody()) {
+                o.write(out);
+            }
+        });
+        https.start();
+        try {
+            String url = "https://127.0.0.1:" + https.getAddress().getPort() + "/onos/tcp-bypass";
+            assertEquals("BYPASSED", httpsClient(url, trusted).request(offload(), "k", 0).state);
+            try {
+                httpsClient(url, other).request(offload(), "k", 0);
+                fail("a certificate outside the CA file was trusted");
+            } catch (OffloadClient.ControllerException e) {
+                assertThat(e.getMessage(), containsString("POST /onos/tcp-bypass/offloads failed"));
+                assertThat(e.getMessage(), containsString("SSLHandshakeException"));
+            }
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    // A key pair for 127.0.0.1 in <name>.p12 and its certificate as PEM, the CA file, in <name>.pem.
+    private Path selfSigned(String name, char[] pass) throws Exception {
+        Path dir = folder.getRoot().toPath();
+        Path p12 = dir.resolve(name + ".p12");
+        Path pem = dir.resolve(name + ".pem");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(keytool, "-genkeypair", "-alias", name, "-keyalg", "EC", "-dname", "CN=" + name, "-ext",
+            "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", p12.toString(),
+            "-storepass", new String(pass));
+        run(keytool, "-exportcert", "-rfc", "-alias", name, "-keystore", p12.toString(), "-storepass",
+            new String(pass), "-file", pem.toString());
+        return pem;
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(String.join(" ", cmd) + ": " + out, 0, p.waitFor());
+    }
+
+    private OffloadClient httpsClient(String url, Path caFile) throws Exception {
+        return new OffloadClient(ProxyConfig.parse(MAPPER.readTree("{\"name\": \"proxy1\", \"controller\": {\"url\": \""
+                + url + "\", \"caFile\": \"" + caFile + "\", \"requestTimeoutMillis\": 3000}, \"listeners\": "
+                + "[{\"listen\": \"127.0.0.1:8000\", \"backends\": [\"127.0.0.1:9000\"]}]}")).controller);
     }
 
     @Test
