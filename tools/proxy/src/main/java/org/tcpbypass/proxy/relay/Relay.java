@@ -226,6 +226,16 @@ public final class Relay {
         return drainState();
     }
 
+    /**
+     * Checks a drain in progress now rather than at its next recheck (a quarter RTT, up to 10 ms later under load):
+     * a hand-off that nudges the peers reads the legs' queues anyway.
+     */
+    public void checkDrainNow() {
+        if (drain != null) {
+            checkDrain();
+        }
+    }
+
     /** What is still to drain, for the log. */
     public String drainState() {
         try {
