@@ -376,8 +376,12 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         OffloadPlan plan = validator.validate(request);
         ConnectionTuple tuple = request.tuple();
         long now = clock.getAsLong();
-        Optional<Bypass> known = store.liveByLeg(tuple.client(), tuple.vip())
-                .or(() -> store.liveByLeg(tuple.proxy(), tuple.server()));
+        Optional<Bypass> known = liveOnALeg(tuple);
+        // The proxy's own proxied record of an earlier connection on one of these legs: its "closed" report was lost
+        // (a proxy that restarted) and the port reused; the offload may come before the report of the new connection.
+        while (known.isPresent() && supersede(known.get().id(), plan.proxy(), tuple, now)) {
+            known = liveOnALeg(tuple);
+        }
         BypassId id = known.map(Bypass::id).orElseGet(store::nextId);
         if (idempotencyKey != null) {
             // Claimed before the record is made: of a request and its retry racing on two instances, one wins.
@@ -476,6 +480,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         } finally {
             forget(id, waiter);
         }
+    }
+
+    private Optional<Bypass> liveOnALeg(ConnectionTuple tuple) {
+        return store.liveByLeg(tuple.client(), tuple.vip()).or(() -> store.liveByLeg(tuple.proxy(), tuple.server()));
     }
 
     private static OffloadException conflict(ConnectionTuple tuple, BypassId holder) {

@@ -319,6 +319,24 @@ public class BypassManagerTest {
     }
 
     @Test
+    public void offloadOnALegAStaleProxiedRecordHoldsSupersedesIt() {
+        // The proxy restarted: the earlier connection's "closed" report was lost, and the offload of a new connection
+        // on the reused client port comes before the report that it opened.
+        h.manager.report(ConnectionReport.of("proxy1", List.of(TUPLE), List.of()));
+        Bypass stale = h.manager.bypasses().iterator().next();
+        ConnectionTuple reused = ConnectionTuple.of(CLIENT, VIP, TcpEndpoint.valueOf("198.18.0.2:51001"), SERVER);
+        Bypass offloading = h.manager.offload(request().tuple(reused).build());
+        assertEquals(OFFLOADING, offloading.state());
+        assertEquals(reused, offloading.tuple());
+        assertEquals(RELEASED, record(stale).state());
+        assertEquals(BypassManager.SUPERSEDED, record(stale).reason());
+        ConnectionTuple again = ConnectionTuple.of(CLIENT, VIP, TcpEndpoint.valueOf("198.18.0.2:51002"), SERVER);
+        assertRefused(request().tuple(again).build(), CONFLICT,
+                      "connection " + again + " already has a live bypass: " + offloading.id());
+        assertEquals("a bypass being set up is never superseded", OFFLOADING, record(offloading).state());
+    }
+
+    @Test
     public void forbiddenReportChangesNothing() {
         ConnectionTuple foreign = ConnectionTuple.of(CLIENT, TcpEndpoint.valueOf("198.18.0.250:80"), PROXY, SERVER);
         for (ConnectionReport r : List.of(ConnectionReport.of("proxy1", List.of(TestData.tuple(1), foreign),
