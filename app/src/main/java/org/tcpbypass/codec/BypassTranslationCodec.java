@@ -9,8 +9,9 @@ import static org.tcpbypass.api.BypassDirection.TO_CLIENT;
 import static org.tcpbypass.api.BypassDirection.TO_SERVER;
 
 /**
- * JSON codec of a bypass's rewrite: per direction the seq delta and TSval offset (unsigned 32-bit) and the window
- * shifts in (the sender's) and out (the one the receiver applies).
+ * JSON codec of a bypass's rewrite: per direction the seq delta and TSval offset (unsigned 32-bit), the window
+ * shifts in (the sender's) and out (the one the receiver applies), and the sender's SEQ at the hand-off (in its own
+ * numbering; the switch judges a FIN or RST plausible from there).
  */
 public final class BypassTranslationCodec extends JsonCodec<BypassTranslation> {
 
@@ -22,6 +23,8 @@ public final class BypassTranslationCodec extends JsonCodec<BypassTranslation> {
     static final String WINDOW_SHIFT_OUT_TO_SERVER = "windowShiftOutToServer";
     static final String WINDOW_SHIFT_IN_TO_CLIENT = "windowShiftInToClient";
     static final String WINDOW_SHIFT_OUT_TO_CLIENT = "windowShiftOutToClient";
+    static final String HAND_OFF_SEQ_TO_SERVER = "handOffSeqToServer";
+    static final String HAND_OFF_SEQ_TO_CLIENT = "handOffSeqToClient";
 
     @Override
     public ObjectNode encode(BypassTranslation translation, CodecContext context) {
@@ -33,6 +36,8 @@ public final class BypassTranslationCodec extends JsonCodec<BypassTranslation> {
                 .put(WINDOW_SHIFT_IN_TO_SERVER, translation.windowShiftIn(TO_SERVER))
                 .put(WINDOW_SHIFT_OUT_TO_SERVER, translation.windowShiftOut(TO_SERVER))
                 .put(WINDOW_SHIFT_IN_TO_CLIENT, translation.windowShiftIn(TO_CLIENT))
-                .put(WINDOW_SHIFT_OUT_TO_CLIENT, translation.windowShiftOut(TO_CLIENT));
+                .put(WINDOW_SHIFT_OUT_TO_CLIENT, translation.windowShiftOut(TO_CLIENT))
+                .put(HAND_OFF_SEQ_TO_SERVER, translation.handOffSeq(TO_SERVER))
+                .put(HAND_OFF_SEQ_TO_CLIENT, translation.handOffSeq(TO_CLIENT));
     }
 }

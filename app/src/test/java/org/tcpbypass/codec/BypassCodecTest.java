@@ -34,7 +34,8 @@ public class BypassCodecTest {
                                   + "'translation':{'seqDeltaToServer':1000,'seqDeltaToClient':4294964296,"
                                   + "'tsOffsetToServer':4294967096,'tsOffsetToClient':400,"
                                   + "'windowShiftInToServer':7,'windowShiftOutToServer':7,"
-                                  + "'windowShiftInToClient':7,'windowShiftOutToClient':7},"
+                                  + "'windowShiftInToClient':7,'windowShiftOutToClient':7,"
+                                  + "'handOffSeqToServer':2000,'handOffSeqToClient':4000},"
                                   + "'created':1764464400000,'updated':1764464400100,"
                                   + "'packetsToServer':10,'bytesToServer':15000,"
                                   + "'packetsToClient':20,'bytesToClient':4294967296,"
@@ -60,7 +61,8 @@ public class BypassCodecTest {
     public void encodesTheDocumentedTranslation() {
         assertEquals(json("{'seqDeltaToServer':1000,'seqDeltaToClient':4294964296,'tsOffsetToServer':4294967096,"
                                   + "'tsOffsetToClient':400,'windowShiftInToServer':7,'windowShiftOutToServer':7,"
-                                  + "'windowShiftInToClient':7,'windowShiftOutToClient':7}"),
+                                  + "'windowShiftInToClient':7,'windowShiftOutToClient':7,"
+                                  + "'handOffSeqToServer':2000,'handOffSeqToClient':4000}"),
                      new BypassTranslationCodec().encode(BypassTranslation.of(clientLeg(), serverLeg()), context)
                              .toString());
     }
@@ -74,7 +76,7 @@ public class BypassCodecTest {
         assertEquals(json("{'seqDeltaToServer':4294967295,'seqDeltaToClient':4294967295,'tsOffsetToServer':6,"
                                   + "'tsOffsetToClient':4294967295,'windowShiftInToServer':3,"
                                   + "'windowShiftOutToServer':4,'windowShiftInToClient':5,"
-                                  + "'windowShiftOutToClient':2}"),
+                                  + "'windowShiftOutToClient':2,'handOffSeqToServer':1,'handOffSeqToClient':0}"),
                      new BypassTranslationCodec().encode(BypassTranslation.of(client, server), context).toString());
     }
 

@@ -18,6 +18,7 @@ import static org.tcpbypass.cli.TestBypasses.T0;
 import static org.tcpbypass.cli.TestBypasses.bypassed;
 import static org.tcpbypass.cli.TestBypasses.failed;
 import static org.tcpbypass.cli.TestBypasses.flow;
+import static org.tcpbypass.cli.TestBypasses.guard;
 import static org.tcpbypass.cli.TestBypasses.proxied;
 
 /**
@@ -28,6 +29,8 @@ public class BypassShowCommandTest extends CommandTest {
     private static final BypassId ID_17 = BypassId.of(17);
     private static final FlowEntry TO_SERVER = flow(BypassDirection.TO_SERVER, 10, 14_600);
     private static final FlowEntry TO_CLIENT = flow(BypassDirection.TO_CLIENT, 8, 520);
+    private static final FlowEntry GUARD_TO_SERVER = guard(BypassDirection.TO_SERVER);
+    private static final FlowEntry GUARD_TO_CLIENT = guard(BypassDirection.TO_CLIENT);
 
     private BypassShowCommand command(String arguments) throws Exception {
         return parse(new BypassShowCommand() {
@@ -46,7 +49,8 @@ public class BypassShowCommandTest extends CommandTest {
     @Test
     public void showsLegsDeltasFlowRulesCountersAndHistory() throws Exception {
         expect(bypassService.bypass(ID_17)).andReturn(Optional.of(bypassed(T0)));
-        expect(bypassService.flowEntries(ID_17)).andReturn(ImmutableList.of(TO_SERVER, TO_CLIENT));
+        expect(bypassService.flowEntries(ID_17))
+                .andReturn(ImmutableList.of(TO_SERVER, TO_CLIENT, GUARD_TO_SERVER, GUARD_TO_CLIENT));
         replayService();
         command("17").doExecute();
         assertEquals("id=17, proxy=proxy1, device=device:bmv2:s1, state=BYPASSED\n"
@@ -57,13 +61,19 @@ public class BypassShowCommandTest extends CommandTest {
                              + "  timestamp offset: toServer=4294967096, toClient=400\n"
                              + "  window shift: toServer 7>>7, toClient 7>>7\n"
                              + "  counters: toServer 10 packets / 14600 bytes, toClient 8 packets / 520 bytes\n"
-                             + "  flow rules: 2\n"
+                             + "  flow rules: 4\n"
                              + "    id=" + Long.toHexString(TO_SERVER.id().value()) + ", state=ADDED, table=ingress.bypass.bypass_table, packets=10,"
                              + " bytes=14600, selector=" + TO_SERVER.selector().criteria()
                              + ", treatment=" + TO_SERVER.treatment().allInstructions() + "\n"
                              + "    id=" + Long.toHexString(TO_CLIENT.id().value()) + ", state=ADDED, table=ingress.bypass.bypass_table, packets=8,"
                              + " bytes=520, selector=" + TO_CLIENT.selector().criteria()
                              + ", treatment=" + TO_CLIENT.treatment().allInstructions() + "\n"
+                             + "    id=" + Long.toHexString(GUARD_TO_SERVER.id().value()) + ", state=ADDED, table=ingress.bypass.bypass_guard, packets=0,"
+                             + " bytes=0, selector=" + GUARD_TO_SERVER.selector().criteria()
+                             + ", treatment=" + GUARD_TO_SERVER.treatment().allInstructions() + "\n"
+                             + "    id=" + Long.toHexString(GUARD_TO_CLIENT.id().value()) + ", state=ADDED, table=ingress.bypass.bypass_guard, packets=0,"
+                             + " bytes=0, selector=" + GUARD_TO_CLIENT.selector().criteria()
+                             + ", treatment=" + GUARD_TO_CLIENT.treatment().allInstructions() + "\n"
                              + "  history:\n"
                              + "    2026-11-30T00:53:20Z OFFLOADING\n"
                              + "    2026-11-30T00:53:20.120Z BYPASSED\n",
@@ -104,17 +114,20 @@ public class BypassShowCommandTest extends CommandTest {
     @Test
     public void jsonIsTheRecordWithItsFlowEntries() throws Exception {
         expect(bypassService.bypass(ID_17)).andReturn(Optional.of(bypassed(T0)));
-        expect(bypassService.flowEntries(ID_17)).andReturn(ImmutableList.of(TO_SERVER, TO_CLIENT));
+        expect(bypassService.flowEntries(ID_17))
+                .andReturn(ImmutableList.of(TO_SERVER, TO_CLIENT, GUARD_TO_SERVER, GUARD_TO_CLIENT));
         replayService();
         command("-j 17").doExecute();
         JsonNode json = json();
         assertEquals("17", json.get("id").asText());
         assertEquals("BYPASSED", json.get("state").asText());
         assertEquals(4_294_964_296L, json.get("translation").get("seqDeltaToClient").asLong());
+        assertEquals(2000, json.get("translation").get("handOffSeqToServer").asLong());
+        assertEquals(4000, json.get("translation").get("handOffSeqToClient").asLong());
         assertEquals(T0, json.get("created").asLong());
         assertEquals(T0 + 120, json.get("updated").asLong());
         JsonNode rules = json.get(BypassShowCommand.FLOW_RULES);
-        assertEquals(2, rules.size());
+        assertEquals(4, rules.size());
         assertEquals(Long.toString(TO_SERVER.id().value()), rules.get(0).get("id").asText());
         assertEquals("ADDED", rules.get(0).get("state").asText());
         assertEquals("org.tcpbypass", rules.get(0).get("appId").asText());

@@ -110,7 +110,7 @@ final class TestBypasses {
     }
 
     /**
-     * Returns the switch's flow entry for one direction of bypass 17, as the app's bypass intent compiler
+     * Returns the switch's bypass table entry for one direction of bypass 17, as the app's bypass intent compiler
      * writes it.
      *
      * @param direction direction
@@ -119,6 +119,24 @@ final class TestBypasses {
      * @return flow entry, ADDED
      */
     static FlowEntry flow(BypassDirection direction, long packets, long bytes) {
+        return entry(direction, BYPASS_TABLE, packets, bytes);
+    }
+
+    /**
+     * Returns the switch's guard table entry for one direction of bypass 17 (FIN/RST plausibility, SYN), as the app's
+     * bypass intent compiler writes it; the guard table counts nothing.
+     *
+     * @param direction direction
+     * @return flow entry, ADDED
+     */
+    static FlowEntry guard(BypassDirection direction) {
+        return entry(direction, GUARD_TABLE, 0, 0);
+    }
+
+    private static final String BYPASS_TABLE = "ingress.bypass.bypass_table";
+    private static final String GUARD_TABLE = "ingress.bypass.bypass_guard";
+
+    private static FlowEntry entry(BypassDirection direction, String table, long packets, long bytes) {
         // Intents take their ids from ONOS's generator.
         MockIdGenerator.cleanBind();
         FlowRuleIntent compiled;
@@ -135,6 +153,7 @@ final class TestBypasses {
         FlowRule rule = compiled.flowRules().stream()
                 .filter(r -> ((IPCriterion) r.selector().getCriterion(Criterion.Type.IPV4_SRC)).ip().address()
                         .equals(source))
+                .filter(r -> r.table().toString().equals(table))
                 .findFirst().orElseThrow();
         return new DefaultFlowEntry(rule, FlowEntry.FlowEntryState.ADDED, 12, packets, bytes);
     }
