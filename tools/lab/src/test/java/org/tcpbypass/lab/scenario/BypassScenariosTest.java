@@ -319,6 +319,14 @@ public class BypassScenariosTest {
             HandOffRun direct = handOffRun(null, server, 50, FIFTY_BYTES, FIFTY_RATE, false);
             System.out.println("control: the 50-connection run straight to the server, no proxy: retrans="
                                        + direct.retrans);
+            // Third control: the single runs' traffic (bursts of three segments every 8 ms), ten times straight to the
+            // server: the tail-loss probes the lab's 1 ms RTT path alone draws from it.
+            long directSingles = 0;
+            for (int i = 0; i < 10; i++) {
+                directSingles += handOffRun(null, server, 1, MB, 512 * 1024, false).retrans;
+            }
+            System.out.println("control: 10 single connections straight to the server, no proxy: retrans="
+                                       + directSingles);
             // The lab controller (the app, its REST, the intent path, the P4Runtime writes) and the proxy start as
             // cold JVMs; ONOS and a proxy in service are long-running. Offloads through the same REST exchange (on
             // tuples no lab connection uses), then hand-offs, before the measured ones let the JIT compile those
@@ -365,15 +373,17 @@ public class BypassScenariosTest {
     private static final java.util.regex.Pattern STEP =
             java.util.regex.Pattern.compile("([a-z][a-z ]*?) (\\d+\\.\\d+) ms");
 
-    // 1 and a line naming it when an endpoint's retransmission fell inside its connection's hand-off window.
+    // A line placing an endpoint's retransmission against its connection's hand-off window (quiesce to resume + 200
+    // ms); 1 when it fell inside.
     private static int during(String endpoint, double[] window, EndpointRetransmissions.Retransmission r) {
-        if (window == null || r.epochSeconds < window[0] || r.epochSeconds > window[1]) {
-            return 0;
-        }
-        System.out.printf(java.util.Locale.ROOT, "the %s sent a segment again %.1f ms after its hand-off's quiesce"
-                                  + " (port %d to %d)%n", endpoint, (r.epochSeconds - window[0]) * 1e3, r.sourcePort,
-                          r.destinationPort);
-        return 1;
+        String where = window == null ? "on a connection without a hand-off"
+                : String.format(java.util.Locale.ROOT, "%.1f ms after its hand-off's quiesce, %s the hand-off's window",
+                                (r.epochSeconds - window[0]) * 1e3,
+                                r.epochSeconds < window[0] || r.epochSeconds > window[1] ? "outside" : "inside");
+        System.out.printf(java.util.Locale.ROOT, "the %s sent a segment again %s (port %d to %d), after:%n", endpoint,
+                          where, r.sourcePort, r.destinationPort);
+        r.before.forEach(line -> System.out.println("    " + line));
+        return window == null || r.epochSeconds < window[0] || r.epochSeconds > window[1] ? 0 : 1;
     }
 
     /** One run of scenario 7. */

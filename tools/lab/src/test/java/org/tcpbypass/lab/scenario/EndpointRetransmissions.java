@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,25 +14,36 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The segments an endpoint sent again, from a capture of its own interface (tcpdump): a data segment whose end
- * does not lie beyond the highest sequence number the endpoint had already sent on that flow. Tells which
+ * The segments an endpoint sent again, from a capture of its own interface (tcpdump): a segment with payload, SYN or
+ * FIN whose end does not lie beyond the highest sequence number the endpoint had already sent on that flow. Tells which
  * retransmissions fell inside a connection's hand-off and which the lab's link caused elsewhere, where nstat only
  * counts them all.
  */
 final class EndpointRetransmissions implements AutoCloseable {
     private static final Pattern SEGMENT = Pattern.compile(
-            "^(\\d+\\.\\d+) IP (\\d+\\.\\d+\\.\\d+\\.\\d+)\\.(\\d+) > (\\d+\\.\\d+\\.\\d+\\.\\d+)\\.(\\d+): .*?seq (\\d+):(\\d+)");
+            "^(\\d+\\.\\d+) IP (\\d+\\.\\d+\\.\\d+\\.\\d+)\\.(\\d+) > (\\d+\\.\\d+\\.\\d+\\.\\d+)\\.(\\d+):"
+                    + " Flags \\[([^\\]]*)\\], seq (\\d+)(?::(\\d+))?");
 
-    /** One retransmitted segment: when (epoch seconds), and its sender's and receiver's ports. */
+    private static final Pattern FLOW = Pattern.compile(
+            "^(\\d+\\.\\d+) IP (\\d+\\.\\d+\\.\\d+\\.\\d+\\.\\d+) > (\\d+\\.\\d+\\.\\d+\\.\\d+\\.\\d+):");
+    /** Segments of the connection, both ways, kept to show what came before a segment sent again. */
+    private static final int CONTEXT_LINES = 6;
+
+    /**
+     * One retransmitted segment: when (epoch seconds), its sender's and receiver's ports, and the connection's last
+     * segments before it (both ways, tcpdump's lines).
+     */
     static final class Retransmission {
         final double epochSeconds;
         final int sourcePort;
         final int destinationPort;
+        final List<String> before;
 
-        Retransmission(double epochSeconds, int sourcePort, int destinationPort) {
+        Retransmission(double epochSeconds, int sourcePort, int destinationPort, List<String> before) {
             this.epochSeconds = epochSeconds;
             this.sourcePort = sourcePort;
             this.destinationPort = destinationPort;
+            this.before = before;
         }
     }
 
@@ -39,13 +51,13 @@ final class EndpointRetransmissions implements AutoCloseable {
     private final File pcap;
     private final Process tcpdump;
 
-    /** Captures TCP segments {@code source} sends on eth0 of {@code namespace}. */
+    /** Captures the TCP segments {@code source} sends and receives on eth0 of {@code namespace}. */
     EndpointRetransmissions(String namespace, String source) throws IOException, InterruptedException {
         this.source = source;
         this.pcap = File.createTempFile("tcp-bypass-lab-endpoint", ".pcap");
         pcap.deleteOnExit();
         tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", "eth0", "-nn", "-U", "-s",
-                                     "96", "-w", pcap.getPath(), "tcp and src host " + source)
+                                     "96", "-w", pcap.getPath(), "tcp and host " + source)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // tcpdump opens the interface within milliseconds; segments before that would be missed.
         TimeUnit.MILLISECONDS.sleep(500);
@@ -63,20 +75,33 @@ final class EndpointRetransmissions implements AutoCloseable {
         read.waitFor();
         Files.deleteIfExists(pcap.toPath());
         Map<String, Long> highest = new HashMap<>();
+        Map<String, ArrayDeque<String>> recent = new HashMap<>();
         List<Retransmission> found = new ArrayList<>();
         for (String line : text.split("\n")) {
-            Matcher m = SEGMENT.matcher(line);
-            if (!m.find() || !m.group(2).equals(source)) {
+            Matcher f = FLOW.matcher(line);
+            if (!f.find()) {
                 continue;
             }
-            String flow = m.group(3) + ">" + m.group(4) + ":" + m.group(5);
-            long end = Long.parseLong(m.group(7));
-            Long before = highest.get(flow);
-            if (before != null && (int) (end - before) <= 0) {
-                found.add(new Retransmission(Double.parseDouble(m.group(1)), Integer.parseInt(m.group(3)),
-                                             Integer.parseInt(m.group(5))));
-            } else {
-                highest.put(flow, end);
+            String connection = f.group(2).compareTo(f.group(3)) < 0 ? f.group(2) + "-" + f.group(3)
+                    : f.group(3) + "-" + f.group(2);
+            ArrayDeque<String> context = recent.computeIfAbsent(connection, k -> new ArrayDeque<>());
+            Matcher m = SEGMENT.matcher(line);
+            if (m.find() && m.group(2).equals(source)) {
+                String flow = m.group(3) + ">" + m.group(4) + ":" + m.group(5);
+                // tcpdump prints a range for payload, one number for a SYN or FIN without payload.
+                long end = m.group(8) != null ? Long.parseLong(m.group(8))
+                        : m.group(6).matches(".*[SF].*") ? Long.parseLong(m.group(7)) + 1 : -1;
+                Long before = end < 0 ? null : highest.get(flow);
+                if (before != null && (int) (end - before) <= 0) {
+                    found.add(new Retransmission(Double.parseDouble(m.group(1)), Integer.parseInt(m.group(3)),
+                                                 Integer.parseInt(m.group(5)), new ArrayList<>(context)));
+                } else if (end >= 0) {
+                    highest.put(flow, end);
+                }
+            }
+            context.addLast(line);
+            if (context.size() > CONTEXT_LINES) {
+                context.removeFirst();
             }
         }
         return found;
