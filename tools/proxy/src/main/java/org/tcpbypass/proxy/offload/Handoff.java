@@ -179,41 +179,47 @@ public final class Handoff {
     /**
      * Waits for the relay to drain; with {@code nudging} (not once frozen: answers would be dropped), nudges the peers
      * at once when not drained, then whenever the wait outlasts an ever longer interval, from twice the RTT (see
-     * {@link #nudge}), and postpones at once when what the proxy holds for a peer stops moving (see
-     * {@link #STALL_NANOS}). The first nudge does not wait: a peer that delays its ACK of what the proxy relayed last
-     * (by up to 40 ms, and the smoothed RTT the interval comes from includes such delays) would hold the drain for as
-     * long, and the nudge's duplicate byte reaches the peer after everything relayed before it.
+     * {@link #nudge}), and postpones as soon as what the proxy holds for a peer has not moved for
+     * {@link #STALL_NANOS} (the legs' queues are looked at every half of it, however long the nudge interval has
+     * grown). The first nudge does not wait: a peer that delays its ACK of what the proxy relayed last (by up to
+     * 40 ms, and the smoothed RTT the interval comes from includes such delays) would hold the drain for as long, and
+     * the nudge's duplicate byte reaches the peer after everything relayed before it.
      */
     private void awaitDrain(boolean pause, long deadline, String when, boolean nudging) throws Exception {
         CompletableFuture<Void> drained = r.worker().call(() -> r.drain(pause))
                 .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         long interval = Math.max(NUDGE_MIN_NANOS, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
-        long wait = 0;
+        long nextNudge = System.nanoTime();
         long[] queued = null;
         long movedAt = System.nanoTime();
         try {
             while (true) {
-                long left = Math.max(0, deadline - System.nanoTime());
+                long now = System.nanoTime();
+                long left = Math.max(0, deadline - now);
                 try {
-                    drained.get(nudging ? Math.min(left, wait) : left, TimeUnit.NANOSECONDS);
+                    drained.get(nudging ? Math.min(left, Math.max(0, Math.min(nextNudge - now, STALL_NANOS / 2)))
+                                        : left, TimeUnit.NANOSECONDS);
                     return;
                 } catch (TimeoutException e) {
                     if (!nudging || deadline - System.nanoTime() <= 0) {
                         throw e;
                     }
-                    long[] now = r.worker().call(this::nudge).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-                    if (queued == null || !Arrays.equals(now, queued) || now[1] + now[3] == 0) {
-                        queued = now;
+                    boolean send = System.nanoTime() - nextNudge >= 0;
+                    long[] held = r.worker().call(() -> nudge(send)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                    if (send) {
+                        nextNudge = System.nanoTime() + interval;
+                        interval *= 2;
+                    }
+                    if (queued == null || !Arrays.equals(held, queued) || held[1] + held[3] == 0) {
+                        queued = held;
                         movedAt = System.nanoTime();
                     } else if (System.nanoTime() - movedAt >= STALL_NANOS) {
                         r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-                        throw new PostponedException("a peer took none of the " + (now[1] + now[3])
+                        throw new PostponedException("a peer took none of the " + (held[1] + held[3])
                                 + " bytes the proxy holds for it for " + STALL_NANOS / 1_000_000
-                                + " ms (client leg " + now[1] + ", server leg " + now[3] + " not sent): it waits on"
+                                + " ms (client leg " + held[1] + ", server leg " + held[3] + " not sent): it waits on"
                                 + " the zero window or does not read");
                     }
-                    wait = interval;
-                    interval *= 2;
                 }
             }
         } catch (TimeoutException e) {
@@ -523,12 +529,13 @@ public final class Handoff {
      * both ways) holds the drain for as long. On each leg with payload not yet acknowledged, a byte the peer already
      * has (at snd_una - 1, read in repair mode) draws an immediate ACK, as the barrier's probe does; the peer discards
      * the byte. Its seq lies below the barrier's (the drain ends only once that payload is acknowledged), so its
-     * answer never passes for the barrier's.
+     * answer never passes for the barrier's. Without {@code send} it only reads the legs' queues and rechecks the
+     * drain. Returns the client leg's unacknowledged and not sent bytes, then the server leg's.
      */
-    private long[] nudge() throws IOException {
+    private long[] nudge(boolean send) throws IOException {
         long[] queued = {c.outputQueued(), c.notSentQueued(), s.outputQueued(), s.notSentQueued()};
-        boolean client = queued[0] > queued[1];
-        boolean server = queued[2] > queued[3];
+        boolean client = send && queued[0] > queued[1];
+        boolean server = send && queued[2] > queued[3];
         if (client || server) {
             repair(true);
             long[] seqs = readSeqs();
@@ -542,8 +549,10 @@ public final class Handoff {
                                             newestStamp(s, null), 0);
             }
         }
-        LOG.fine(() -> "hand-off " + r + ": drain waiting; nudged the client " + client + ", the server " + server
-                + " (" + r.drainState() + ")");
+        if (send) {
+            LOG.fine(() -> "hand-off " + r + ": drain waiting; nudged the client " + client + ", the server " + server
+                    + " (" + r.drainState() + ")");
+        }
         r.checkDrainNow();
         return queued;
     }
