@@ -212,9 +212,9 @@ public final class LabFlowRuleService extends FlowRuleServiceAdapter {
         return readAll().stream().filter(e -> e.appId() == appId.id()).collect(Collectors.toList());
     }
 
-    // ONOS answers these from its flow rule store (counters polled every few seconds); the lab reads the switch,
-    // once for all callers that ask while a read is under way (the app lists the device's entries at every
-    // release, so concurrent releases would each read every entry's counter).
+    // ONOS answers these from its flow rule store (counters refreshed every fallbackFlowPollFrequency, 30 s by
+    // default); the lab reads the switch, once for all callers that ask while a read is under way (the app lists
+    // the device's entries at every counter poll, so concurrent callers would each read every entry's counter).
     private List<FlowEntry> readAll() {
         CompletableFuture<List<FlowEntry>> mine = new CompletableFuture<>();
         CompletableFuture<List<FlowEntry>> underway = reading.compareAndExchange(null, mine);
