@@ -27,6 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.lessThan;
@@ -209,8 +210,8 @@ public class HandoffNetnsTest {
         for (Segment s : out) {
             if (s.payloadLength == 0 && s.seq == Math.floorMod(sndNxt - 1, MOD)) {
                 probe = s;
-            } else if (probe != null && resume == null && s.seq == (sndNxt + 1) % MOD && s.ack == rcvNxt
-                    && s.window > 0) {
+                resume = null;
+            } else if (probe != null && resume == null && s.seq == (sndNxt + 1) % MOD && s.ack == rcvNxt) {
                 resume = s;
             }
         }
@@ -239,7 +240,9 @@ public class HandoffNetnsTest {
         assertThat(leg + " tsVal continues the proxy's clock", (long) (int) (tsVal - lastLocalTs), lessThan(2000L));
         // After BYPASSED the peer gets one ACK that ends its persist mode, in the bypass's numbering, with
         // seq = sndNxt + 1 like the ACK that had closed its window.
-        assertTrue(leg + ": no ACK with a window resumed the peer after the hand-off", resume != null);
+        assertTrue(leg + ": no ACK resumed the peer after the hand-off", resume != null);
+        // The first one already reopens the window: it leaves while the flows are still quiesced.
+        assertThat(leg + " the first ACK after the last probe reopens the window", resume.window, greaterThan(0));
         // Its TSval runs ahead by the lead plus the milliseconds since the other endpoint was last heard, so the
         // other endpoint's segments the switch translates before it arrives cannot make PAWS drop it.
         long ahead = (int) (resume.tsVal - tsVal);
