@@ -241,7 +241,8 @@ public class HandoffNetnsTest {
         // After BYPASSED the peer gets one ACK that ends its persist mode, in the bypass's numbering, with
         // seq = sndNxt + 1 like the ACK that had closed its window.
         assertTrue(leg + ": no ACK resumed the peer after the hand-off", resume != null);
-        // The first one already reopens the window: it leaves while the flows are still quiesced.
+        // The first one already reopens the window (the quiesce is lifted before it leaves): the peer does not wait
+        // for a copy.
         assertThat(leg + " the first ACK after the last probe reopens the window", resume.window, greaterThan(0));
         // Its TSval runs ahead by the lead plus the milliseconds since the other endpoint was last heard, so the
         // other endpoint's segments the switch translates before it arrives cannot make PAWS drop it.

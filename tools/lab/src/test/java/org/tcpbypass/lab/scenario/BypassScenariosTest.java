@@ -740,13 +740,16 @@ public class BypassScenariosTest {
     }
 
     private static boolean pipelined(SocketChannel c, java.net.InetSocketAddress vip, long seed, int requests) {
+        AtomicLong received = new AtomicLong();
+        ByteArrayBuilder expected = new ByteArrayBuilder();
+        String port = "?";
         try (SocketChannel ch = c) {
             ch.connect(vip);
+            port = Integer.toString(((java.net.InetSocketAddress) ch.getLocalAddress()).getPort());
             Random r = new Random(seed);
-            ByteArrayBuilder expected = new ByteArrayBuilder();
             CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return readAll(ch);
+                    return readAll(ch, received);
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
@@ -766,11 +769,13 @@ public class BypassScenariosTest {
             byte[] got = reader.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             return Arrays.equals(expected.toArray(), got);
         } catch (Exception e) {
-            throw new IllegalStateException("pipelined connection failed: " + e, e);
+            // Which connection, and how far it got: the proxy's log names its bypass by the client's port.
+            throw new IllegalStateException("pipelined connection from client port " + port + " failed after "
+                    + expected.size() + " bytes written, " + received.get() + " echoed back: " + e, e);
         }
     }
 
-    private static byte[] readAll(SocketChannel ch) throws IOException {
+    private static byte[] readAll(SocketChannel ch, AtomicLong received) throws IOException {
         ByteArrayBuilder out = new ByteArrayBuilder();
         ByteBuffer b = ByteBuffer.allocate(64 * 1024);
         while (ch.read(b) >= 0) {
@@ -778,6 +783,7 @@ public class BypassScenariosTest {
             byte[] chunk = new byte[b.remaining()];
             b.get(chunk);
             out.add(chunk);
+            received.addAndGet(chunk.length);
             b.clear();
         }
         return out.toArray();
@@ -881,6 +887,10 @@ public class BypassScenariosTest {
 
         byte[] toArray() {
             return out.toByteArray();
+        }
+
+        int size() {
+            return out.size();
         }
     }
 

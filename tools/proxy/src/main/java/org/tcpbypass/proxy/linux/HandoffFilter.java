@@ -21,8 +21,7 @@ import java.util.List;
  *       straggler after a hand-off meets no closed socket and draws no RST.</li>
  * </ul>
  * Segments the hand-off crafts ({@link RawTcp}, marked) are kept out of conntrack, which would otherwise start
- * tracking the legs again after their entries were deleted, and keep the window they were given: the ACKs that
- * resume the peers leave while their flows are still quiesced.
+ * tracking the legs again after their entries were deleted.
  */
 public final class HandoffFilter implements AutoCloseable {
     private static final List<String> NFT = List.of("nft", "-f", "-");
@@ -80,7 +79,7 @@ public final class HandoffFilter implements AutoCloseable {
                 + "  }\n"
                 + "  chain output {\n"
                 + "    type filter hook output priority raw; policy accept;\n"
-                + "    meta mark " + RawTcp.MARK + " notrack accept\n"
+                + "    meta mark " + RawTcp.MARK + " notrack\n"
                 + "    " + flow + " @" + QUIESCED + " tcp window set 0\n"
                 + "  }\n"
                 + "}\n");

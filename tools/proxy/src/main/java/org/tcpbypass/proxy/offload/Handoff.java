@@ -444,15 +444,19 @@ public final class Handoff {
     }
 
     /*
-     * BYPASSED. Incoming segments are dropped from now on (no straggler meets a closed socket and draws an RST), and
-     * each peer gets the window the other endpoint last announced, in the bypass's numbering: the crafted ACKs are
-     * marked, and the quiesce's rule leaves marked segments alone. Only then do the sockets close in repair mode (no
-     * FIN, no RST), their own segments still announcing window 0, and the quiesce ends: the peers do not wait for
-     * the relay's worker.
+     * BYPASSED. Incoming segments are dropped before the sockets close (no straggler draws an RST), the
+     * sockets close in repair mode (no FIN, no RST) while their segments still announce window 0, and only
+     * then does each peer get the window the other endpoint last announced, in the bypass's numbering.
      */
     private void handOver(LegState client, LegState server, String bypass) throws Exception {
         owner.filter.release(flows, RELEASED_DROP_SECONDS);
         frozen = false;
+        r.worker().call(() -> {
+            r.closeHandedOff();
+            return null;
+        }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        steps.mark("close");
+        owner.filter.thaw(flows, false);
         int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
         int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
         reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(), serverHeard,
@@ -460,12 +464,6 @@ public final class Handoff {
         reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
                clientHeard, server.peerTsVal);
         long resumed = steps.mark("resume");
-        r.worker().call(() -> {
-            r.closeHandedOff();
-            return null;
-        }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-        owner.filter.thaw(flows, false);
-        steps.mark("close");
         // The sockets are released (closeHandedOff): the server leg's port is free to be held.
         r.worker().call(() -> {
             owner.ports.reserve(bypass, r.proxyAddress(), flows);
