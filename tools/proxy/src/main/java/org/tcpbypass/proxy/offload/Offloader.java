@@ -26,9 +26,16 @@ import java.util.logging.Logger;
  */
 public final class Offloader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Offloader.class.getName());
-    /** Hand-offs of one connection that could not drain: offered again this many times, this much later each. */
-    static final int POSTPONE_ATTEMPTS = 3;
+    /**
+     * A postponed hand-off is offered again while its connection lives: {@value #POSTPONE_MILLIS} ms later for the
+     * first {@value #POSTPONE_PROMPT_ATTEMPTS} attempts (a request/response peer caught writing at the quiesce is
+     * usually free a moment later), then twice as long each time up to {@value #POSTPONE_MAX_MILLIS} ms: the
+     * long-lived connections worth offloading are not given up on, and one that never drains costs at most one
+     * short pause a minute.
+     */
     static final long POSTPONE_MILLIS = 1000;
+    static final int POSTPONE_PROMPT_ATTEMPTS = 10;
+    static final long POSTPONE_MAX_MILLIS = 60_000;
     /** Due hand-offs waiting for a slot beyond this many are skipped. */
     static final int MAX_WAITING = 100_000;
 
@@ -115,9 +122,18 @@ public final class Offloader implements AutoCloseable {
             return;
         }
         boolean postponed = new Handoff(this, relay).run();
-        if (postponed && attempt < POSTPONE_ATTEMPTS) {
-            retries.schedule(() -> offload(relay, attempt + 1), POSTPONE_MILLIS * attempt, TimeUnit.MILLISECONDS);
+        if (postponed) {
+            retries.schedule(() -> offload(relay, attempt + 1), retryDelayMillis(attempt), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** How long after its {@code attempt}-th attempt (from 1) a postponed hand-off is offered again. */
+    static long retryDelayMillis(int attempt) {
+        if (attempt < POSTPONE_PROMPT_ATTEMPTS) {
+            return POSTPONE_MILLIS;
+        }
+        int doublings = Math.min(attempt - POSTPONE_PROMPT_ATTEMPTS + 1, 16);
+        return Math.min(POSTPONE_MILLIS << doublings, POSTPONE_MAX_MILLIS);
     }
 
     /** Ends {@code relay}'s RTT ramp, if any (see {@link RttRamp#stop}). */
