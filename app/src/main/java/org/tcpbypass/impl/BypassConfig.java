@@ -25,7 +25,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * {"apps": {"org.tcpbypass": {"tcp-bypass": {
  *   "proxies": [{"name": "proxy1", "ip": "198.18.0.2", "vips": ["198.18.0.100"],
  *                "mac": "00:00:00:00:00:02", "connectPoint": "device:bmv2:s1/2"}],
- *   "idleTimeoutSeconds": 432000, "lingerMillis": 1000, "retentionSeconds": 600}}}}
+ *   "idleTimeoutSeconds": 432000, "lingerMillis": 10000, "retentionSeconds": 600}}}}
  * </pre>
  */
 public final class BypassConfig extends Config<ApplicationId> {
