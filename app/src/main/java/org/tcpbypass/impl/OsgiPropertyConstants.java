@@ -24,9 +24,9 @@ public final class OsgiPropertyConstants {
     /**
      * How long a bypass outlives the FIN of each direction (or a RST): segments the endpoints still send again (data
      * lost before a FIN, the FIN itself, the last ACK) must be translated, and once the entries are gone they meet
-     * the proxy host, which has no socket. Ten seconds cover a few retransmission timeouts; in the lab, a second had
-     * left a connection whose data the overloaded switch had dropped just before the FINs without it for good. At
-     * 1000 closes a second it holds about 20,000 of the bypass table's 65,536 entries.
+     * the proxy host, which has no socket. Ten seconds cover a few retransmission timeouts; one second was too short in
+     * the lab, where an overloaded switch dropped segments just before the FINs and their copies came 2 and 6 s later.
+     * At 1000 closes a second it holds about 20,000 of the bypass table's 65,536 entries.
      */
     public static final int LINGER_MILLIS_DEFAULT = 10_000;
 

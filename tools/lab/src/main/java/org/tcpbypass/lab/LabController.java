@@ -82,9 +82,6 @@ public final class LabController implements AutoCloseable {
     public static final DeviceId DEVICE_ID = DeviceId.deviceId("device:bmv2:s1");
     /** The registered proxy's name. */
     public static final String PROXY_NAME = "proxy1";
-    // The app's default linger (OsgiPropertyConstants.LINGER_MILLIS_DEFAULT; the lab loads the app as a bundle, so
-    // its classes are not on the lab's compile path): segments sent again after the FINs still meet the bypass.
-    private static final int DEFAULT_LINGER_MILLIS = 10_000;
     /** The app's name (its ApplicationId). */
     public static final String APP_NAME = "org.tcpbypass";
 
@@ -185,7 +182,7 @@ public final class LabController implements AutoCloseable {
         installForwarding(pipeliner);
 
         realClasses.addAll(runtime.activateBundles(APP_BUNDLE));
-        configure(PROXY_NAME, 60, DEFAULT_LINGER_MILLIS);
+        configure(PROXY_NAME, 60);
     }
 
     // What ONOS's forwarding would do through flow objectives: each host's MAC leads to its port.
@@ -206,6 +203,17 @@ public final class LabController implements AutoCloseable {
     }
 
     /**
+     * Posts the app's network configuration with the app's own linger after FIN/RST: the lab's proxy and the idle
+     * timeout.
+     *
+     * @param proxyName   registered name
+     * @param idleSeconds idle timeout
+     */
+    public void configure(String proxyName, int idleSeconds) {
+        post(proxyName, idleSeconds, null);
+    }
+
+    /**
      * Posts the app's network configuration: the lab's proxy (its address, MAC and switch port; its own
      * address is its VIP) and the teardown timing.
      *
@@ -214,6 +222,10 @@ public final class LabController implements AutoCloseable {
      * @param lingerMillis   linger after FIN/RST
      */
     public void configure(String proxyName, int idleSeconds, int lingerMillis) {
+        post(proxyName, idleSeconds, lingerMillis);
+    }
+
+    private void post(String proxyName, int idleSeconds, Integer lingerMillis) {
         LabHost p = topology.proxy();
         ObjectMapper m = new ObjectMapper();
         ObjectNode cfg = m.createObjectNode();
@@ -221,7 +233,10 @@ public final class LabController implements AutoCloseable {
         proxy.put("name", proxyName).put("ip", p.ip().toString()).put("mac", p.mac().toString())
                 .put("connectPoint", DEVICE_ID + "/" + p.switchPort());
         proxy.putArray("vips").add(p.ip().toString());
-        cfg.put("idleTimeoutSeconds", idleSeconds).put("lingerMillis", lingerMillis);
+        cfg.put("idleTimeoutSeconds", idleSeconds);
+        if (lingerMillis != null) {
+            cfg.put("lingerMillis", lingerMillis);
+        }
         netcfg.applyConfig(core.getAppId(APP_NAME), appConfigClass(), (JsonNode) cfg);
     }
 
