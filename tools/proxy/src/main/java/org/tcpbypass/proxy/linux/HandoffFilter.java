@@ -95,6 +95,17 @@ public final class HandoffFilter implements AutoCloseable {
         apply(Netlink.SetChange.add(QUIESCED, 0, List.of(f.outgoing)));
     }
 
+    /**
+     * Lets one leg's peer send again ({@code quiesced} false) or quiesces it again: the proxy's segments of that leg
+     * announce their real window, or window 0, from now on.
+     *
+     * @param leg 0 for the client leg, 1 for the server leg
+     */
+    public void quiesce(Flows f, int leg, boolean quiesced) throws IOException {
+        List<byte[]> key = List.of(f.outgoing[leg]);
+        apply(quiesced ? Netlink.SetChange.add(QUIESCED, 0, key) : Netlink.SetChange.delete(QUIESCED, key));
+    }
+
     /** Every incoming segment of both legs is dropped from now on (payload and FIN counted). */
     public void freeze(Flows f) throws IOException {
         apply(Netlink.SetChange.add(FROZEN, 0, List.of(f.incoming)));

@@ -52,6 +52,14 @@ public final class Handoff {
      * request/response peer). That never resolves while quiesced: postponed, relaying resumes.
      */
     private static final long STALL_NANOS = 50_000_000;
+    /** How many times a hand-off lets a stalled peer through (see {@link #letThrough}) before it is postponed. */
+    private static final int LET_THROUGH_MAX = 8;
+    /**
+     * How long what the proxy holds for a peer let through may stand still before the hand-off is postponed: such a
+     * peer relays like any other, and on a loaded machine (the lab's 50 echo connections through BMv2 on two cores)
+     * a 50 ms pause in it is common; one that does not read at all holds the hand-off this long, not the drain timeout.
+     */
+    private static final long LET_THROUGH_STALL_NANOS = 500_000_000;
 
     private final Offloader owner;
     private final Relay r;
@@ -64,6 +72,9 @@ public final class Handoff {
     private boolean frozen;
     private boolean paused;
     private boolean repaired;
+    // Per leg: its peer may send again while the drain lasts (see letThrough).
+    private final boolean[] letThrough = new boolean[2];
+    private int letThroughs;
     private Segment lastToClient;
     private Segment lastToServer;
     // No later than the peer stamped the TSval the proxy reports for it (see reopenTsVal).
@@ -102,7 +113,8 @@ public final class Handoff {
             frozen = true;
             // Frozen, no ACK comes in any more: whatever is not drained now never will be.
             awaitDrain(true, Math.min(drainDeadline, System.nanoTime()
-                    + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis)), "at the freeze", false);
+                    + TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis)), "at the freeze", false,
+                       null);
             paused = true;
             steps.mark("freeze");
             PacketCapture capture = own;
@@ -184,8 +196,19 @@ public final class Handoff {
      * grown). The first nudge does not wait: a peer that delays its ACK of what the proxy relayed last (by up to
      * 40 ms, and the smoothed RTT the interval comes from includes such delays) would hold the drain for as long, and
      * the nudge's duplicate byte reaches the peer after everything relayed before it.
+     *
+     * <p>With {@code letThroughCapture}, a stalled peer is let through first (see {@link #letThrough}), and the drain
+     * ends only once every leg is quiesced again and drained.
      */
-    private void awaitDrain(boolean pause, long deadline, String when, boolean nudging) throws Exception {
+    private void awaitDrain(boolean pause, long deadline, String when, boolean nudging, PacketCapture letThroughCapture)
+            throws Exception {
+        do {
+            drainOnce(pause, deadline, when, nudging, letThroughCapture);
+        } while (r.worker().call(this::requiesce).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS));
+    }
+
+    private void drainOnce(boolean pause, long deadline, String when, boolean nudging, PacketCapture letThroughCapture)
+            throws Exception {
         CompletableFuture<Void> drained = r.worker().call(() -> r.drain(pause))
                 .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         long interval = Math.max(NUDGE_MIN_NANOS, 2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
@@ -213,10 +236,24 @@ public final class Handoff {
                     if (queued == null || !Arrays.equals(held, queued) || held[1] + held[3] == 0) {
                         queued = held;
                         movedAt = System.nanoTime();
+                        for (int leg = 0; leg < 2; leg++) {
+                            if (letThrough[leg] && held[2 * leg] == 0) {
+                                int quiesced = leg;
+                                r.worker().call(() -> requiesce(quiesced)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                            }
+                        }
                     } else if (System.nanoTime() - movedAt >= STALL_NANOS) {
+                        long stalled = System.nanoTime() - movedAt;
+                        int let = letThroughCapture == null ? -1 : r.worker()
+                                .call(() -> letThrough(held, stalled, letThroughCapture))
+                                .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                        if (let >= 0) {
+                            queued = let > 0 ? null : queued;
+                            continue;
+                        }
                         r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
                         throw new PostponedException("a peer took none of the " + (held[1] + held[3])
-                                + " bytes the proxy holds for it for " + STALL_NANOS / 1_000_000
+                                + " bytes the proxy holds for it for " + stalled / 1_000_000
                                 + " ms (client leg " + held[1] + ", server leg " + held[3] + " not sent): it waits on"
                                 + " the zero window or does not read");
                     }
@@ -236,14 +273,86 @@ public final class Handoff {
      */
     private void awaitQuiet(PacketCapture own, long deadline) throws Exception {
         String within = "within " + owner.config.handoff.drainTimeoutMillis + " ms of the quiesce";
-        awaitDrain(false, deadline, within, true);
+        awaitDrain(false, deadline, within, true, own);
         steps.mark("drain");
         long[] seqs = r.worker().call(() -> probe(own, false)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         awaitProbes(own, seqs, true, deadline);
         // Relays what came after the first drain (below rcvNxt at the probe, or late payload past it); the peers
         // answered the probe after it and send no more. Without it, payload that arrived between the drain and
         // the probe would be relayed and still unacknowledged at the freeze, which drops the ACKs for it.
-        awaitDrain(false, deadline, within, true);
+        // No peer is let through any more: the probe's window-closing ACK (seq sndNxt + 1) is the last word.
+        awaitDrain(false, deadline, within, true, null);
+    }
+
+    /**
+     * On the worker, when what the proxy holds for a peer has not moved for {@link #STALL_NANOS}: the peer's receive
+     * window is closed, typically because it waits to write against the quiesce's zero window before it reads again
+     * (a request/response peer). Such a peer is let through: its leg leaves the quiesce and one pure ACK at the
+     * socket's snd_nxt and rcv_nxt (the only seq a closed receive window accepts, and the kernel's own one) with the
+     * socket's real window and its newest TSval reopens the peer's send window (same seq as the zero-window ACKs, a
+     * larger window: RFC 9293's window update rule). The peer writes, reads again, and takes what the proxy holds;
+     * what it writes is relayed to the other peer, which is still quiesced. Once everything held for it is
+     * acknowledged, its leg is quiesced again ({@link #requiesce(int)}). One peer at a time.
+     *
+     * @param held    the legs' queues as {@link #nudge} reads them
+     * @param stalled how long they have not moved
+     * @return 1 when a stalled peer was let through; 0 while a peer let through may still move
+     *         ({@link #LET_THROUGH_STALL_NANOS}); -1 to postpone (nothing moved for longer, or peers were let through
+     *         {@value #LET_THROUGH_MAX} times)
+     */
+    private int letThrough(long[] held, long stalled, PacketCapture own) throws IOException {
+        if (letThrough[0] || letThrough[1]) {
+            // One peer at a time: with both let through the connection relays as before and never drains.
+            return stalled >= LET_THROUGH_STALL_NANOS ? -1 : 0;
+        }
+        if (letThroughs == LET_THROUGH_MAX) {
+            return -1;
+        }
+        // Of two stalled peers, the one the proxy holds more for (a request/response server holds up its client).
+        int leg = held[1] >= held[3] ? 0 : 1;
+        TcpSocket socket = leg == 0 ? c : s;
+        socket.setRepair(true);
+        long sndNxt;
+        long rcvNxt;
+        int window;
+        try {
+            sndNxt = socket.sendQueueSeq() - socket.notSentQueued() & MASK;
+            rcvNxt = socket.receiveQueueSeq();
+            TcpSocket.RepairWindow w = socket.repairWindow();
+            TcpSocket.TcpInfo info = socket.info();
+            window = window(w.rcvWup + w.rcvWnd - rcvNxt & MASK,
+                            info.has(TcpSocket.TcpInfo.OPT_WSCALE) ? info.rcvWscale : 0);
+            owner.filter.quiesce(flows, leg, false);
+            letThrough[leg] = true;
+            letThroughs++;
+        } finally {
+            socket.setRepair(false);
+        }
+        drainOwn(own);
+        Segment last = leg == 0 ? lastToClient : lastToServer;
+        InetSocketAddress peer = leg == 0 ? r.client() : r.server();
+        owner.raw.sendAck(leg == 0 ? r.vip() : r.proxyAddress(), peer, sndNxt, rcvNxt, window,
+                          newestStamp(socket, last), last == null ? 0 : last.tsEcr);
+        LOG.fine(() -> "hand-off " + r + ": " + peer + " took nothing for " + stalled / 1_000_000
+                + " ms; let through (" + r.drainState() + ")");
+        return 1;
+    }
+
+    /** On the worker: quiesces a leg let through again. */
+    private Void requiesce(int leg) throws IOException {
+        if (letThrough[leg]) {
+            owner.filter.quiesce(flows, leg, true);
+            letThrough[leg] = false;
+        }
+        return null;
+    }
+
+    /** On the worker: quiesces every leg let through again; returns whether there was one. */
+    private boolean requiesce() throws IOException {
+        boolean any = letThrough[0] || letThrough[1];
+        requiesce(0);
+        requiesce(1);
+        return any;
     }
 
     /*
@@ -487,6 +596,7 @@ public final class Handoff {
                     return null;
                 }
                 if (quiescedAt != 0) {
+                    requiesce();
                     drainOwn(own);
                     repair(true);
                     Resume toClient = new Resume(c, lastToClient);
