@@ -64,6 +64,7 @@ public final class Main {
         FLAGS.put("--drain-timeout", "handoff.drainTimeoutMillis");
         FLAGS.put("--probe-timeout", "handoff.probeTimeoutMillis");
         FLAGS.put("--max-handoffs", "handoff.maxConcurrent");
+        FLAGS.put("--resume-spacing", "handoff.resumeSpacingMillis");
         FLAGS.put("--reservation-sweep", "handoff.reservationSweepSeconds");
         FLAGS.put("--rtt-ramp", "rttRamp.enabled");
         FLAGS.put("--rtt-ramp-step", "rttRamp.stepMillis");
@@ -97,6 +98,7 @@ public final class Main {
             "  --drain-timeout MS        wait for both legs to drain (default 2000)",
             "  --probe-timeout MS        wait for the peers' answers to the probe (default 50)",
             "  --max-handoffs N          concurrent hand-offs (default 16)",
+            "  --resume-spacing MS       between two hand-offs' resumptions, 0 = none (default 2)",
             "  --reservation-sweep S     how often handed-off ports are checked for release (default 30)",
             "  --rtt-ramp true|false     raise both senders' RTT in steps before a hand-off (default false)",
             "  --rtt-ramp-step MS        delay step (default 20)",

@@ -168,6 +168,8 @@ public final class ProxyConfig {
         public final int drainTimeoutMillis;
         public final int probeTimeoutMillis;
         public final int maxConcurrent;
+        /** At least this long between two hand-offs' resumptions of their peers (see offload.ResumePacer). */
+        public final int resumeSpacingMillis;
         /** How often the controller is asked which handed-off server-leg ports can be freed. */
         public final int reservationSweepSeconds;
 
@@ -175,6 +177,7 @@ public final class ProxyConfig {
             drainTimeoutMillis = f.integer("drainTimeoutMillis", 2000, 1, 60000);
             probeTimeoutMillis = f.integer("probeTimeoutMillis", 50, 1, 10000);
             maxConcurrent = f.integer("maxConcurrent", 16, 1, 1024);
+            resumeSpacingMillis = f.integer("resumeSpacingMillis", 2, 0, 1000);
             reservationSweepSeconds = f.integer("reservationSweepSeconds", 30, 1, 3600);
             f.rejectUnknown();
         }

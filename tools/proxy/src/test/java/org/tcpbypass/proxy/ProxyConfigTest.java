@@ -34,7 +34,8 @@ public class ProxyConfigTest {
             + "                 \"passwordFile\": \"PASSWORD_FILE\", \"requestTimeoutMillis\": 100,\n"
             + "                 \"offloadTimeoutMillis\": 200,\n"
             + "                 \"reportIntervalMillis\": 0},\n"
-            + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2},\n"
+            + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2,\n"
+            + "              \"resumeSpacingMillis\": 0},\n"
             + "  \"rttRamp\": {\"enabled\": true, \"stepMillis\": 10, \"intervalMillis\": 50,\n"
             + "              \"dwellMillis\": 1000, \"maxMillis\": 300, \"queue\": 12},\n"
             + "  \"listeners\": [\n"
@@ -80,6 +81,7 @@ public class ProxyConfigTest {
         assertEquals(300, c.handoff.drainTimeoutMillis);
         assertEquals(40, c.handoff.probeTimeoutMillis);
         assertEquals(2, c.handoff.maxConcurrent);
+        assertEquals(0, c.handoff.resumeSpacingMillis);
         assertTrue(c.rttRamp.enabled);
         assertEquals(10, c.rttRamp.stepMillis);
         assertEquals(50, c.rttRamp.intervalMillis);
@@ -112,6 +114,7 @@ public class ProxyConfigTest {
         assertTrue("splice is the default relay", c.splice);
         assertEquals("tcpbypass", c.nftTable);
         assertEquals(2000, c.handoff.drainTimeoutMillis);
+        assertEquals(2, c.handoff.resumeSpacingMillis);
         assertFalse(c.rttRamp.enabled);
         assertEquals(20, c.rttRamp.stepMillis);
         assertEquals(200, c.rttRamp.intervalMillis);

@@ -233,15 +233,15 @@ public final class Handoff {
                         nextNudge = System.nanoTime() + interval;
                         interval *= 2;
                     }
+                    for (int leg = 0; leg < 2; leg++) {
+                        if (letThrough[leg] && held[2 * leg] == 0) {
+                            int quiesced = leg;
+                            r.worker().call(() -> requiesce(quiesced)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+                        }
+                    }
                     if (queued == null || !Arrays.equals(held, queued) || held[1] + held[3] == 0) {
                         queued = held;
                         movedAt = System.nanoTime();
-                        for (int leg = 0; leg < 2; leg++) {
-                            if (letThrough[leg] && held[2 * leg] == 0) {
-                                int quiesced = leg;
-                                r.worker().call(() -> requiesce(quiesced)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-                            }
-                        }
                     } else if (System.nanoTime() - movedAt >= STALL_NANOS) {
                         long stalled = System.nanoTime() - movedAt;
                         int let = letThroughCapture == null ? -1 : r.worker()
@@ -566,6 +566,9 @@ public final class Handoff {
         }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         steps.mark("close");
         owner.filter.thaw(flows, false);
+        if (owner.resumes.await() > 0) {
+            steps.mark("spacing");
+        }
         int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
         int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
         reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(), serverHeard,

@@ -48,6 +48,7 @@ public final class Offloader implements AutoCloseable {
     final RttRamp ramp;
     final ScheduledExecutorService retries;
     final PortReservations ports;
+    final ResumePacer resumes;
     private final ExecutorService executor;
 
     /** An offloader; {@code filter} and {@code ramp} (null: no ramp) must be installed. */
@@ -58,6 +59,7 @@ public final class Offloader implements AutoCloseable {
         this.controller = controller;
         this.filter = filter;
         this.raw = new RawTcp();
+        this.resumes = new ResumePacer(TimeUnit.MILLISECONDS.toNanos(config.handoff.resumeSpacingMillis));
         this.ports = new PortReservations(filter);
         this.metrics = metrics;
         // maxConcurrent hand-offs run at once; the others wait their turn in order (up to MAX_WAITING).
