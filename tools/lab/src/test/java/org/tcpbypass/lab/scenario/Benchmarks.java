@@ -9,10 +9,7 @@ import org.tcpbypass.lab.net.Netns;
 import org.tcpbypass.lab.net.Shell;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -67,9 +64,6 @@ public final class Benchmarks {
      * @return true when it ran
      */
     public static boolean offloads(Path repo) throws Exception {
-        // HttpURLConnection keeps 5 idle connections per server by default: the other clients would open a new
-        // TCP connection for every request.
-        System.setProperty("http.maxConnections", Integer.toString(CLIENTS));
         Optional<String> missing = LabEnvironment.bmv2Missing();
         if (missing.isPresent()) {
             System.out.println("benchmarks not run: " + missing.get());
@@ -152,7 +146,7 @@ public final class Benchmarks {
     // Each offload gets its own 4-tuple (client port 10000 + n, proxy port 30000 + n, both outside Linux's ephemeral
     // range, so no lab connection takes one): released records stay.
     static Rate offloads(Lab lab, int clients, int perClient, int first) throws InterruptedException {
-        String base = lab.rest().toString();
+        java.net.URI base = lab.rest();
         AtomicLong notBypassed = new AtomicLong();
         AtomicLong accepted = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -161,22 +155,24 @@ public final class Benchmarks {
         for (int c = 0; c < clients; c++) {
             int start = first + c * perClient;
             threads.add(new Thread(() -> Netns.call(lab.topology().proxy().namespace(), () -> {
-                for (int i = 0; i < perClient; i++) {
-                    int n = start + i;
-                    try {
-                        String created = http("POST", base + "offloads?wait=5000",
-                                              offloadJson(10000 + n, 30000 + n));
-                        String id = created.replaceAll("(?s).*\"id\"\\s*:\\s*\"?([0-9]+)\"?.*", "$1");
-                        if (!created.contains("\"BYPASSED\"")) {
-                            notBypassed.incrementAndGet();
-                            System.out.println("bench: offload " + id + " did not become BYPASSED: " + created);
+                try (RestConnection rest = new RestConnection(base)) {
+                    for (int i = 0; i < perClient; i++) {
+                        int n = start + i;
+                        try {
+                            String created = rest.exchange("POST", "offloads?wait=5000",
+                                                           offloadJson(10000 + n, 30000 + n));
+                            String id = created.replaceAll("(?s).*\"id\"\\s*:\\s*\"?([0-9]+)\"?.*", "$1");
+                            if (!created.contains("\"BYPASSED\"")) {
+                                notBypassed.incrementAndGet();
+                                System.out.println("bench: offload " + id + " did not become BYPASSED: " + created);
+                            }
+                            if (rest.status("DELETE", "offloads/" + id) == 202) {
+                                accepted.incrementAndGet();
+                            }
+                        } catch (IOException e) {
+                            errors.incrementAndGet();
+                            System.out.println("bench: " + e.getMessage());
                         }
-                        if (status("DELETE", base + "offloads/" + id) == 202) {
-                            accepted.incrementAndGet();
-                        }
-                    } catch (IOException e) {
-                        errors.incrementAndGet();
-                        System.out.println("bench: " + e.getMessage());
                     }
                 }
                 return null;
@@ -234,40 +230,151 @@ public final class Benchmarks {
                 + " \"clientLeg\": {" + leg + "}, \"serverLeg\": {" + leg + "}}";
     }
 
-    private static int status(String method, String url) throws IOException {
-        HttpURLConnection h = (HttpURLConnection) new URL(url).openConnection();
-        h.setRequestMethod(method);
-        h.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
-                .encodeToString("onos:rocks".getBytes(StandardCharsets.UTF_8)));
-        int code = h.getResponseCode();
-        try (InputStream in = code < 400 ? h.getInputStream() : h.getErrorStream()) {
-            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    /**
+     * The benchmark's load generator: one keep-alive HTTP/1.1 connection to the lab's REST server, requests written
+     * and answers read on the calling thread. The proxy's own client (HttpURLConnection) took about a third of the lab
+     * JVM's CPU in this benchmark (tools/lab/README.md), CPU the two cores then lacked for the exchange measured; a
+     * proxy runs on hosts of its own.
+     */
+    static final class RestConnection implements AutoCloseable {
+        private static final byte[] END_OF_HEADERS = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        private final java.net.URI base;
+        private final String head;
+        private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        private SocketChannel channel;
+
+        RestConnection(java.net.URI base) {
+            this.base = base;
+            this.head = " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\nAuthorization: Basic "
+                    + Base64.getEncoder().encodeToString("onos:rocks".getBytes(StandardCharsets.UTF_8)) + "\r\n";
+        }
+
+        /** Sends a request under the base path; returns the answer's body, whose status must be below 300. */
+        String exchange(String method, String path, String body) throws IOException {
+            String[] answer = send(method, path, body);
+            if (Integer.parseInt(answer[0]) >= 300) {
+                throw new IOException(method + " " + path + " -> " + answer[0] + ": " + answer[1]);
+            }
+            return answer[1];
+        }
+
+        /** Sends a request without a body; returns the status, which must be below 300. */
+        int status(String method, String path) throws IOException {
+            String[] answer = send(method, path, null);
+            int code = Integer.parseInt(answer[0]);
             if (code >= 300) {
-                throw new IOException(method + " " + url + " -> " + code + ": " + text);
+                throw new IOException(method + " " + path + " -> " + code + ": " + answer[1]);
             }
             return code;
         }
-    }
 
-    private static String http(String method, String url, String body) throws IOException {
-        HttpURLConnection h = (HttpURLConnection) new URL(url).openConnection();
-        h.setRequestMethod(method);
-        h.setRequestProperty("Authorization", "Basic " + Base64.getEncoder()
-                .encodeToString("onos:rocks".getBytes(StandardCharsets.UTF_8)));
-        if (body != null) {
-            h.setDoOutput(true);
-            h.setRequestProperty("Content-Type", "application/json");
-            try (OutputStream o = h.getOutputStream()) {
-                o.write(body.getBytes(StandardCharsets.UTF_8));
+        private String[] send(String method, String path, String body) throws IOException {
+            if (channel == null) {
+                channel = SocketChannel.open(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
+                channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                in.clear();
+            }
+            byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            String request = method + " " + base.getRawPath() + path + head
+                    + (body == null ? "" : "Content-Type: application/json\r\n")
+                    + "Content-Length: " + payload.length + "\r\n\r\n";
+            byte[] headers = request.getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer out = ByteBuffer.allocate(headers.length + payload.length).put(headers).put(payload).flip();
+            while (out.hasRemaining()) {
+                channel.write(out);
+            }
+            int end;
+            while ((end = indexOf(END_OF_HEADERS)) < 0) {
+                fill();
+            }
+            String[] lines = new String(in.array(), 0, end, StandardCharsets.US_ASCII).split("\r\n");
+            consume(end + END_OF_HEADERS.length);
+            String status = lines[0].split(" ")[1];
+            int length = -1;
+            boolean chunked = false;
+            boolean close = false;
+            for (String line : lines) {
+                String lower = line.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+                    chunked = true;
+                } else if (lower.startsWith("connection:") && lower.contains("close")) {
+                    close = true;
+                }
+            }
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            if (chunked) {
+                for (int size; (size = chunkSize()) > 0; ) {
+                    take(size, text);
+                    take(2, new ByteArrayOutputStream());
+                }
+                take(2, new ByteArrayOutputStream());
+            } else if (length >= 0) {
+                take(length, text);
+            }
+            if (close) {
+                close();
+            }
+            return new String[] {status, text.toString(StandardCharsets.UTF_8)};
+        }
+
+        private int chunkSize() throws IOException {
+            int end;
+            while ((end = indexOf(new byte[] {'\r', '\n'})) < 0) {
+                fill();
+            }
+            String line = new String(in.array(), 0, end, StandardCharsets.US_ASCII);
+            consume(end + 2);
+            return Integer.parseInt(line.split(";")[0].trim(), 16);
+        }
+
+        private void take(int bytes, ByteArrayOutputStream out) throws IOException {
+            for (int left = bytes; left > 0; ) {
+                if (in.position() == 0) {
+                    fill();
+                }
+                int n = Math.min(left, in.position());
+                out.write(in.array(), 0, n);
+                consume(n);
+                left -= n;
             }
         }
-        int code = h.getResponseCode();
-        try (InputStream in = code < 400 ? h.getInputStream() : h.getErrorStream()) {
-            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (code >= 300) {
-                throw new IOException(method + " " + url + " -> " + code + ": " + text);
+
+        private int indexOf(byte[] what) {
+            byte[] a = in.array();
+            for (int i = 0; i + what.length <= in.position(); i++) {
+                int k = 0;
+                while (k < what.length && a[i + k] == what[k]) {
+                    k++;
+                }
+                if (k == what.length) {
+                    return i;
+                }
             }
-            return text;
+            return -1;
+        }
+
+        private void fill() throws IOException {
+            if (!in.hasRemaining()) {
+                throw new IOException("answer headers longer than " + in.capacity() + " bytes");
+            }
+            if (channel.read(in) < 0) {
+                throw new IOException("the REST server closed the connection");
+            }
+        }
+
+        private void consume(int bytes) {
+            in.flip().position(bytes);
+            in.compact();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
         }
     }
 
