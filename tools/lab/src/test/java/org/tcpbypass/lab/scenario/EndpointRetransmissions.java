@@ -30,17 +30,21 @@ final class EndpointRetransmissions implements AutoCloseable {
     private static final int CONTEXT_LINES = 6;
 
     /**
-     * One retransmitted segment: when (epoch seconds), its sender's and receiver's ports, and the connection's last
-     * segments before it (both ways, tcpdump's lines).
+     * One retransmitted segment: when (epoch seconds), when a segment starting at the same sequence number was first
+     * sent (NaN if none was captured), its sender's and receiver's ports, and the connection's last segments before it
+     * (both ways, tcpdump's lines).
      */
     static final class Retransmission {
         final double epochSeconds;
+        final double firstSentSeconds;
         final int sourcePort;
         final int destinationPort;
         final List<String> before;
 
-        Retransmission(double epochSeconds, int sourcePort, int destinationPort, List<String> before) {
+        Retransmission(double epochSeconds, double firstSentSeconds, int sourcePort, int destinationPort,
+                       List<String> before) {
             this.epochSeconds = epochSeconds;
+            this.firstSentSeconds = firstSentSeconds;
             this.sourcePort = sourcePort;
             this.destinationPort = destinationPort;
             this.before = before;
@@ -75,6 +79,9 @@ final class EndpointRetransmissions implements AutoCloseable {
         read.waitFor();
         Files.deleteIfExists(pcap.toPath());
         Map<String, Long> highest = new HashMap<>();
+        // Per flow and start sequence number, when such a segment left first (a tail-loss probe or a retransmission
+        // timeout sends a segment again from the same start).
+        Map<String, Double> firstSent = new HashMap<>();
         Map<String, ArrayDeque<String>> recent = new HashMap<>();
         List<Retransmission> found = new ArrayList<>();
         for (String line : text.split("\n")) {
@@ -92,11 +99,15 @@ final class EndpointRetransmissions implements AutoCloseable {
                 long end = m.group(8) != null ? Long.parseLong(m.group(8))
                         : m.group(6).matches(".*[SF].*") ? Long.parseLong(m.group(7)) + 1 : -1;
                 Long before = end < 0 ? null : highest.get(flow);
+                double time = Double.parseDouble(m.group(1));
+                String start = flow + "@" + m.group(7);
                 if (before != null && (int) (end - before) <= 0) {
-                    found.add(new Retransmission(Double.parseDouble(m.group(1)), Integer.parseInt(m.group(3)),
-                                                 Integer.parseInt(m.group(5)), new ArrayList<>(context)));
+                    found.add(new Retransmission(time, firstSent.getOrDefault(start, Double.NaN),
+                                                 Integer.parseInt(m.group(3)), Integer.parseInt(m.group(5)),
+                                                 new ArrayList<>(context)));
                 } else if (end >= 0) {
                     highest.put(flow, end);
+                    firstSent.putIfAbsent(start, time);
                 }
             }
             context.addLast(line);
