@@ -74,6 +74,16 @@ public class HandoffNetnsTest {
         return p;
     }
 
+    /** A listening server socket in the server namespace ({@code sp}) whose connections announce a 32 KiB window. */
+    private static java.net.ServerSocket smallWindowServer(ExecutorService sp) throws Exception {
+        return sp.submit(() -> {
+            java.net.ServerSocket ss = new java.net.ServerSocket();
+            ss.setReceiveBufferSize(32768);
+            ss.bind(SERVER, 4);
+            return ss;
+        }).get();
+    }
+
     /** A controller that refuses every offload with 409, after {@code delayMillis}. */
     private static Function<FakeController.Request, FakeController.Answer> alreadyOffloaded(long delayMillis) {
         return FakeController.offloads(
@@ -426,13 +436,9 @@ public class HandoffNetnsTest {
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
             try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
-                 java.net.ServerSocket echo = sp.submit(() -> {
-                     // Small buffers, so the server's writes block against the zero window within a few segments.
-                     java.net.ServerSocket ss = new java.net.ServerSocket();
-                     ss.setReceiveBufferSize(32768);
-                     ss.bind(SERVER, 4);
-                     return ss;
-                 }).get();
+                 // A small receive window, so the server's writes block against the zero window within a few
+                 // segments while what the client sent waits unread.
+                 java.net.ServerSocket echo = smallWindowServer(sp);
                  ProxyProcess proxy = proxy(n, controller, "--drain-timeout", "20000")) {
                 // Each 16 KiB request draws a 16 KiB answer, written before the next request is read: at the quiesce the
                 // server blocks writing within its buffers while megabytes the client sent wait in front of it.
@@ -500,13 +506,8 @@ public class HandoffNetnsTest {
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
             try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
-                 java.net.ServerSocket sink = sp.submit(() -> {
-                     // A small receive window, closed long before the client's upload ends.
-                     java.net.ServerSocket ss = new java.net.ServerSocket();
-                     ss.setReceiveBufferSize(32768);
-                     ss.bind(SERVER, 4);
-                     return ss;
-                 }).get();
+                 // A small receive window, closed long before the client's upload ends.
+                 java.net.ServerSocket sink = smallWindowServer(sp);
                  ProxyProcess proxy = proxy(n, controller, "--drain-timeout", "20000")) {
                 // The server's download passes the policy's 256 KiB while its window for the upload is closed; it
                 // reads nothing for 3 s.
