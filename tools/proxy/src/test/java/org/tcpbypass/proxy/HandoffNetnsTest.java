@@ -239,7 +239,8 @@ public class HandoffNetnsTest {
         // (seq sndNxt + 1) are beyond it and leave no trace.
         Segment newestLocal = null;
         for (Segment s : out) {
-            if (s.seq != (sndNxt + 1) % MOD && (newestLocal == null || (int) (s.tsVal - newestLocal.tsVal) > 0)) {
+            if (s.seq != (sndNxt + 1) % MOD && s.tsVal >= 0
+                    && (newestLocal == null || (int) (s.tsVal - newestLocal.tsVal) > 0)) {
                 newestLocal = s;
             }
         }
@@ -262,6 +263,36 @@ public class HandoffNetnsTest {
         assertThat(leg + " resume ACK TSval is ahead by the lead plus the hand-off's milliseconds at most", ahead,
                    lessThan(Handoff.REOPEN_TS_LEAD + 5000));
         assertEquals(leg + " resume ACK TSecr", peerTsVal, resume.tsEcr);
+        // Then the peer gets a byte it already has, without timestamps, and answers it with a D-SACK for it: through
+        // the switch, a window update for the other endpoint should its reopening ACK have been overtaken.
+        List<Segment> all = capture.segments();
+        int resumeAt = all.indexOf(resume);
+        int byteAt = -1;
+        for (int i = resumeAt + 1; i < all.size() && byteAt < 0; i++) {
+            Segment s = all.get(i);
+            if (s.isFrom(local, peer) && s.payloadLength == 1 && s.seq == Math.floorMod(sndNxt - 1, MOD)) {
+                byteAt = i;
+            }
+        }
+        assertTrue(leg + ": after the resume the peer was sent a byte it has (seq sndNxt - 1)", byteAt > 0);
+        Segment duplicate = all.get(byteAt);
+        assertEquals(leg + " the duplicate byte carries no timestamps (the peer would keep its TSval)", -1,
+                     duplicate.tsVal);
+        assertEquals(leg + " the duplicate byte's ack", rcvNxt, duplicate.ack);
+        assertEquals(leg + " the duplicate byte's window is the resume ACK's", resume.window, duplicate.window);
+        assertThat(leg + " the duplicate byte follows the resume ACK (5 ms later)",
+                   TimeUnit.NANOSECONDS.toMillis(duplicate.nanos - resume.nanos), lessThan(500L));
+        Segment answer = null;
+        for (Segment s : all.subList(byteAt + 1, all.size())) {
+            if (answer == null && s.isFrom(peer, local) && s.sackBlocks > 0
+                    && s.firstSackLeft == Math.floorMod(sndNxt - 1, MOD)) {
+                answer = s;
+            }
+        }
+        assertTrue(leg + ": the peer answered the duplicate byte with a D-SACK for it", answer != null);
+        assertEquals(leg + " the answer acknowledges all the proxy sent", sndNxt, answer.ack);
+        assertThat(leg + " the answer came at once (no delayed ACK)",
+                   TimeUnit.NANOSECONDS.toMillis(answer.nanos - duplicate.nanos), lessThan(200L));
     }
 
     private static long offset(long seq, long isn) {

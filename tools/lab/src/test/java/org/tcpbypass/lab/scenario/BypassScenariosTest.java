@@ -474,6 +474,7 @@ public class BypassScenariosTest {
             run.gaps[2 * i] = clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
             run.gaps[2 * i + 1] = servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
         }
+        awaitClosed();
         run.retrans = retransmissions() - retransBefore;
         java.util.Map<String, Long> countersAfter = retransmissionCounters();
         run.retransSegs = countersAfter.getOrDefault("TcpRetransSegs", 0L)
@@ -609,6 +610,20 @@ public class BypassScenariosTest {
             sender.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             assertEquals("bytes received", bytes, total);
             return new long[] {gap};
+        }
+    }
+
+    /**
+     * Waits (5 s at most) until neither endpoint has a FIN not yet acknowledged: a retransmission of the run's last
+     * segments then falls before the counters are read and the captures stop, so both see it.
+     */
+    private void awaitClosed() throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (LabHost h : List.of(lab.topology().client(), lab.topology().server())) {
+            while (!h.exec("ss", "-tnH", "state", "fin-wait-1", "state", "closing", "state", "last-ack").isBlank()
+                    && System.nanoTime() < end) {
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
         }
     }
 

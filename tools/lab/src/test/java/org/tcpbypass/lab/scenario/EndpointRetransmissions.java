@@ -60,9 +60,12 @@ final class EndpointRetransmissions implements AutoCloseable {
         this.source = source;
         this.pcap = File.createTempFile("tcp-bypass-lab-endpoint", ".pcap");
         pcap.deleteOnExit();
-        tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", "eth0", "-nn", "-U", "-s",
+        tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", "eth0", "-nn", "-U",
+                                     "--immediate-mode", "-s",
                                      "96", "-w", pcap.getPath(), "tcp and host " + source)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        // Immediate mode: libpcap's default block mode hands packets over when a block fills or its timeout passes,
+        // and stopping tcpdump lost the run's last ones (a probe counted by the kernel but missing from the capture).
         // tcpdump opens the interface within milliseconds; segments before that would be missed.
         TimeUnit.MILLISECONDS.sleep(500);
         if (!tcpdump.isAlive()) {
