@@ -33,6 +33,8 @@ import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketService;
 import org.onosproject.net.pi.service.PiPipeconfService;
+import org.onosproject.net.pi.service.PiTranslationService;
+import org.onosproject.p4runtime.api.P4RuntimeController;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -40,6 +42,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassEvent;
@@ -136,6 +139,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private static final long FIRST_REQUEST_WAIT_MILLIS = 2_000;
     // Legs are left claimed only when an instance fails half way through; a slow sweep is enough.
     private static final long SWEEP_MINUTES = 10;
+    // A switch that does not answer the final counter read within this holds a release no longer.
+    private static final long FINAL_READ_MILLIS = 1_000;
 
     private final Logger log = getLogger(getClass());
 
@@ -163,6 +168,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     protected PiPipeconfService pipeconfService;
     @Reference(cardinality = ReferenceCardinality.MANDATORY)
     protected BypassStore store;
+    // Optional: without them a released bypass's final counters come from the flow rule store.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    protected volatile P4RuntimeController p4RuntimeController;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    protected volatile PiTranslationService piTranslationService;
 
     /** Time source, ms since the epoch; tests replace it. */
     LongSupplier clock = System::currentTimeMillis;
@@ -205,6 +215,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private OffloadValidator validator;
     private CloseWatcher closeWatcher;
     private IdleMonitor idleMonitor;
+    private SwitchCounters switchCounters;
     ScheduledExecutorService executor;
     private ScheduledFuture<?> pollTask;
 
@@ -216,6 +227,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         validator = new OffloadValidator(() -> settings.proxies, deviceService, hostService, pipeconfService);
         closeWatcher = new CloseWatcher(store, this::connectionEnded, this::connectionReplaced);
         idleMonitor = new IdleMonitor(store, flowRuleService, mastershipService, appId, this::connectionEnded);
+        switchCounters = new SwitchCounters(() -> p4RuntimeController, () -> piTranslationService, pipeconfService,
+                                            configRegistry);
         cfgService.registerProperties(getClass());
         eventDispatcher.addSink(BypassEvent.class, listenerRegistry);
         store.setDelegate(delegate);
@@ -554,9 +567,30 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             }
         }
         releaseReasons.putIfAbsent(id, reason);
-        if (record.state() == BYPASSED) {
-            idleMonitor.readFinal(id, flowEntries(id));
+        if (record.state() != BYPASSED) {
+            return withdraw(id, reason);
         }
+        // The entries are withdrawn once their counters are read: from the switch where ONOS's P4Runtime client
+        // can read it (its store trails the switch by up to a poll), otherwise from the flow rule store.
+        switchCounters.read(record.deviceId(), bypassRules(id))
+                .orTimeout(FINAL_READ_MILLIS, TimeUnit.MILLISECONDS)
+                .whenComplete((cells, error) -> {
+                    try {
+                        if (error == null) {
+                            idleMonitor.readFinal(id, cells);
+                        } else {
+                            log.debug("Final counters of bypass {} from the flow rule store: {}", id, error.toString());
+                            idleMonitor.readFinal(id, IdleMonitor.cells(flowEntries(id)));
+                        }
+                        withdraw(id, reason);
+                    } catch (RuntimeException e) {
+                        log.warn("Cannot release bypass {}", id, e);
+                    }
+                });
+        return store.get(id).orElseThrow(() -> notFound(id));
+    }
+
+    private Bypass withdraw(BypassId id, String reason) {
         Intent intent = intentService.getIntent(key(id));
         if (intent == null) {
             return end(id, RELEASED, reason).orElseThrow(() -> notFound(id));
@@ -616,18 +650,29 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     @Override
     public Collection<FlowEntry> flowEntries(BypassId id) {
         // Looked up by rule, not found in a list of the device's entries: constant cost however many bypasses live.
-        Intent intent = intentService.getIntent(key(id));
-        if (!(intent instanceof FlowRuleIntent)) {
-            return ImmutableList.of();
-        }
         List<FlowEntry> entries = new ArrayList<>();
-        for (FlowRule rule : ((FlowRuleIntent) intent).flowRules()) {
-            FlowEntry e = BYPASS_TABLE.equals(rule.table()) ? flowRuleService.getFlowEntry(rule) : null;
+        for (FlowRule rule : bypassRules(id)) {
+            FlowEntry e = flowRuleService.getFlowEntry(rule);
             if (e != null) {
                 entries.add(e);
             }
         }
         return entries;
+    }
+
+    // The record's bypass-table rules, from its intent.
+    private List<FlowRule> bypassRules(BypassId id) {
+        Intent intent = intentService.getIntent(key(id));
+        if (!(intent instanceof FlowRuleIntent)) {
+            return ImmutableList.of();
+        }
+        List<FlowRule> rules = new ArrayList<>();
+        for (FlowRule rule : ((FlowRuleIntent) intent).flowRules()) {
+            if (BYPASS_TABLE.equals(rule.table())) {
+                rules.add(rule);
+            }
+        }
+        return rules;
     }
 
     // The app's entries in both tables by bypass, from one pass over its entries: for records whose intent is lost.

@@ -3,7 +3,9 @@ package org.tcpbypass.impl;
 import org.onosproject.core.ApplicationId;
 import org.onosproject.mastership.MastershipService;
 import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.FlowRuleService;
+import org.onosproject.net.pi.runtime.PiCounterCellData;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassCounters;
 import org.tcpbypass.api.BypassDirection;
@@ -85,7 +87,7 @@ final class IdleMonitor {
                     || !mastershipService.isLocalMaster(entry.deviceId())) {
                 continue;
             }
-            add(counts.computeIfAbsent(id, k -> new long[4]), entry);
+            add(counts.computeIfAbsent(id, k -> new long[4]), entry, entry.packets(), entry.bytes());
         }
         counts.forEach((id, c) -> {
             BypassCounters counters = BypassCounters.of(c[0], c[1], c[2], c[3]);
@@ -105,27 +107,39 @@ final class IdleMonitor {
     }
 
     /**
-     * Takes a bypassed record's final counters from its entries, read once more as it is released and before
-     * its entries are withdrawn: a bypass shorter than one poll would otherwise end with none.
+     * Takes a bypassed record's final counters, read once more as it is released and before its entries are
+     * withdrawn: a bypass shorter than one poll would otherwise end with none.
      *
-     * @param id      record id
-     * @param entries the record's bypass-table entries, as the flow rule service has them
+     * @param id    record id
+     * @param cells the record's bypass-table rules and their counters
      */
-    void readFinal(BypassId id, Collection<FlowEntry> entries) {
-        if (entries.isEmpty()) {
+    void readFinal(BypassId id, Map<? extends FlowRule, PiCounterCellData> cells) {
+        if (cells.isEmpty()) {
             return;
         }
         long[] c = new long[4];
-        entries.forEach(entry -> add(c, entry));
+        cells.forEach((rule, cell) -> add(c, rule, cell.packets(), cell.bytes()));
         BypassCounters counters = BypassCounters.of(c[0], c[1], c[2], c[3]);
         store.update(id, b -> b.state() == BypassState.BYPASSED && !b.counters().equals(counters)
                 ? b.withCounters(counters) : b);
     }
 
+    /**
+     * The counters of flow entries as the flow rule service has them.
+     *
+     * @param entries flow entries
+     * @return each entry's packets and bytes
+     */
+    static Map<FlowEntry, PiCounterCellData> cells(Collection<FlowEntry> entries) {
+        Map<FlowEntry, PiCounterCellData> cells = new HashMap<>();
+        entries.forEach(e -> cells.put(e, new PiCounterCellData(e.packets(), e.bytes())));
+        return cells;
+    }
+
     // Adds an entry's packets and bytes to its direction's pair: to-server at 0 and 1, to-client at 2 and 3.
-    private static void add(long[] counts, FlowEntry entry) {
-        int offset = BypassIntentCompiler.direction(entry.id().value()) == BypassDirection.TO_SERVER ? 0 : 2;
-        counts[offset] += entry.packets();
-        counts[offset + 1] += entry.bytes();
+    private static void add(long[] counts, FlowRule rule, long packets, long bytes) {
+        int offset = BypassIntentCompiler.direction(rule.id().value()) == BypassDirection.TO_SERVER ? 0 : 2;
+        counts[offset] += packets;
+        counts[offset + 1] += bytes;
     }
 }

@@ -1,5 +1,6 @@
 package org.tcpbypass.impl;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.collect.ImmutableList;
 import org.onlab.packet.ChassisId;
 import org.onlab.packet.IpAddress;
@@ -31,6 +32,7 @@ import org.onosproject.net.config.Config;
 import org.onosproject.net.config.NetworkConfigEvent;
 import org.onosproject.net.config.NetworkConfigListener;
 import org.onosproject.net.config.NetworkConfigRegistryAdapter;
+import org.onosproject.net.config.basics.BasicDeviceConfig;
 import org.onosproject.net.device.DeviceListener;
 import org.onosproject.net.device.DeviceServiceAdapter;
 import org.onosproject.net.flow.FlowEntry;
@@ -48,12 +50,14 @@ import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketServiceAdapter;
 import org.onosproject.net.pi.PiPipeconfServiceAdapter;
+import org.onosproject.net.pi.model.PiPipeconf;
 import org.onosproject.net.pi.model.PiPipeconfId;
 import org.onosproject.net.provider.ProviderId;
 import org.onosproject.store.service.StorageService;
 import org.tcpbypass.api.BypassEvent;
 import org.tcpbypass.api.BypassListener;
 import org.tcpbypass.pipeconf.BypassPipelineConstants;
+import org.tcpbypass.pipeconf.PipeconfLoader;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -77,6 +81,7 @@ import static org.tcpbypass.impl.TestData.DEVICE;
 final class ManagerHarness extends ExternalResource {
 
     static final ProviderId PID = new ProviderId("bmv2", "test");
+    static final PiPipeconf PIPECONF = PipeconfLoader.buildPipeconf();
 
     final BypassManager manager = new BypassManager();
     final DistributedBypassStore store = new DistributedBypassStore();
@@ -84,6 +89,8 @@ final class ManagerHarness extends ExternalResource {
     final List<ApplicationId> flowRulesRemovedFor = new ArrayList<>();
     final Map<DeviceId, Device> devices = new HashMap<>();
     final Map<DeviceId, PiPipeconfId> pipeconfs = new HashMap<>();
+    /** Devices' basic netcfg management address, as ONOS's P4Runtime driver reads it (none unless a test sets it). */
+    final Map<DeviceId, String> managementAddresses = new HashMap<>();
     final Map<IpAddress, Host> hosts = new HashMap<>();
     final List<FlowEntry> flowEntries = new ArrayList<>();
     /** Calls that list all of a device's or the app's flow entries. */
@@ -231,6 +238,12 @@ final class ManagerHarness extends ExternalResource {
             @Override
             @SuppressWarnings("unchecked")
             public <S, C extends Config<S>> C getConfig(S subject, Class<C> configClass) {
+                if (configClass == BasicDeviceConfig.class && managementAddresses.containsKey(subject)) {
+                    BasicDeviceConfig basic = new BasicDeviceConfig();
+                    ObjectMapper mapper = new ObjectMapper();
+                    basic.init((DeviceId) subject, "basic", mapper.createObjectNode(), mapper, null);
+                    return (C) basic.managementAddress(managementAddresses.get(subject));
+                }
                 return configClass == BypassConfig.class ? (C) config : null;
             }
 
@@ -250,6 +263,11 @@ final class ManagerHarness extends ExternalResource {
             @Override
             public Optional<PiPipeconfId> ofDevice(DeviceId deviceId) {
                 return Optional.ofNullable(pipeconfs.get(deviceId));
+            }
+
+            @Override
+            public Optional<PiPipeconf> getPipeconf(DeviceId deviceId) {
+                return ofDevice(deviceId).filter(BypassPipelineConstants.PIPECONF_ID::equals).map(id -> PIPECONF);
             }
         };
         NetTestTools.injectEventDispatcher(manager, new SyncDispatcher());

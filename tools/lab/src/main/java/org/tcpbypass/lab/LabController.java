@@ -2,6 +2,7 @@ package org.tcpbypass.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.onosproject.app.ApplicationService;
 import org.onosproject.app.ApplicationServiceAdapter;
@@ -21,8 +22,11 @@ import org.onosproject.net.PortNumber;
 import org.onosproject.net.behaviour.Pipeliner;
 import org.onosproject.net.behaviour.PipelinerContext;
 import org.onosproject.net.config.Config;
+import org.onosproject.net.config.ConfigFactory;
 import org.onosproject.net.config.NetworkConfigRegistry;
 import org.onosproject.net.config.NetworkConfigService;
+import org.onosproject.net.config.basics.BasicDeviceConfig;
+import org.onosproject.net.config.basics.SubjectFactories;
 import org.onosproject.net.device.DeviceService;
 import org.onosproject.net.flow.DefaultTrafficSelector;
 import org.onosproject.net.flow.DefaultTrafficTreatment;
@@ -37,6 +41,8 @@ import org.onosproject.net.packet.PacketService;
 import org.onosproject.net.pi.model.PiPipeconf;
 import org.onosproject.net.pi.model.PiPipelineInterpreter;
 import org.onosproject.net.pi.service.PiPipeconfService;
+import org.onosproject.net.pi.service.PiTranslationService;
+import org.onosproject.p4runtime.api.P4RuntimeController;
 import org.onosproject.store.service.StorageService;
 import org.onosproject.store.service.TestStorageService;
 import org.onlab.osgi.ServiceDirectory;
@@ -56,8 +62,10 @@ import org.tcpbypass.lab.onos.LabHostService;
 import org.tcpbypass.lab.onos.LabIntentService;
 import org.tcpbypass.lab.onos.LabMastershipService;
 import org.tcpbypass.lab.onos.LabNetworkConfigService;
+import org.tcpbypass.lab.onos.LabP4RuntimeController;
 import org.tcpbypass.lab.onos.LabPacketService;
 import org.tcpbypass.lab.onos.LabPipeconfService;
+import org.tcpbypass.lab.onos.LabPiTranslationService;
 import org.tcpbypass.lab.onos.WebServer;
 
 import javax.ws.rs.core.Application;
@@ -102,6 +110,16 @@ public final class LabController implements AutoCloseable {
     private LabNetworkConfigService netcfg;
     private LabCoreService core;
     private WebServer web;
+    private LabP4RuntimeController p4Runtime;
+
+    // ONOS's core registers the basic device config; the lab's netcfg starts empty.
+    private static final ConfigFactory<DeviceId, BasicDeviceConfig> BASIC_DEVICE_CONFIG =
+            new ConfigFactory<>(SubjectFactories.DEVICE_SUBJECT_FACTORY, BasicDeviceConfig.class, "basic") {
+                @Override
+                public BasicDeviceConfig createConfig() {
+                    return new BasicDeviceConfig();
+                }
+            };
 
     private LabController(LabTopology topology, SwitchControl control) {
         this.topology = topology;
@@ -167,8 +185,19 @@ public final class LabController implements AutoCloseable {
         PiPipelineInterpreter interpreter = handler.behaviour(PiPipelineInterpreter.class);
         realClasses.add(interpreter.getClass().getName());
 
-        flowRules = new LabFlowRuleService(DEVICE_ID, pipeconf.pipelineModel(),
-                                           new FlowRuleTranslator(pipeconf.pipelineModel(), interpreter), control);
+        FlowRuleTranslator translator = new FlowRuleTranslator(pipeconf.pipelineModel(), interpreter);
+        flowRules = new LabFlowRuleService(DEVICE_ID, pipeconf.pipelineModel(), translator, control);
+        // As ONOS with the bmv2 driver: the device's netcfg names its P4Runtime server, whose client apps may use.
+        control.managementAddress().ifPresent(address -> {
+            netcfg.registerConfigFactory(BASIC_DEVICE_CONFIG);
+            netcfg.applyConfig(DEVICE_ID, BasicDeviceConfig.class, JsonNodeFactory.instance.objectNode()
+                    .put("managementAddress", address).put("driver", "bmv2")
+                    .put("pipeconf", PIPECONF_ID.id()));
+            p4Runtime = new LabP4RuntimeController(DEVICE_ID, Long.parseLong(
+                    address.substring(address.indexOf("device_id=") + "device_id=".length())), control);
+            runtime.register(P4RuntimeController.class, p4Runtime.service());
+            runtime.register(PiTranslationService.class, new LabPiTranslationService(translator));
+        });
         intents = new LabIntentService(flowRules);
         packets = new LabPacketService(DEVICE_ID, interpreter, control);
         runtime.register(FlowRuleService.class, flowRules);
@@ -298,6 +327,11 @@ public final class LabController implements AutoCloseable {
     /** The flow rule service, e.g. for PI entries and counters. */
     public LabFlowRuleService flowRules() {
         return flowRules;
+    }
+
+    /** The P4Runtime controller apps read the switch through; empty on the thrift path. */
+    public java.util.Optional<LabP4RuntimeController> p4Runtime() {
+        return java.util.Optional.ofNullable(p4Runtime);
     }
 
     /** The packet service, e.g. for the number of packet-ins. */

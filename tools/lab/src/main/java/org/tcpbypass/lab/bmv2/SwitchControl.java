@@ -5,6 +5,7 @@ import org.onosproject.net.pi.runtime.PiPacketOperation;
 import org.onosproject.net.pi.runtime.PiTableEntry;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -24,6 +25,15 @@ public interface SwitchControl extends AutoCloseable {
      * @return {@link #P4RUNTIME} or {@link #THRIFT}
      */
     String path();
+
+    /**
+     * The switch's management address as ONOS's netcfg gives it to the P4Runtime driver.
+     *
+     * @return {@code grpc://host:port?device_id=N} on the P4Runtime path, empty on thrift
+     */
+    default Optional<String> managementAddress() {
+        return Optional.empty();
+    }
 
     /**
      * Inserts entries, as one batch where the path has batches.

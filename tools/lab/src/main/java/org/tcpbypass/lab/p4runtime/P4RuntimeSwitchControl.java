@@ -14,6 +14,7 @@ import p4.v1.P4RuntimeOuterClass.Update;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -36,9 +37,12 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
     // device's entries, and so reads every entry's counter, at each release).
     private final Map<PiTableEntry, TableEntry> keys = new ConcurrentHashMap<>();
 
-    private P4RuntimeSwitchControl(P4RuntimeClient client, PiEntityCodec codec) {
+    private final String managementAddress;
+
+    private P4RuntimeSwitchControl(P4RuntimeClient client, PiEntityCodec codec, String managementAddress) {
         this.client = client;
         this.codec = codec;
+        this.managementAddress = managementAddress;
     }
 
     /**
@@ -63,12 +67,18 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
             client.close();
             throw e;
         }
-        return new P4RuntimeSwitchControl(client, new PiEntityCodec(p4Info));
+        return new P4RuntimeSwitchControl(client, new PiEntityCodec(p4Info),
+                                          "grpc://" + host + ":" + port + "?device_id=" + deviceId);
     }
 
     @Override
     public String path() {
         return P4RUNTIME;
+    }
+
+    @Override
+    public Optional<String> managementAddress() {
+        return Optional.of(managementAddress);
     }
 
     @Override

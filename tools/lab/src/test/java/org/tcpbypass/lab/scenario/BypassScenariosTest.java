@@ -254,12 +254,28 @@ public class BypassScenariosTest {
         SocketChannel s = server.accept();
         Transfer t = transfer(c, s, 4 * MB, proxy, 1, false);
         assertArrayEquals(t.sent, t.received.sha256);
+        long cellsRead = lab.controller().p4Runtime().map(p -> p.cellsRead()).orElse(0L);
         c.shutdownOutput();
         assertEquals("server sees the client's FIN", -1, s.read(ByteBuffer.allocate(1)));
         s.close();
         assertEquals("client sees the server's FIN", -1, c.read(ByteBuffer.allocate(1)));
         c.close();
         assertTrue("bypass entries gone after both FINs and the linger", bypassEntriesGone(10_000));
+        // The released record keeps the switch's counters as read at the release, after the FINs crossed it: more
+        // than the switch had counted at the end of the transfer (the flow rule service's look-up then).
+        com.fasterxml.jackson.databind.JsonNode released = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Netns.call(lab.topology().proxy().namespace(), () -> {
+                    try (Benchmarks.RestConnection rest = new Benchmarks.RestConnection(lab.rest())) {
+                        return rest.exchange("GET", "offloads?state=RELEASED", null);
+                    }
+                })).get("offloads").get(0);
+        long recorded = released.get("bytesToServer").asLong() + released.get("bytesToClient").asLong();
+        System.out.printf("scenario 5: released record %s; the switch counted %d bytes at the transfer's end%n",
+                          released, t.bypassBytes);
+        assertThat("final counters read at the release", recorded, greaterThan(t.bypassBytes));
+        lab.controller().p4Runtime().ifPresent(p -> assertEquals(
+                "the release read the two bypass entries' counters over P4Runtime, as ONOS's client would",
+                cellsRead + 2, p.cellsRead()));
 
         SocketChannel c2 = lab.socketIn(lab.topology().client());
         c2.connect(lab.vip());

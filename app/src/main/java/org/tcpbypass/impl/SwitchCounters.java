@@ -1,0 +1,151 @@
+package org.tcpbypass.impl;
+
+import org.onosproject.net.DeviceId;
+import org.onosproject.net.config.NetworkConfigService;
+import org.onosproject.net.config.basics.BasicDeviceConfig;
+import org.onosproject.net.flow.FlowRule;
+import org.onosproject.net.pi.model.PiPipeconf;
+import org.onosproject.net.pi.model.PiTableId;
+import org.onosproject.net.pi.runtime.PiCounterCell;
+import org.onosproject.net.pi.runtime.PiCounterCellData;
+import org.onosproject.net.pi.runtime.PiCounterCellHandle;
+import org.onosproject.net.pi.runtime.PiCounterCellId;
+import org.onosproject.net.pi.runtime.PiHandle;
+import org.onosproject.net.pi.runtime.PiMatchKey;
+import org.onosproject.net.pi.runtime.PiTableEntry;
+import org.onosproject.net.pi.service.PiPipeconfService;
+import org.onosproject.net.pi.service.PiTranslationException;
+import org.onosproject.net.pi.service.PiTranslationService;
+import org.onosproject.p4runtime.api.P4RuntimeClient;
+import org.onosproject.p4runtime.api.P4RuntimeController;
+
+import java.net.URI;
+import java.util.AbstractMap.SimpleImmutableEntry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * Reads flow rules' direct counters from their switch over P4Runtime, all in one read request, as ONOS's P4Runtime
+ * flow rule driver reads them when it polls. The flow rule service answers from ONOS's store, which that poll
+ * refreshes only every {@code fallbackFlowPollFrequency} (30 s by default): a bypass released between two polls
+ * would end with the counters of the last one, and one shorter than a poll with none.
+ */
+final class SwitchCounters {
+
+    // ONOS's P4Runtime driver takes the switch's P4Runtime device id from its management address, as in
+    // grpc://127.0.0.1:50001?device_id=1.
+    private static final String DEVICE_ID_PARAM = "device_id=";
+
+    private final Supplier<P4RuntimeController> controller;
+    private final Supplier<PiTranslationService> translation;
+    private final PiPipeconfService pipeconfs;
+    private final NetworkConfigService netcfg;
+
+    /**
+     * Creates the reader.
+     *
+     * @param controller  ONOS's P4Runtime clients, or null where the P4Runtime protocol is not loaded
+     * @param translation ONOS's flow rule to PI translation, or null where it is not available
+     * @param pipeconfs   the devices' pipeconfs
+     * @param netcfg      the devices' basic configuration (management address)
+     */
+    SwitchCounters(Supplier<P4RuntimeController> controller, Supplier<PiTranslationService> translation,
+                   PiPipeconfService pipeconfs, NetworkConfigService netcfg) {
+        this.controller = controller;
+        this.translation = translation;
+        this.pipeconfs = pipeconfs;
+        this.netcfg = netcfg;
+    }
+
+    /**
+     * Reads the rules' counters.
+     *
+     * @param device the switch holding the rules
+     * @param rules  rules of tables with a direct counter
+     * @return each rule's counter cell; completes exceptionally, naming why, when the switch cannot be read so (no
+     *         P4Runtime client or translation, no device_id or pipeconf, a rule that does not translate, a failed read
+     *         or a cell missing from the answer)
+     */
+    CompletableFuture<Map<FlowRule, PiCounterCellData>> read(DeviceId device, Collection<FlowRule> rules) {
+        P4RuntimeController c = controller.get();
+        PiTranslationService t = translation.get();
+        P4RuntimeClient client = c == null ? null : c.get(device);
+        if (client == null || t == null) {
+            return failed("no P4Runtime client for " + device);
+        }
+        Long p4DeviceId = p4DeviceId(device);
+        PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
+        if (p4DeviceId == null || pipeconf == null) {
+            return failed(device + " has no P4Runtime device_id in its management address or no pipeconf");
+        }
+        Map<Map.Entry<PiTableId, PiMatchKey>, FlowRule> byEntry = new HashMap<>();
+        List<PiHandle> handles = new ArrayList<>();
+        for (FlowRule rule : rules) {
+            PiTableEntry entry;
+            try {
+                entry = t.flowRuleTranslator().translate(rule, pipeconf);
+            } catch (PiTranslationException e) {
+                return failed("flow rule " + rule.id() + " does not translate: " + e.getMessage());
+            }
+            byEntry.put(key(entry), rule);
+            handles.add(PiCounterCellHandle.of(device, PiCounterCellId.ofDirect(entry)));
+        }
+        return client.read(p4DeviceId, pipeconf).handles(handles).submit().thenApply(response -> {
+            if (!response.isSuccess()) {
+                throw new IllegalStateException("reading counters of " + device + " failed: "
+                                                        + response.explanation());
+            }
+            Map<FlowRule, PiCounterCellData> cells = new HashMap<>();
+            for (PiCounterCell cell : response.all(PiCounterCell.class)) {
+                PiTableEntry entry = cell.cellId().tableEntry();
+                FlowRule rule = entry == null ? null : byEntry.get(key(entry));
+                if (rule != null) {
+                    cells.put(rule, cell.data());
+                }
+            }
+            if (cells.size() != byEntry.size()) {
+                throw new IllegalStateException(device + " answered " + cells.size() + " of " + byEntry.size()
+                                                        + " counter cells");
+            }
+            return cells;
+        });
+    }
+
+    // The switch answers with the entry's table and match key only.
+    private static Map.Entry<PiTableId, PiMatchKey> key(PiTableEntry entry) {
+        return new SimpleImmutableEntry<>(entry.table(), entry.matchKey());
+    }
+
+    private Long p4DeviceId(DeviceId device) {
+        BasicDeviceConfig cfg = netcfg.getConfig(device, BasicDeviceConfig.class);
+        String address = cfg == null ? null : cfg.managementAddress();
+        String query;
+        try {
+            query = address == null ? null : URI.create(address).getRawQuery();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (query == null) {
+            return null;
+        }
+        for (String param : query.split("&")) {
+            if (param.startsWith(DEVICE_ID_PARAM)) {
+                try {
+                    return Long.parseUnsignedLong(param.substring(DEVICE_ID_PARAM.length()));
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static <T> CompletableFuture<T> failed(String why) {
+        return CompletableFuture.failedFuture(new IllegalStateException(why));
+    }
+}

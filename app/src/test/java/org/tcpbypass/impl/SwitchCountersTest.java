@@ -1,0 +1,173 @@
+package org.tcpbypass.impl;
+
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.onosproject.net.flow.DefaultFlowEntry;
+import org.onosproject.net.flow.FlowEntry;
+import org.onosproject.net.flow.FlowRule;
+import org.onosproject.net.intent.FlowRuleIntent;
+import org.onosproject.net.intent.Intent;
+import org.onosproject.net.intent.IntentEvent;
+import org.onosproject.net.intent.Key;
+import org.onosproject.net.pi.runtime.PiCounterCell;
+import org.onosproject.net.pi.runtime.PiCounterCellHandle;
+import org.onosproject.net.pi.runtime.PiCounterCellId;
+import org.onosproject.net.pi.runtime.PiHandle;
+import org.onosproject.net.pi.runtime.PiTableEntry;
+import org.onosproject.p4runtime.api.P4RuntimeReadClient;
+import org.onosproject.store.service.TestStorageService;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassCounters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.tcpbypass.api.BypassState.BYPASSED;
+import static org.tcpbypass.api.BypassState.RELEASED;
+import static org.tcpbypass.impl.TestData.APP_ID;
+import static org.tcpbypass.impl.TestData.DEVICE;
+import static org.tcpbypass.impl.TestData.request;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
+
+/**
+ * A released bypass's final counters come from the switch over P4Runtime where ONOS's P4Runtime client can read it
+ * (ONOS's flow rule store trails the switch by up to a poll), otherwise from the store; its entries are withdrawn
+ * only after that read, and a switch that does not answer does not hold them.
+ */
+public class SwitchCountersTest {
+
+    @Rule
+    public final ManagerHarness h = new ManagerHarness(new TestStorageService());
+    private final FakeP4Runtime p4Runtime = new FakeP4Runtime(DEVICE, read -> answer(read, 12, 1200, 21, 31000));
+    private Bypass bypass;
+    private Intent intent;
+    private List<FlowRule> rules;
+
+    @Before
+    public void setUp() {
+        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001?device_id=7");
+        h.manager.p4RuntimeController = p4Runtime.controller();
+        h.manager.piTranslationService = FakeP4Runtime.TRANSLATION;
+        bypass = h.manager.offload(request().build());
+        intent = h.intents.getIntent(Key.of(bypass.id().toString(), APP_ID));
+        h.intents.fire(IntentEvent.Type.INSTALLED, intent);
+        h.drain();
+        rules = new ArrayList<>(((FlowRuleIntent) intent).flowRules());
+        // The store's counters, as ONOS's last poll of the switch left them.
+        h.flowEntries.add(new DefaultFlowEntry(rules.get(0), FlowEntry.FlowEntryState.ADDED, 1, 10, 1000));
+        h.flowEntries.add(new DefaultFlowEntry(rules.get(1), FlowEntry.FlowEntryState.ADDED, 1, 20, 30000));
+    }
+
+    /** The switch's answer: the to-server entry's cell and the to-client entry's, table and match key only. */
+    private CompletableFuture<P4RuntimeReadClient.ReadResponse> answer(FakeP4Runtime.Read read, long toServerPackets,
+                                                                      long toServerBytes, long toClientPackets,
+                                                                      long toClientBytes) {
+        List<PiCounterCell> cells = new ArrayList<>();
+        for (PiHandle handle : read.handles) {
+            PiTableEntry asked = ((PiCounterCellHandle) handle).cellId().tableEntry();
+            PiTableEntry asStored = PiTableEntry.builder().forTable(asked.table()).withMatchKey(asked.matchKey())
+                    .build();
+            boolean toServer = asked.matchKey().equals(translated(rules.get(0)).matchKey());
+            cells.add(new PiCounterCell(PiCounterCellId.ofDirect(asStored), toServer ? toServerPackets
+                    : toClientPackets, toServer ? toServerBytes : toClientBytes));
+        }
+        return CompletableFuture.completedFuture(FakeP4Runtime.response(cells, null));
+    }
+
+    private static PiTableEntry translated(FlowRule rule) {
+        try {
+            return FakeP4Runtime.translate(rule);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void assertReleasedWith(BypassCounters counters) {
+        assertEquals(List.of(intent), h.intents.withdrawn);
+        h.intents.fire(IntentEvent.Type.WITHDRAWN, intent);
+        h.drain();
+        Bypass b = h.manager.bypass(bypass.id()).orElseThrow();
+        assertEquals(RELEASED, b.state());
+        assertEquals(counters, b.counters());
+    }
+
+    @Test
+    public void releaseReadsTheFinalCountersFromTheSwitchNotFromTheStore() {
+        h.manager.release(bypass.id(), "released by test");
+        assertEquals(1, p4Runtime.reads.size());
+        FakeP4Runtime.Read read = p4Runtime.reads.get(0);
+        assertEquals("the P4Runtime device id of the management address", 7, read.p4DeviceId);
+        assertEquals(ManagerHarness.PIPECONF.id(), read.pipeconf.id());
+        List<PiHandle> expected = List.of(
+                PiCounterCellHandle.of(DEVICE, PiCounterCellId.ofDirect(translated(rules.get(0)))),
+                PiCounterCellHandle.of(DEVICE, PiCounterCellId.ofDirect(translated(rules.get(1)))));
+        assertEquals("one read of the two bypass-table entries' direct counters (not the guard entries)", expected,
+                     read.handles);
+        assertTrue(rules.subList(0, 2).stream().allMatch(r -> BYPASS_TABLE.equals(r.table())));
+        assertReleasedWith(BypassCounters.of(12, 1200, 21, 31000));
+    }
+
+    @Test
+    public void theEntriesStayUntilTheSwitchHasAnswered() {
+        CompletableFuture<P4RuntimeReadClient.ReadResponse> pending = new CompletableFuture<>();
+        p4Runtime.answer = read -> pending;
+        Bypass answer = h.manager.release(bypass.id(), "released by test");
+        assertEquals(BYPASSED, answer.state());
+        assertTrue("withdrawn before the counters were read", h.intents.withdrawn.isEmpty());
+        pending.complete(answer(p4Runtime.reads.get(0), 13, 1300, 22, 32000).join());
+        assertReleasedWith(BypassCounters.of(13, 1300, 22, 32000));
+    }
+
+    @Test
+    public void aFailedReadTakesTheStoreCounters() {
+        p4Runtime.answer = read -> CompletableFuture.completedFuture(
+                FakeP4Runtime.response(List.of(), "UNAVAILABLE: the switch went away"));
+        h.manager.release(bypass.id(), "released by test");
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    @Test
+    public void anAnswerWithoutEveryCellTakesTheStoreCounters() {
+        p4Runtime.answer = read -> {
+            P4RuntimeReadClient.ReadResponse full = answer(read, 12, 1200, 21, 31000).join();
+            return CompletableFuture.completedFuture(FakeP4Runtime.response(
+                    List.of(full.all(PiCounterCell.class).iterator().next()), null));
+        };
+        h.manager.release(bypass.id(), "released by test");
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    @Test
+    public void aSwitchWithoutAP4RuntimeDeviceIdIsNotRead() {
+        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001");
+        h.manager.release(bypass.id(), "released by test");
+        assertTrue(p4Runtime.reads.isEmpty());
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    @Test
+    public void withoutP4RuntimeTheStoreCountersAreTaken() {
+        h.manager.p4RuntimeController = null;
+        h.manager.release(bypass.id(), "released by test");
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    @Test
+    public void aSwitchThatDoesNotAnswerHoldsTheReleaseForOneSecond() throws Exception {
+        p4Runtime.answer = read -> new CompletableFuture<>();
+        long start = System.nanoTime();
+        h.manager.release(bypass.id(), "released by test");
+        long deadline = start + TimeUnit.SECONDS.toNanos(10);
+        while (h.intents.withdrawn.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        long held = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue("held " + held + " ms", held >= 1000 && held < 10_000);
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+}
