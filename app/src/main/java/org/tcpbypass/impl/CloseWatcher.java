@@ -44,7 +44,9 @@ final class CloseWatcher implements PacketProcessor {
     private final BiConsumer<BypassId, String> ended;
     private final BiConsumer<BypassId, String> replaced;
     private final Map<BypassId, Set<BypassDirection>> fins = new ConcurrentHashMap<>();
-    private final Set<BypassId> reported = ConcurrentHashMap.newKeySet();
+    // Apart: a connection whose FINs wait out the linger may be replaced meanwhile, which must end it at once.
+    private final Set<BypassId> endReported = ConcurrentHashMap.newKeySet();
+    private final Set<BypassId> replacementReported = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates a watcher.
@@ -108,7 +110,7 @@ final class CloseWatcher implements PacketProcessor {
      * @param bypass the stale connection's record
      */
     void newConnection(Bypass bypass) {
-        if (reported.add(bypass.id())) {
+        if (replacementReported.add(bypass.id())) {
             replaced.accept(bypass.id(), NEW_CONNECTION);
         }
     }
@@ -127,7 +129,7 @@ final class CloseWatcher implements PacketProcessor {
             seen.add(direction);
             done = seen.size() == BypassDirection.values().length;
         }
-        if (done && reported.add(bypass.id())) {
+        if (done && endReported.add(bypass.id())) {
             ended.accept(bypass.id(), rst ? RST : BOTH_FINS);
         }
     }
@@ -139,7 +141,8 @@ final class CloseWatcher implements PacketProcessor {
      */
     void forget(BypassId id) {
         fins.remove(id);
-        reported.remove(id);
+        endReported.remove(id);
+        replacementReported.remove(id);
     }
 
     private static BypassDirection direction(ConnectionTuple tuple, TcpEndpoint src) {

@@ -158,6 +158,17 @@ public class TeardownTest {
     }
 
     @Test
+    public void aNewConnectionDuringTheLingerAfterBothFinsEndsTheStaleBypassAtOnce() {
+        h.reconfigure("{'proxies': [" + BypassConfigTest.PROXY_JSON + "], 'lingerMillis': 600000}");
+        packetIn(CLIENT, VIP, FIN | ACK);
+        packetIn(VIP, CLIENT, FIN | ACK);
+        assertTrue("both FINs wait out the linger", h.intents.withdrawn.isEmpty());
+        // The client reuses its port at once: the stale entries would translate its next segments to the server.
+        assertTrue("copy of a new connection's third segment is consumed", packetIn(CLIENT, VIP, ACK).isHandled());
+        assertWithdrawn(CloseWatcher.NEW_CONNECTION);
+    }
+
+    @Test
     public void aPuntedSegmentOfAConnectionStillOffloadingEndsNothing() {
         Bypass offloading = h.manager.offload(request().tuple(TestData.tuple(2)).build());
         packetIn(TestData.tuple(2).client(), VIP, ACK);
