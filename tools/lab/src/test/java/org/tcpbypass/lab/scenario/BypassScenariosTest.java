@@ -58,6 +58,8 @@ public class BypassScenariosTest {
 
     private static final long MB = 1 << 20;
     private static final long TIMEOUT_MS = 180_000;
+    /** The app's default idle limit (OsgiPropertyConstants), which the lab's controller otherwise lowers to 60 s. */
+    private static final int APP_IDLE_TIMEOUT_SECONDS = 432_000;
     /** From the proxy's report of a hand-off (its metrics line, every second) until its own work is surely done. */
     private static final long SETTLE_MS = 1000;
 
@@ -292,6 +294,45 @@ public class BypassScenariosTest {
         }
         c2.close();
         assertTrue("bypass entries gone after the RST and the linger", bypassEntriesGone(10_000));
+    }
+
+    /**
+     * Scenario 8: a handed-off connection idle for 5 minutes without keepalives carries data again both ways,
+     * byte-exact and still bypassed, with the app's default idle limit (5 days; the lab otherwise runs 60 s).
+     */
+    @Test
+    public void scenario8IdleBypassedConnectionCarriesDataAfterFiveMinutes() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        lab.controller().configure(org.tcpbypass.lab.LabController.PROXY_NAME, APP_IDLE_TIMEOUT_SECONDS);
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
+        ServerSocketChannel server = lab.listenOnServer();
+        SocketChannel c = lab.socketIn(lab.topology().client());
+        c.connect(lab.vip());
+        SocketChannel s = server.accept();
+        Transfer before = transfer(c, s, 4 * MB, proxy, 1, false);
+        assertArrayEquals(before.sent, before.received.sha256);
+        long handedOff = System.currentTimeMillis() + 10_000;
+        while (proxy.offloaded() < 1 && System.currentTimeMillis() < handedOff) {
+            Thread.sleep(20);
+        }
+        assertEquals("handed off", 1, proxy.offloaded());
+        long bypassed = bypassBytes();
+        TimeUnit.MINUTES.sleep(5);
+        Transfer down = transfer(c, s, 2 * MB, proxy, 1, false);
+        assertArrayEquals("after 5 minutes idle, server to client", down.sent, down.received.sha256);
+        Transfer up = transferFrom(s, c, 2 * MB, proxy, 1, false);
+        assertArrayEquals("after 5 minutes idle, client to server", up.sent, up.received.sha256);
+        assertThat("the bypass carried it", bypassBytes(), greaterThan(bypassed + 4 * MB));
+        assertEquals("still one hand-off: the proxy never saw the connection again", 1, proxy.offloaded());
+        String live = Netns.call(lab.topology().proxy().namespace(), () -> {
+            try (Benchmarks.RestConnection rest = new Benchmarks.RestConnection(lab.rest())) {
+                return rest.exchange("GET", "offloads?state=BYPASSED", null);
+            }
+        });
+        assertEquals("still bypassed", 1, new com.fasterxml.jackson.databind.ObjectMapper().readTree(live)
+                .get("offloads").size());
+        c.close();
+        s.close();
     }
 
     /** Scenario 6: the controller refuses, then is down; the proxy keeps relaying and reports the fallback. */
