@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -32,6 +34,13 @@ public final class LabP4RuntimeController {
     private final long p4DeviceId;
     private final SwitchControl control;
     private final AtomicLong cellsRead = new AtomicLong();
+    // Answers on threads of their own, as ONOS's client completes reads on gRPC's: the common pool has one thread
+    // on two cores, and 32 concurrent releases queued their reads and withdrawals behind each other there.
+    private final ExecutorService readers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "lab-p4runtime-read");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * Creates the controller.
@@ -90,7 +99,7 @@ public final class LabP4RuntimeController {
                     ((Iterable<?>) args[0]).forEach(h -> handles.add((PiHandle) h));
                     return self[0];
                 case "submit":
-                    return CompletableFuture.supplyAsync(() -> read(handles));
+                    return CompletableFuture.supplyAsync(() -> read(handles), readers);
                 case "submitSync":
                     return read(handles);
                 default:
