@@ -58,6 +58,9 @@ public class BypassScenariosTest {
 
     private static final long MB = 1 << 20;
     private static final long TIMEOUT_MS = 180_000;
+    private static final int FIN = 0x01;
+    private static final int RST = 0x04;
+    private static final int ACK = 0x10;
     /** The app's default idle limit (OsgiPropertyConstants), which the lab's controller otherwise lowers to 60 s. */
     private static final int APP_IDLE_TIMEOUT_SECONDS = 432_000;
     /** From the proxy's report of a hand-off (its metrics line, every second) until its own work is surely done. */
@@ -256,6 +259,21 @@ public class BypassScenariosTest {
         SocketChannel s = server.accept();
         Transfer t = transfer(c, s, 4 * MB, proxy, 1, false);
         assertArrayEquals(t.sent, t.received.sha256);
+        long handedOff = System.currentTimeMillis() + 10_000;
+        while (proxy.offloaded() < 1 && System.currentTimeMillis() < handedOff) {
+            Thread.sleep(20);
+        }
+        // Blind segments on the connection's 4-tuple, their sequence numbers half the space away from the sender's
+        // (RFC 5961: the receiver ignores them): the switch copies none to the controller, so the bypass stays.
+        blind(lab.topology().client(), c, RST);
+        blind(lab.topology().client(), c, FIN | ACK);
+        blind(lab.topology().server(), s, FIN | ACK);
+        Transfer down = transfer(c, s, MB, proxy, 1, false);
+        assertArrayEquals("server to client after a blind RST and a blind FIN pair", down.sent,
+                          down.received.sha256);
+        Transfer up = transferFrom(s, c, MB, proxy, 1, false);
+        assertArrayEquals("client to server after a blind RST and a blind FIN pair", up.sent, up.received.sha256);
+        assertEquals("still bypassed after the blind RST and FINs", 1, records("BYPASSED"));
         long cellsRead = lab.controller().p4Runtime().map(p -> p.cellsRead()).orElse(0L);
         c.shutdownOutput();
         assertEquals("server sees the client's FIN", -1, s.read(ByteBuffer.allocate(1)));
@@ -265,12 +283,7 @@ public class BypassScenariosTest {
         assertTrue("bypass entries gone after both FINs and the linger", bypassEntriesGone(10_000));
         // The released record keeps the switch's counters as read at the release, after the FINs crossed it: more
         // than the switch had counted at the end of the transfer (the flow rule service's look-up then).
-        com.fasterxml.jackson.databind.JsonNode released = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-                Netns.call(lab.topology().proxy().namespace(), () -> {
-                    try (Benchmarks.RestConnection rest = new Benchmarks.RestConnection(lab.rest())) {
-                        return rest.exchange("GET", "offloads?state=RELEASED", null);
-                    }
-                })).get("offloads").get(0);
+        com.fasterxml.jackson.databind.JsonNode released = offloads("RELEASED").get(0);
         long recorded = released.get("bytesToServer").asLong() + released.get("bytesToClient").asLong();
         System.out.printf("scenario 5: released record %s; the switch counted %d bytes at the transfer's end%n",
                           released, t.bypassBytes);
@@ -324,13 +337,7 @@ public class BypassScenariosTest {
         assertArrayEquals("after 5 minutes idle, client to server", up.sent, up.received.sha256);
         assertThat("the bypass carried it", bypassBytes(), greaterThan(bypassed + 4 * MB));
         assertEquals("still one hand-off: the proxy never saw the connection again", 1, proxy.offloaded());
-        String live = Netns.call(lab.topology().proxy().namespace(), () -> {
-            try (Benchmarks.RestConnection rest = new Benchmarks.RestConnection(lab.rest())) {
-                return rest.exchange("GET", "offloads?state=BYPASSED", null);
-            }
-        });
-        assertEquals("still bypassed", 1, new com.fasterxml.jackson.databind.ObjectMapper().readTree(live)
-                .get("offloads").size());
+        assertEquals("still bypassed", 1, records("BYPASSED"));
         c.close();
         s.close();
     }
@@ -925,6 +932,46 @@ public class BypassScenariosTest {
             }
         }
     }
+
+    /** The app's records in a state, as GET /offloads?state= lists them. */
+    private com.fasterxml.jackson.databind.JsonNode offloads(String state) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Netns.call(lab.topology().proxy().namespace(), () -> {
+                    try (Benchmarks.RestConnection rest = new Benchmarks.RestConnection(lab.rest())) {
+                        return rest.exchange("GET", "offloads?state=" + state, null);
+                    }
+                })).get("offloads");
+    }
+
+    private int records(String state) throws Exception {
+        return offloads(state).size();
+    }
+
+    // A segment with the flags given on ch's 4-tuple from ch's host (a raw socket there), its SEQ half the sequence
+    // space away from ch's next one and a random ACK: out of the receiver's window, whatever it has received.
+    private static void blind(LabHost host, SocketChannel ch, int flags) throws IOException {
+        java.net.InetSocketAddress local = (java.net.InetSocketAddress) ch.getLocalAddress();
+        java.net.InetSocketAddress remote = (java.net.InetSocketAddress) ch.getRemoteAddress();
+        long seq = sendSeq(ch) + (1L << 31) & 0xffffffffL;
+        host.exec("/usr/bin/python3", "-c", BLIND_SEGMENT, local.getAddress().getHostAddress(),
+                  Integer.toString(local.getPort()), remote.getAddress().getHostAddress(),
+                  Integer.toString(remote.getPort()), Long.toString(seq), Integer.toString(flags));
+    }
+
+    // Sends one TCP segment through a raw socket: src port, dst, SEQ, a random ACK, flags; checksum over the
+    // pseudo-header; the kernel adds the IP header with the host's address.
+    private static final String BLIND_SEGMENT = String.join("\n",
+            "import random, socket, struct, sys",
+            "src, sport, dst, dport, seq, flags = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]),"
+                    + " int(sys.argv[5]), int(sys.argv[6])",
+            "tcp = struct.pack('!HHIIBBHHH', sport, dport, seq, random.getrandbits(32), 5 << 4, flags, 1024, 0, 0)",
+            "b = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, len(tcp)) + tcp",
+            "s = sum(struct.unpack('!%dH' % (len(b) // 2), b))",
+            "s = (s >> 16) + (s & 0xffff)",
+            "s += s >> 16",
+            "tcp = tcp[:16] + struct.pack('!H', ~s & 0xffff) + tcp[18:]",
+            "r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)",
+            "r.sendto(tcp, (dst, 0))");
 
     private static long sendSeq(SocketChannel ch) throws IOException {
         TcpSocket s = TcpSocket.of(ch);
