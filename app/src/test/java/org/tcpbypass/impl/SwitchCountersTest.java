@@ -151,6 +151,22 @@ public class SwitchCountersTest {
     }
 
     @Test
+    public void aDeviceIdThatIsNotANumberIsNotRead() {
+        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001?device_id=s1");
+        h.manager.release(bypass.id(), "released by test");
+        assertTrue(p4Runtime.reads.isEmpty());
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    @Test
+    public void aManagementAddressThatIsNotAUriIsNotRead() {
+        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001 ?device_id=7");
+        h.manager.release(bypass.id(), "released by test");
+        assertTrue(p4Runtime.reads.isEmpty());
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    @Test
     public void withoutP4RuntimeTheStoreCountersAreTaken() {
         h.manager.p4RuntimeController = null;
         h.manager.release(bypass.id(), "released by test");
