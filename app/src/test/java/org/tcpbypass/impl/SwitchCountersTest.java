@@ -96,6 +96,14 @@ public class SwitchCountersTest {
         assertEquals(counters, b.counters());
     }
 
+    // The device's management address gives no P4Runtime device id: the switch is not read, the store counts.
+    private void assertReleasedFromTheStoreWithoutARead(String managementAddress) {
+        h.managementAddresses.put(DEVICE, managementAddress);
+        h.manager.release(bypass.id(), "released by test");
+        assertTrue(p4Runtime.reads.isEmpty());
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
     @Test
     public void releaseReadsTheFinalCountersFromTheSwitchNotFromTheStore() {
         h.manager.release(bypass.id(), "released by test");
@@ -144,26 +152,17 @@ public class SwitchCountersTest {
 
     @Test
     public void aSwitchWithoutAP4RuntimeDeviceIdIsNotRead() {
-        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001");
-        h.manager.release(bypass.id(), "released by test");
-        assertTrue(p4Runtime.reads.isEmpty());
-        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+        assertReleasedFromTheStoreWithoutARead("grpc://127.0.0.1:50001");
     }
 
     @Test
     public void aDeviceIdThatIsNotANumberIsNotRead() {
-        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001?device_id=s1");
-        h.manager.release(bypass.id(), "released by test");
-        assertTrue(p4Runtime.reads.isEmpty());
-        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+        assertReleasedFromTheStoreWithoutARead("grpc://127.0.0.1:50001?device_id=s1");
     }
 
     @Test
     public void aManagementAddressThatIsNotAUriIsNotRead() {
-        h.managementAddresses.put(DEVICE, "grpc://127.0.0.1:50001 ?device_id=7");
-        h.manager.release(bypass.id(), "released by test");
-        assertTrue(p4Runtime.reads.isEmpty());
-        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+        assertReleasedFromTheStoreWithoutARead("grpc://127.0.0.1:50001 ?device_id=7");
     }
 
     @Test

@@ -259,10 +259,7 @@ public class BypassScenariosTest {
         SocketChannel s = server.accept();
         Transfer t = transfer(c, s, 4 * MB, proxy, 1, false);
         assertArrayEquals(t.sent, t.received.sha256);
-        long handedOff = System.currentTimeMillis() + 10_000;
-        while (proxy.offloaded() < 1 && System.currentTimeMillis() < handedOff) {
-            Thread.sleep(20);
-        }
+        awaitHandOff(proxy);
         // Blind segments on the connection's 4-tuple, their sequence numbers half the space away from the sender's
         // (RFC 5961: the receiver ignores them): the switch copies none to the controller, so the bypass stays.
         blind(lab.topology().client(), c, RST);
@@ -324,10 +321,7 @@ public class BypassScenariosTest {
         SocketChannel s = server.accept();
         Transfer before = transfer(c, s, 4 * MB, proxy, 1, false);
         assertArrayEquals(before.sent, before.received.sha256);
-        long handedOff = System.currentTimeMillis() + 10_000;
-        while (proxy.offloaded() < 1 && System.currentTimeMillis() < handedOff) {
-            Thread.sleep(20);
-        }
+        awaitHandOff(proxy);
         assertEquals("handed off", 1, proxy.offloaded());
         long bypassed = bypassBytes();
         TimeUnit.MINUTES.sleep(5);
@@ -930,6 +924,14 @@ public class BypassScenariosTest {
             } catch (IOException e) {
                 return;
             }
+        }
+    }
+
+    // A transfer may end before the proxy has handed its connection off: waits up to 10 s for the first hand-off.
+    private static void awaitHandOff(ProxyProcess proxy) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (proxy.offloaded() < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
         }
     }
 
