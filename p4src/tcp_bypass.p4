@@ -23,12 +23,17 @@ control ingress(inout headers_t hdr,
     handshake_control() handshake_guard;
 
     apply {
-        packet_io_ingress.apply(hdr, standard_metadata);
+        packet_io_ingress.apply(hdr, local_metadata, standard_metadata);
         // A bypassed segment is forwarded by its bypass entry; everything else by the ACL.
         bypass.apply(hdr, local_metadata, standard_metadata);
         if (!local_metadata.bypassed) {
-            acl.apply(hdr, local_metadata, standard_metadata);
-            handshake_guard.apply(hdr, local_metadata, standard_metadata);
+            if (local_metadata.injected) {
+                // A probe of a bypass that has gone: nobody to probe, and the proxy host must not get it.
+                mark_to_drop(standard_metadata);
+            } else {
+                acl.apply(hdr, local_metadata, standard_metadata);
+                handshake_guard.apply(hdr, local_metadata, standard_metadata);
+            }
         }
     }
 }

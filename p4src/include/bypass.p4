@@ -78,8 +78,8 @@ control bypass_control(inout headers_t hdr,
 
         // This entry's cell and tag in ack_seen, and the other direction's: its key is this entry's rewritten tuple
         // reversed, and its deltas are this entry's swapped, so both entries of a bypass find each other's cell.
-        bit<32> own = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port, hdr.tcp.dst_port,
-                                seq_delta, ack_delta);
+        local_metadata.bypass.own_hash = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port,
+                                                   hdr.tcp.dst_port, seq_delta, ack_delta);
         bit<32> other = TUPLE_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
         // A new connection on the tuple completes its handshake (handshake.p4): this entry's tag, the proxy host
         // answered the SYN, SEQ follows the SYN and ACK follows the SYN-ACK. A cell another tuple or bypass took
@@ -98,9 +98,9 @@ control bypass_control(inout headers_t hdr,
         // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
         // the cell) its window starts where this sender stood at the hand-off and is at most the largest one it
         // can announce.
-        local_metadata.bypass.plausible = seen[79:64] == other[15:0]
-                                          ? hdr.tcp.seq_no - seen[31:0] <= seen[63:32]
-                                          : hdr.tcp.seq_no - handoff_seq <= max_window;
+        local_metadata.bypass.peer_acked = seen[79:64] == other[15:0] ? seen[31:0] : handoff_seq;
+        local_metadata.bypass.plausible = hdr.tcp.seq_no - local_metadata.bypass.peer_acked
+                                          <= (seen[79:64] == other[15:0] ? seen[63:32] : max_window);
 
         standard_metadata.egress_spec = port;
         // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.
@@ -122,11 +122,11 @@ control bypass_control(inout headers_t hdr,
                ? CSUM_DIFF32(hdr.tcp_aligned_ts.tsval, tsval) + CSUM_DIFF32(hdr.tcp_aligned_ts.tsecr, tsecr)
                : 32w0);
 
-        // Recorded only from a plausible segment that acknowledges and is translated whole.
+        // Recorded only from an endpoint's plausible segment that acknowledges and is translated whole.
         ack_seen.write(local_metadata.bypass.plausible && hdr.tcp.ack == 1 && !KEEP && hdr.ipv4.ihl == 5
-                       && hdr.ipv4.flags[0:0] == 0 && !local_metadata.tcp_opts_unparsed
-                       ? (bit<32>) own[31:16] : ACK_SEEN_SPARE,
-                       own[15:0] ++ window_bytes ++ ack_no);
+                       && hdr.ipv4.flags[0:0] == 0 && !local_metadata.tcp_opts_unparsed && !local_metadata.injected
+                       ? (bit<32>) local_metadata.bypass.own_hash[31:16] : ACK_SEEN_SPARE,
+                       local_metadata.bypass.own_hash[15:0] ++ window_bytes ++ ack_no);
 
         hdr.ethernet.src_addr = KEEP ? hdr.ethernet.src_addr : eth_src;
         hdr.ethernet.dst_addr = KEEP ? hdr.ethernet.dst_addr : eth_dst;
@@ -179,8 +179,9 @@ control bypass_control(inout headers_t hdr,
 
     apply {
         if (hdr.tcp.isValid()) {
+            // A probe is not the connection's traffic: uncounted, so only an endpoint's answer moves the counter.
             if (hdr.tcp.syn == 0 && hdr.ipv4.ihl == 5 && hdr.ipv4.flags[0:0] == 0
-                    && !local_metadata.tcp_opts_unparsed) {
+                    && !local_metadata.tcp_opts_unparsed && !local_metadata.injected) {
                 bypass_table.apply();
             } else {
                 bypass_guard.apply();
@@ -190,7 +191,8 @@ control bypass_control(inout headers_t hdr,
         if (local_metadata.bypassed
                 && (local_metadata.bypass.untranslated || hdr.tcp.fin == 1 || hdr.tcp.rst == 1
                     || hdr.ipv4.ihl != 5 || hdr.ipv4.flags[0:0] == 1 || local_metadata.tcp_opts_unparsed
-                    || hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0)) {
+                    || hdr.tcp_aligned_sack.isValid() || local_metadata.tcp_opt_count != 0
+                    || local_metadata.injected)) {
             if (local_metadata.bypass.untranslated) {
                 // A SYN belongs to a new connection on the tuple, never the bypassed one (and RFC 7323 never
                 // scales a SYN's window), but may be blind: the action left it as it came, the ACL forwards it,
@@ -203,6 +205,23 @@ control bypass_control(inout headers_t hdr,
                     clone_preserving_field_list(CloneType.I2E, CPU_CLONE_SESSION_ID, CPU_COPY_FIELD_LIST);
                 }
             } else {
+                if (local_metadata.injected) {
+                    // The controller's keepalive probe of an idle bypass, sent as this entry's sender with SEQ 0 (so
+                    // the action added just the delta) and, as the fallback ACK, the receiver's send point at the
+                    // hand-off. It becomes a keepalive: SEQ one below the receiver's last ACK point, which any TCP
+                    // answers at once with an ACK (RFC 9293 3.10.7.4; Linux checks SEQ before the ACK field and
+                    // the window), and ACK the other endpoint's last one, so that a host without the connection
+                    // answers with a RST the switch finds plausible.
+                    bit<80> own_seen;
+                    ack_seen.read(own_seen, (bit<32>) local_metadata.bypass.own_hash[31:16]);
+                    bit<32> seq_no = hdr.tcp.seq_no + local_metadata.bypass.peer_acked - 1;
+                    bit<32> ack_no = own_seen[79:64] == local_metadata.bypass.own_hash[15:0]
+                                     ? own_seen[31:0] : hdr.tcp.ack_no;
+                    hdr.tcp.checksum = CSUM_UPDATE(hdr.tcp.checksum, CSUM_DIFF32(hdr.tcp.seq_no, seq_no)
+                                                                     + CSUM_DIFF32(hdr.tcp.ack_no, ack_no));
+                    hdr.tcp.seq_no = seq_no;
+                    hdr.tcp.ack_no = ack_no;
+                }
                 if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {
                     if (local_metadata.bypass.plausible) {
                         // The copy is the segment as it arrived: its 5-tuple is this entry's key.

@@ -12,7 +12,10 @@ header packet_in_header_t {
 @controller_header("packet_out")
 header packet_out_header_t {
     port_t  egress_port;
-    bit<7>  _pad;
+    // 1: the frame goes through the pipeline as if it had arrived, not out of egress_port (ONOS's OUTPUT:TABLE);
+    // the bypass completes keepalive probes of idle bypasses from it.
+    bit<1>  through_pipeline;
+    bit<6>  _pad;
 }
 
 header ethernet_t {
@@ -149,6 +152,11 @@ struct bypass_metadata_t {
     bit<32>     ack_delta;
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
+    // This entry's cell and tag in ack_seen (TUPLE_MIX of its key and deltas).
+    bit<32>     own_hash;
+    // Where the receiver last acknowledged this sender's data, in the sender's numbering (the hand-off point
+    // until it has acknowledged through the bypass): plausibility of FIN/RST, and a keepalive probe's SEQ.
+    bit<32>     peer_acked;
     bool        plausible;
     // A SYN, or a segment that completes a new connection's handshake on the tuple (handshake.p4): left as it came.
     bool        untranslated;
@@ -173,6 +181,8 @@ struct local_metadata_t {
     // Some option bytes could not be taken apart: SACK or timestamps among them cannot be translated.
     bool      tcp_opts_unparsed;
     bool      bypassed;
+    // A frame the controller sent through the pipeline (packet_out.through_pipeline): a keepalive probe template.
+    bool      injected;
     bypass_metadata_t bypass;
 }
 

@@ -4,13 +4,18 @@
 #include "headers.p4"
 #include "defines.p4"
 
-// Packet-out: the controller names the egress port; nothing else in the pipeline touches the frame.
-control packet_io_ingress(inout headers_t hdr, inout standard_metadata_t standard_metadata) {
+// Packet-out: the controller names the egress port and nothing else in the pipeline touches the frame, or it sends
+// the frame through the pipeline (only the bypass takes such frames: keepalive probes of idle bypasses).
+control packet_io_ingress(inout headers_t hdr, inout local_metadata_t local_metadata,
+                          inout standard_metadata_t standard_metadata) {
     apply {
         if (hdr.packet_out.isValid()) {
+            local_metadata.injected = hdr.packet_out.through_pipeline == 1;
             standard_metadata.egress_spec = hdr.packet_out.egress_port;
             hdr.packet_out.setInvalid();
-            exit;
+            if (!local_metadata.injected) {
+                exit;
+            }
         }
     }
 }

@@ -97,7 +97,8 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
     Collection<FlowEntry> flowEntries(BypassId id);
 
     /**
-     * Returns a summary of all records.
+     * Returns a summary of all records, with the anomaly counters of the registered proxies' switches read from the
+     * switches (waits up to a second for them).
      *
      * @return statistics
      */

@@ -1,14 +1,18 @@
 package org.tcpbypass.api;
 
 import com.google.common.collect.ImmutableMap;
+import com.google.common.collect.ImmutableSet;
+import org.onosproject.net.DeviceId;
 
+import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
 /**
  * A summary of all bypass records: how many in each state, traffic the switch carried instead of the proxy,
- * hand-off latency, and failures by reason.
+ * hand-off latency, and failures by reason; and what the switches counted as anomalies.
  */
 public final class BypassStatistics {
 
@@ -20,6 +24,8 @@ public final class BypassStatistics {
     private final long handOffP90Millis;
     private final long handOffP99Millis;
     private final Map<String, Long> failuresByReason;
+    private final Map<SwitchAnomaly, Long> switchAnomalies;
+    private final Set<DeviceId> switchesUnread;
 
     /**
      * Creates a summary.
@@ -36,6 +42,14 @@ public final class BypassStatistics {
     public BypassStatistics(Map<BypassState, Long> countByState, long packetsBypassed, long bytesBypassed,
                             long handOffs, long handOffP50Millis, long handOffP90Millis, long handOffP99Millis,
                             Map<String, Long> failuresByReason) {
+        this(countByState, packetsBypassed, bytesBypassed, handOffs, handOffP50Millis, handOffP90Millis,
+             handOffP99Millis, failuresByReason, ImmutableMap.of(), ImmutableSet.of());
+    }
+
+    private BypassStatistics(Map<BypassState, Long> countByState, long packetsBypassed, long bytesBypassed,
+                             long handOffs, long handOffP50Millis, long handOffP90Millis, long handOffP99Millis,
+                             Map<String, Long> failuresByReason, Map<SwitchAnomaly, Long> switchAnomalies,
+                             Set<DeviceId> switchesUnread) {
         this.countByState = ImmutableMap.copyOf(checkNotNull(countByState, "countByState"));
         this.packetsBypassed = packetsBypassed;
         this.bytesBypassed = bytesBypassed;
@@ -44,6 +58,24 @@ public final class BypassStatistics {
         this.handOffP90Millis = handOffP90Millis;
         this.handOffP99Millis = handOffP99Millis;
         this.failuresByReason = ImmutableMap.copyOf(checkNotNull(failuresByReason, "failuresByReason"));
+        Map<SwitchAnomaly, Long> anomalies = new EnumMap<>(SwitchAnomaly.class);
+        for (SwitchAnomaly a : SwitchAnomaly.values()) {
+            anomalies.put(a, checkNotNull(switchAnomalies, "switchAnomalies").getOrDefault(a, 0L));
+        }
+        this.switchAnomalies = ImmutableMap.copyOf(anomalies);
+        this.switchesUnread = ImmutableSet.copyOf(checkNotNull(switchesUnread, "switchesUnread"));
+    }
+
+    /**
+     * Returns this summary with the anomalies the switches counted.
+     *
+     * @param anomalies      anomalies per kind, summed over the switches read (kinds with none may be absent)
+     * @param switchesUnread switches whose anomaly counter could not be read, so are not in the sums
+     * @return a copy with the anomalies
+     */
+    public BypassStatistics withSwitchAnomalies(Map<SwitchAnomaly, Long> anomalies, Set<DeviceId> switchesUnread) {
+        return new BypassStatistics(countByState, packetsBypassed, bytesBypassed, handOffs, handOffP50Millis,
+                                    handOffP90Millis, handOffP99Millis, failuresByReason, anomalies, switchesUnread);
     }
 
     /**
@@ -126,5 +158,24 @@ public final class BypassStatistics {
      */
     public Map<String, Long> failuresByReason() {
         return failuresByReason;
+    }
+
+    /**
+     * Returns the anomalies the switches counted since their pipeline was set, every kind listed.
+     *
+     * @return count per kind, summed over the switches read
+     */
+    public Map<SwitchAnomaly, Long> switchAnomalies() {
+        return switchAnomalies;
+    }
+
+    /**
+     * Returns the switches whose anomaly counter could not be read: their anomalies are not in
+     * {@link #switchAnomalies()}.
+     *
+     * @return switches not read
+     */
+    public Set<DeviceId> switchesUnread() {
+        return switchesUnread;
     }
 }

@@ -1,14 +1,17 @@
 package org.tcpbypass.codec;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.onosproject.codec.CodecContext;
 import org.onosproject.codec.JsonCodec;
 import org.tcpbypass.api.BypassState;
 import org.tcpbypass.api.BypassStatistics;
+import org.tcpbypass.api.SwitchAnomaly;
 
 /**
  * JSON codec of the bypass summary: records per state (every state listed, 0 included), traffic the switch
- * carried, hand-off latency percentiles and failures by reason (most frequent first).
+ * carried, hand-off latency percentiles, failures by reason (most frequent first), the switches' anomalies (every
+ * kind listed) and the switches that could not be read.
  */
 public final class BypassStatisticsCodec extends JsonCodec<BypassStatistics> {
 
@@ -20,6 +23,8 @@ public final class BypassStatisticsCodec extends JsonCodec<BypassStatistics> {
     static final String HAND_OFF_P90_MILLIS = "handOffP90Millis";
     static final String HAND_OFF_P99_MILLIS = "handOffP99Millis";
     static final String FAILURES_BY_REASON = "failuresByReason";
+    static final String SWITCH_ANOMALIES = "switchAnomalies";
+    static final String SWITCHES_UNREAD = "switchesUnread";
 
     @Override
     public ObjectNode encode(BypassStatistics statistics, CodecContext context) {
@@ -39,6 +44,12 @@ public final class BypassStatisticsCodec extends JsonCodec<BypassStatistics> {
                 .sorted((a, b) -> a.getValue().equals(b.getValue())
                         ? a.getKey().compareTo(b.getKey()) : Long.compare(b.getValue(), a.getValue()))
                 .forEach(e -> failures.put(e.getKey(), e.getValue()));
+        ObjectNode anomalies = result.putObject(SWITCH_ANOMALIES);
+        for (SwitchAnomaly anomaly : SwitchAnomaly.values()) {
+            anomalies.put(anomaly.name(), statistics.switchAnomalies().get(anomaly));
+        }
+        ArrayNode unread = result.putArray(SWITCHES_UNREAD);
+        statistics.switchesUnread().forEach(d -> unread.add(d.toString()));
         return result;
     }
 }

@@ -11,12 +11,16 @@ import org.onosproject.core.ApplicationId;
 import org.onosproject.core.CoreService;
 import org.onosproject.event.AbstractListenerManager;
 import org.onosproject.mastership.MastershipService;
+import org.onosproject.net.DeviceId;
+import org.onosproject.net.PortNumber;
 import org.onosproject.net.device.DeviceEvent;
 import org.onosproject.net.device.DeviceListener;
 import org.onosproject.net.device.DeviceService;
+import org.onosproject.net.flow.DefaultTrafficTreatment;
 import org.onosproject.net.flow.FlowEntry;
 import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.flow.FlowRuleService;
+import org.onosproject.net.flow.TrafficTreatment;
 import org.onosproject.net.host.HostService;
 import org.onosproject.net.config.ConfigFactory;
 import org.onosproject.net.config.NetworkConfigEvent;
@@ -30,6 +34,7 @@ import org.onosproject.net.intent.IntentListener;
 import org.onosproject.net.intent.IntentService;
 import org.onosproject.net.intent.IntentState;
 import org.onosproject.net.intent.Key;
+import org.onosproject.net.packet.DefaultOutboundPacket;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketService;
 import org.onosproject.net.pi.service.PiPipeconfService;
@@ -45,6 +50,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassEvent;
 import org.tcpbypass.api.BypassId;
 import org.tcpbypass.api.BypassListener;
@@ -61,15 +67,18 @@ import org.tcpbypass.api.OffloadOutcome;
 import org.tcpbypass.api.OffloadRequest;
 import org.tcpbypass.api.RegisteredProxy;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -81,6 +90,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -216,6 +226,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private CloseWatcher closeWatcher;
     private IdleMonitor idleMonitor;
     private SwitchCounters switchCounters;
+    private SwitchAnomalies switchAnomalies;
     ScheduledExecutorService executor;
     private ScheduledFuture<?> pollTask;
 
@@ -226,9 +237,11 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         settings = new Settings(ImmutableMap.of(), null);
         validator = new OffloadValidator(() -> settings.proxies, deviceService, hostService, pipeconfService);
         closeWatcher = new CloseWatcher(store, this::connectionEnded, this::connectionReplaced);
-        idleMonitor = new IdleMonitor(store, flowRuleService, mastershipService, appId, this::connectionEnded);
+        idleMonitor = new IdleMonitor(store, flowRuleService, mastershipService, appId, this::probe,
+                                      this::connectionEnded);
         switchCounters = new SwitchCounters(() -> p4RuntimeController, () -> piTranslationService, pipeconfService,
                                             configRegistry);
+        switchAnomalies = new SwitchAnomalies(switchCounters, FINAL_READ_MILLIS);
         cfgService.registerProperties(getClass());
         eventDispatcher.addSink(BypassEvent.class, listenerRegistry);
         store.setDelegate(delegate);
@@ -688,7 +701,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public BypassStatistics statistics() {
-        return StatisticsSummary.of(store.all());
+        Set<DeviceId> switches = settings.proxies.values().stream().map(p -> p.connectPoint().deviceId())
+                .sorted(Comparator.comparing(DeviceId::toString))
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+        return switchAnomalies.add(StatisticsSummary.of(store.all()), switches);
     }
 
     @Override
@@ -704,6 +720,21 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     private void connectionEnded(BypassId id, String reason) {
         long linger = settings.lingerMillis(lingerMillis);
         executor.schedule(() -> releaseQuietly(id, reason), linger, TimeUnit.MILLISECONDS);
+    }
+
+    // Both endpoints of an idle bypass, through its switch's pipeline, which completes the keepalives from what it
+    // last saw of the connection (KeepaliveProbe, bypass.p4); their answers move the bypass's counters.
+    private void probe(BypassId id) {
+        Bypass b = store.get(id).orElse(null);
+        if (b == null || b.state() != BYPASSED || b.translation().isEmpty()) {
+            return;
+        }
+        TrafficTreatment throughPipeline = DefaultTrafficTreatment.builder().setOutput(PortNumber.TABLE).build();
+        for (BypassDirection direction : BypassDirection.values()) {
+            packetService.emit(new DefaultOutboundPacket(b.deviceId(), throughPipeline,
+                                                         ByteBuffer.wrap(KeepaliveProbe.frame(b, direction))));
+        }
+        log.debug("Probed the endpoints of idle bypass {}", id);
     }
 
     // No linger: the new connection's next segments would hit the stale entries.

@@ -20,32 +20,48 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.BYPASS_TABLE;
 
 /**
  * Reads the bypass table's counters from the app's flow entries on the switches this instance masters (each
- * entry's cookie names its record and direction), keeps each bypassed record's counters current, and reports a
- * bypass whose counters did not move for the idle timeout, and reads them once more when a bypass is released.
- * Polled from one thread; told of record changes from the store's.
+ * entry's cookie names its record and direction), keeps each bypassed record's counters current, and reads them
+ * once more when a bypass is released. A bypass whose counters did not move for the idle timeout may still be a
+ * live connection (an idle session without keepalives): its endpoints are probed, at {@value #PROBES} polls in a
+ * row, and it is reported idle only when neither has answered within the answer window. Releasing a live one would
+ * make its next segment draw a RST from the proxy host. Polled from one thread; told of record changes from the
+ * store's.
  */
 final class IdleMonitor {
+
+    /** Keepalive probes of each endpoint of an idle bypass, one per poll. */
+    static final int PROBES = 3;
+    /**
+     * The longest the endpoints are given to answer the first probe: longer than ONOS's poll of the switches' flow
+     * counters (fallbackFlowPollFrequency, 30 s by default), through which their answers are seen.
+     */
+    static final long ANSWER_MILLIS = 60_000;
 
     private final BypassStore store;
     private final FlowRuleService flowRuleService;
     private final MastershipService mastershipService;
     private final ApplicationId appId;
+    private final Consumer<BypassId> probe;
     private final BiConsumer<BypassId, String> idle;
     private final Map<BypassId, BypassCounters> bypassed = new ConcurrentHashMap<>();
     private final Map<BypassId, Long> lastMoved = new HashMap<>();
+    // Idle bypasses being probed: when the first probe went and how many did.
+    private final Map<BypassId, long[]> probed = new HashMap<>();
     private final Set<BypassId> reported = new HashSet<>();
 
     IdleMonitor(BypassStore store, FlowRuleService flowRuleService, MastershipService mastershipService,
-                ApplicationId appId, BiConsumer<BypassId, String> idle) {
+                ApplicationId appId, Consumer<BypassId> probe, BiConsumer<BypassId, String> idle) {
         this.store = store;
         this.flowRuleService = flowRuleService;
         this.mastershipService = mastershipService;
         this.appId = appId;
+        this.probe = probe;
         this.idle = idle;
     }
 
@@ -73,10 +89,12 @@ final class IdleMonitor {
     }
 
     /**
-     * Polls the counters once.
+     * Polls the counters once. A bypass whose counters stood still for the idle timeout is probed at this poll and
+     * the next ones, {@value #PROBES} times, and reported idle once they have stood still for the answer window
+     * after the first probe: {@value #ANSWER_MILLIS} ms, or the idle timeout when that is shorter.
      *
      * @param now               wall-clock time, ms
-     * @param idleTimeoutMillis how long counters may stand still
+     * @param idleTimeoutMillis how long counters may stand still before the endpoints are probed
      */
     void poll(long now, long idleTimeoutMillis) {
         Map<BypassId, long[]> counts = new HashMap<>();
@@ -98,12 +116,25 @@ final class IdleMonitor {
             if (!counters.equals(known)) {
                 store.update(id, b -> b.state() == BypassState.BYPASSED ? b.withCounters(counters) : b);
                 lastMoved.put(id, now);
-            } else if (now - lastMoved.computeIfAbsent(id, k -> now) >= idleTimeoutMillis && reported.add(id)) {
-                idle.accept(id, "idle: no packet for " + idleTimeoutMillis / 1000 + " s");
+                probed.remove(id);
+            } else if (now - lastMoved.computeIfAbsent(id, k -> now) >= idleTimeoutMillis) {
+                probeOrReport(id, now, idleTimeoutMillis);
             }
         });
         lastMoved.keySet().retainAll(counts.keySet());
+        probed.keySet().retainAll(counts.keySet());
         reported.retainAll(counts.keySet());
+    }
+
+    private void probeOrReport(BypassId id, long now, long idleTimeoutMillis) {
+        long[] sinceAndSent = probed.computeIfAbsent(id, k -> new long[] {now, 0});
+        if (sinceAndSent[1] < PROBES) {
+            sinceAndSent[1]++;
+            probe.accept(id);
+        } else if (now - sinceAndSent[0] >= Math.min(ANSWER_MILLIS, idleTimeoutMillis) && reported.add(id)) {
+            idle.accept(id, "idle: no packet for " + idleTimeoutMillis / 1000 + " s and no answer to " + PROBES
+                    + " keepalive probes in " + (now - sinceAndSent[0]) / 1000 + " s");
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import org.onosproject.net.config.NetworkConfigService;
 import org.onosproject.net.config.basics.BasicDeviceConfig;
 import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.pi.model.PiPipeconf;
+import org.onosproject.net.pi.model.PiCounterId;
 import org.onosproject.net.pi.model.PiTableId;
 import org.onosproject.net.pi.runtime.PiCounterCell;
 import org.onosproject.net.pi.runtime.PiCounterCellData;
@@ -18,6 +19,7 @@ import org.onosproject.net.pi.service.PiTranslationException;
 import org.onosproject.net.pi.service.PiTranslationService;
 import org.onosproject.p4runtime.api.P4RuntimeClient;
 import org.onosproject.p4runtime.api.P4RuntimeController;
+import org.onosproject.p4runtime.api.P4RuntimeReadClient;
 
 import java.net.URI;
 import java.util.AbstractMap.SimpleImmutableEntry;
@@ -31,7 +33,7 @@ import java.util.function.Supplier;
 
 /**
  * Reads flow rules' direct counters from their switch over P4Runtime, all in one read request, as ONOS's P4Runtime
- * flow rule driver reads them when it polls. The flow rule service answers from ONOS's store, which that poll
+ * flow rule driver reads them when it polls; and indirect counters, which no ONOS service reads. The flow rule service answers from ONOS's store, which that poll
  * refreshes only every {@code fallbackFlowPollFrequency} (30 s by default): a bypass released between two polls
  * would end with the counters of the last one, and one shorter than a poll with none.
  */
@@ -72,16 +74,17 @@ final class SwitchCounters {
      *         or a cell missing from the answer)
      */
     CompletableFuture<Map<FlowRule, PiCounterCellData>> read(DeviceId device, Collection<FlowRule> rules) {
-        P4RuntimeController c = controller.get();
         PiTranslationService t = translation.get();
-        P4RuntimeClient client = c == null ? null : c.get(device);
-        if (client == null || t == null) {
-            return failed("no P4Runtime client for " + device);
+        if (t == null) {
+            return failed("no PI translation for " + device);
         }
-        Long p4DeviceId = p4DeviceId(device);
-        PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
-        if (p4DeviceId == null || pipeconf == null) {
-            return failed(device + " has no P4Runtime device_id in its management address or no pipeconf");
+        P4RuntimeReadClient.ReadRequest request;
+        PiPipeconf pipeconf;
+        try {
+            request = request(device);
+            pipeconf = pipeconfs.getPipeconf(device).orElseThrow();
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
         }
         Map<Map.Entry<PiTableId, PiMatchKey>, FlowRule> byEntry = new HashMap<>();
         List<PiHandle> handles = new ArrayList<>();
@@ -95,11 +98,8 @@ final class SwitchCounters {
             byEntry.put(key(entry), rule);
             handles.add(PiCounterCellHandle.of(device, PiCounterCellId.ofDirect(entry)));
         }
-        return client.read(p4DeviceId, pipeconf).handles(handles).submit().thenApply(response -> {
-            if (!response.isSuccess()) {
-                throw new IllegalStateException("reading counters of " + device + " failed: "
-                                                        + response.explanation());
-            }
+        return request.handles(handles).submit().thenApply(response -> {
+            succeeded(device, response);
             Map<FlowRule, PiCounterCellData> cells = new HashMap<>();
             for (PiCounterCell cell : response.all(PiCounterCell.class)) {
                 PiTableEntry entry = cell.cellId().tableEntry();
@@ -114,6 +114,67 @@ final class SwitchCounters {
             }
             return cells;
         });
+    }
+
+    /**
+     * Reads the packet counts of an indirect counter's cells.
+     *
+     * @param device  the switch
+     * @param counter an indirect counter of the switch's pipeline
+     * @param size    its number of cells
+     * @return the packets of cells 0 to size - 1; completes exceptionally, naming why, as {@link #read} does
+     */
+    CompletableFuture<long[]> readPackets(DeviceId device, PiCounterId counter, int size) {
+        P4RuntimeReadClient.ReadRequest request;
+        try {
+            request = request(device);
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<PiHandle> handles = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            handles.add(PiCounterCellHandle.of(device, PiCounterCellId.ofIndirect(counter, i)));
+        }
+        return request.handles(handles).submit().thenApply(response -> {
+            succeeded(device, response);
+            long[] packets = new long[size];
+            boolean[] answered = new boolean[size];
+            for (PiCounterCell cell : response.all(PiCounterCell.class)) {
+                long index = cell.cellId().index();
+                if (counter.equals(cell.cellId().counterId()) && index >= 0 && index < size) {
+                    packets[(int) index] = cell.data().packets();
+                    answered[(int) index] = true;
+                }
+            }
+            for (int i = 0; i < size; i++) {
+                if (!answered[i]) {
+                    throw new IllegalStateException(device + " did not answer cell " + i + " of " + counter);
+                }
+            }
+            return packets;
+        });
+    }
+
+    /** A read request to the switch: it has a P4Runtime client, a device_id and a pipeconf, or this says which not. */
+    private P4RuntimeReadClient.ReadRequest request(DeviceId device) {
+        P4RuntimeController c = controller.get();
+        P4RuntimeClient client = c == null ? null : c.get(device);
+        if (client == null) {
+            throw new IllegalStateException("no P4Runtime client for " + device);
+        }
+        Long p4DeviceId = p4DeviceId(device);
+        PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
+        if (p4DeviceId == null || pipeconf == null) {
+            throw new IllegalStateException(device + " has no P4Runtime device_id in its management address or no "
+                                                    + "pipeconf");
+        }
+        return client.read(p4DeviceId, pipeconf);
+    }
+
+    private static void succeeded(DeviceId device, P4RuntimeReadClient.ReadResponse response) {
+        if (!response.isSuccess()) {
+            throw new IllegalStateException("reading counters of " + device + " failed: " + response.explanation());
+        }
     }
 
     // The switch answers with the entry's table and match key only.

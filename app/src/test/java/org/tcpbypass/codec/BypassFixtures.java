@@ -18,6 +18,7 @@ import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.LegState;
 import org.tcpbypass.api.OffloadRequest;
 import org.tcpbypass.api.RegisteredProxy;
+import org.tcpbypass.api.SwitchAnomaly;
 import org.tcpbypass.api.TcpEndpoint;
 
 /**
@@ -143,6 +144,8 @@ public final class BypassFixtures {
     public static BypassStatistics statistics() {
         return new BypassStatistics(ImmutableMap.of(BypassState.BYPASSED, 3L, BypassState.FAILED, 2L),
                                     30, 4294967296L, 5, 12, 40, 95,
-                                    ImmutableMap.of("device offline", 1L, "intent failed", 1L));
+                                    ImmutableMap.of("device offline", 1L, "intent failed", 1L))
+                .withSwitchAnomalies(ImmutableMap.of(SwitchAnomaly.BLIND_CLOSE, 2L, SwitchAnomaly.FRAGMENT, 1L),
+                                     ImmutableSet.of(DeviceId.deviceId("device:bmv2:s2")));
     }
 }

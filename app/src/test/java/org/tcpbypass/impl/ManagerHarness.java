@@ -47,6 +47,7 @@ import org.onosproject.net.intent.IntentServiceAdapter;
 import org.onosproject.net.intent.IntentState;
 import org.onosproject.net.intent.MockIdGenerator;
 import org.onosproject.net.intent.Key;
+import org.onosproject.net.packet.OutboundPacket;
 import org.onosproject.net.packet.PacketProcessor;
 import org.onosproject.net.packet.PacketServiceAdapter;
 import org.onosproject.net.pi.PiPipeconfServiceAdapter;
@@ -93,6 +94,8 @@ final class ManagerHarness extends ExternalResource {
     final Map<DeviceId, String> managementAddresses = new HashMap<>();
     final Map<IpAddress, Host> hosts = new HashMap<>();
     final List<FlowEntry> flowEntries = new ArrayList<>();
+    /** Packet-outs the manager sent. */
+    final List<OutboundPacket> emitted = new ArrayList<>();
     /** Calls that list all of a device's or the app's flow entries. */
     int flowListings;
     final List<BypassEvent> events = new ArrayList<>();
@@ -227,6 +230,11 @@ final class ManagerHarness extends ExternalResource {
             @Override
             public void addProcessor(PacketProcessor p, int priority) {
                 processor = p;
+            }
+
+            @Override
+            public void emit(OutboundPacket packet) {
+                emitted.add(packet);
             }
 
             @Override

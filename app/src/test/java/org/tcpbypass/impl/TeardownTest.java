@@ -8,7 +8,9 @@ import org.onlab.packet.IPv4;
 import org.onlab.osgi.ComponentContextAdapter;
 import org.onlab.packet.TCP;
 import org.onosproject.net.ConnectPoint;
+import org.onosproject.net.PortNumber;
 import org.onosproject.net.flow.DefaultFlowEntry;
+import org.onosproject.net.flow.DefaultTrafficTreatment;
 import org.onosproject.net.flow.FlowEntry;
 import org.onosproject.net.flow.FlowRule;
 import org.onosproject.net.intent.FlowRuleIntent;
@@ -17,10 +19,12 @@ import org.onosproject.net.intent.IntentEvent;
 import org.onosproject.net.intent.Key;
 import org.onosproject.net.packet.DefaultInboundPacket;
 import org.onosproject.net.packet.DefaultPacketContext;
+import org.onosproject.net.packet.OutboundPacket;
 import org.onosproject.net.packet.PacketContext;
 import org.onosproject.store.service.TestStorageService;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassCounters;
+import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassEvent;
 import org.tcpbypass.api.TcpEndpoint;
 
@@ -264,10 +268,70 @@ public class TeardownTest {
         h.housekeeping();
         assertTrue("moved 29.999 s ago", h.intents.withdrawn.isEmpty());
         h.now += 1;
+        assertProbedThenReleased(30_000, "idle: no packet for 30 s and no answer to 3 keepalive probes in 30 s");
+    }
+
+    /**
+     * The idle timeout has just passed: both endpoints are probed at this poll and the next two (one frame per
+     * direction through the switch's pipeline), and the bypass is released when its counters stood still for the
+     * answer window after the first probe.
+     */
+    private void assertProbedThenReleased(long answerMillis, String reason) {
+        h.emitted.clear();
+        h.housekeeping();
+        assertProbes(2);
+        h.now += 5_000;
+        h.housekeeping();
+        h.now += 5_000;
+        h.housekeeping();
+        assertProbes(6);
+        h.now += answerMillis - 10_000 - 1;
+        h.housekeeping();
+        h.drain();
+        assertTrue("no answer yet, the window still open", h.intents.withdrawn.isEmpty());
+        assertProbes(6);
+        h.now += 1;
         h.housekeeping();
         h.drain();
         assertEquals(BYPASSED, h.manager.bypass(bypass.id()).get().state());
-        assertWithdrawn("idle: no packet for 30 s");
+        assertWithdrawn(reason);
+    }
+
+    // Every packet-out so far is a probe template of this bypass, sent through the pipeline of its switch, to
+    // each endpoint in turn.
+    private void assertProbes(int count) {
+        assertEquals(count, h.emitted.size());
+        for (int i = 0; i < count; i++) {
+            OutboundPacket out = h.emitted.get(i);
+            assertEquals(TestData.DEVICE, out.sendThrough());
+            assertEquals(DefaultTrafficTreatment.builder().setOutput(PortNumber.TABLE).build(), out.treatment());
+            BypassDirection direction = BypassDirection.values()[i % 2];
+            assertEquals(ByteBuffer.wrap(KeepaliveProbe.frame(h.manager.bypass(bypass.id()).get(), direction)),
+                         out.data());
+        }
+    }
+
+    @Test
+    public void anIdleBypassWhoseEndpointsAnswerTheProbesIsKept() {
+        h.flowEntries.addAll(entries(10, 1000, 20, 30000));
+        h.housekeeping();
+        h.now += 30_000;
+        h.housekeeping();
+        assertProbes(2);
+        // The answers (an ACK each way) cross the bypass.
+        h.flowEntries.clear();
+        h.flowEntries.addAll(entries(11, 1060, 21, 30060));
+        h.now += 5_000;
+        h.housekeeping();
+        assertProbes(2);
+        h.now += 29_999;
+        h.housekeeping();
+        h.drain();
+        assertTrue("answered: idle again only 30 s after the answer", h.intents.withdrawn.isEmpty());
+        assertProbes(2);
+        assertEquals(BypassCounters.of(11, 1060, 21, 30060), h.manager.bypass(bypass.id()).get().counters());
+        h.now += 1;
+        assertProbedThenReleased(30_000, "idle: no packet for 30 s and no answer to 3 keepalive probes in 30 s");
     }
 
     @Test
@@ -310,9 +374,8 @@ public class TeardownTest {
         h.housekeeping();
         assertTrue("idle for 5 days less 1 ms", h.intents.withdrawn.isEmpty());
         h.now += 1;
-        h.housekeeping();
-        h.drain();
-        assertWithdrawn("idle: no packet for 432000 s");
+        assertProbedThenReleased(IdleMonitor.ANSWER_MILLIS,
+                                 "idle: no packet for 432000 s and no answer to 3 keepalive probes in 60 s");
     }
 
     @Test
@@ -333,9 +396,7 @@ public class TeardownTest {
         h.housekeeping();
         assertTrue(h.intents.withdrawn.isEmpty());
         h.now += 1;
-        h.housekeeping();
-        h.drain();
-        assertWithdrawn("idle: no packet for 10 s");
+        assertProbedThenReleased(10_000, "idle: no packet for 10 s and no answer to 3 keepalive probes in 10 s");
     }
 
     @Test

@@ -13,11 +13,12 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Summarises all records: counts per state, traffic the switch carried, hand-off latency and failures.
+ * Summarises all records: counts per state, traffic the switch carried, hand-off latency and failures; and the
+ * anomalies the switches counted.
  */
 @Service
 @Command(scope = "onos", name = "bypass-stats",
-        description = "Shows bypass counts per state, bytes bypassed, hand-off latency and failures")
+        description = "Shows bypass counts per state, bytes bypassed, hand-off latency, failures and switch anomalies")
 public class BypassStatsCommand extends AbstractShellCommand {
 
     @Override
@@ -37,5 +38,11 @@ public class BypassStatsCommand extends AbstractShellCommand {
         s.failuresByReason().entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> print("  %s: %d", e.getKey(), e.getValue()));
+        print("switch anomalies: %s%s", s.switchAnomalies().entrySet().stream()
+                      .map(e -> e.getKey().name().toLowerCase(Locale.ROOT) + "=" + e.getValue())
+                      .collect(Collectors.joining(", ")),
+              s.switchesUnread().isEmpty() ? ""
+                      : " (not read: " + s.switchesUnread().stream().map(Object::toString)
+                      .collect(Collectors.joining(", ")) + ")");
     }
 }

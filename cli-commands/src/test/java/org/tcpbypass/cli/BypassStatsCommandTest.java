@@ -30,7 +30,7 @@ public class BypassStatsCommandTest extends CommandTest {
     }
 
     @Test
-    public void showsCountsTrafficLatencyAndFailures() throws Exception {
+    public void showsCountsTrafficLatencyFailuresAndAnomalies() throws Exception {
         expect(bypassService.statistics()).andReturn(STATISTICS);
         replayService();
         command("").doExecute();
@@ -39,7 +39,9 @@ public class BypassStatsCommandTest extends CommandTest {
                              + "hand-offs=3, latency p50=12 ms, p90=30 ms, p99=45 ms\n"
                              + "failures by reason:\n"
                              + "  device removed: 1\n"
-                             + "  intent failed: 1\n",
+                             + "  intent failed: 1\n"
+                             + "switch anomalies: fragment=0, ipv4_options=0, tcp_options=0, blind_close=3"
+                             + " (not read: device:bmv2:s2)\n",
                      shell.out());
         assertEquals("", shell.err());
     }
@@ -53,7 +55,8 @@ public class BypassStatsCommandTest extends CommandTest {
         assertEquals("proxied=0, offloading=0, bypassed=0, released=0, failed=0\n"
                              + "bypassed traffic: packets=0, bytes=0\n"
                              + "hand-offs=0, latency p50=0 ms, p90=0 ms, p99=0 ms\n"
-                             + "failures by reason: none\n",
+                             + "failures by reason: none\n"
+                             + "switch anomalies: fragment=0, ipv4_options=0, tcp_options=0, blind_close=0\n",
                      shell.out());
     }
 
@@ -69,6 +72,7 @@ public class BypassStatsCommandTest extends CommandTest {
         assertEquals(3, json.get("handOffs").asLong());
         assertEquals(45, json.get("handOffP99Millis").asLong());
         assertEquals(1, json.get("failuresByReason").get("device removed").asLong());
+        assertEquals(3, json.get("switchAnomalies").get("BLIND_CLOSE").asLong());
     }
 
     @Test
@@ -79,7 +83,9 @@ public class BypassStatsCommandTest extends CommandTest {
         assertEquals("{\"countByState\":{\"PROXIED\":1,\"OFFLOADING\":0,\"BYPASSED\":1,\"RELEASED\":0,\"FAILED\":2},"
                              + "\"packetsBypassed\":18,\"bytesBypassed\":15120,\"handOffs\":3,\"handOffP50Millis\":12,"
                              + "\"handOffP90Millis\":30,\"handOffP99Millis\":45,"
-                             + "\"failuresByReason\":{\"device removed\":1,\"intent failed\":1}}\n",
+                             + "\"failuresByReason\":{\"device removed\":1,\"intent failed\":1},"
+                             + "\"switchAnomalies\":{\"FRAGMENT\":0,\"IPV4_OPTIONS\":0,\"TCP_OPTIONS\":0,\"BLIND_CLOSE\":3},"
+                             + "\"switchesUnread\":[\"device:bmv2:s2\"]}\n",
                      shell.out());
     }
 }

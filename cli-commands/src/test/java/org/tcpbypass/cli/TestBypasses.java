@@ -27,6 +27,7 @@ import org.tcpbypass.api.BypassTranslation;
 import org.tcpbypass.api.ConnectionTuple;
 import org.tcpbypass.api.LegState;
 import org.tcpbypass.api.RegisteredProxy;
+import org.tcpbypass.api.SwitchAnomaly;
 import org.tcpbypass.api.TcpEndpoint;
 import org.tcpbypass.impl.BypassIntentCompiler;
 
@@ -66,7 +67,8 @@ final class TestBypasses {
     static final BypassStatistics STATISTICS = new BypassStatistics(
             ImmutableMap.of(BypassState.PROXIED, 1L, BypassState.BYPASSED, 1L, BypassState.FAILED, 2L),
             18, 15_120, 3, 12, 30, 45,
-            ImmutableMap.of("intent failed", 1L, "device removed", 1L));
+            ImmutableMap.of("intent failed", 1L, "device removed", 1L))
+            .withSwitchAnomalies(ImmutableMap.of(SwitchAnomaly.BLIND_CLOSE, 3L), ImmutableSet.of(S2));
 
     private TestBypasses() {
     }

@@ -68,8 +68,9 @@ import static org.tcpbypass.pipeconf.BypassPipelineConstants.IP_SRC;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.MAX_WINDOW;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_IN_INGRESS_PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_OUT_EGRESS_PORT;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_OUT_PADDING_BITS;
+import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_OUT_THROUGH_PIPELINE;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_PADDING;
-import static org.tcpbypass.pipeconf.BypassPipelineConstants.PKT_PADDING_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.PORT_BITS;
 import static org.tcpbypass.pipeconf.BypassPipelineConstants.SEQ_DELTA;
@@ -276,22 +277,27 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
                         "Packet-out takes only OUTPUT instructions, not %s", describe(instruction)));
             }
             PortNumber port = ((OutputInstruction) instruction).port();
-            if (port.equals(PortNumber.FLOOD)) {
+            if (port.equals(PortNumber.TABLE)) {
+                // Through the pipeline, as if the frame had arrived: the bypass turns such frames into keepalive
+                // probes of idle bypasses.
+                operations.add(packetOut(packet.data(), 0, true));
+            } else if (port.equals(PortNumber.FLOOD)) {
                 // The pipeline has no multicast group for flooding: one packet-out per port.
                 DeviceService deviceService = handler().get(DeviceService.class);
                 for (Port devicePort : deviceService.getPorts(packet.sendThrough())) {
                     if (!devicePort.number().isLogical()) {
-                        operations.add(packetOut(packet.data(), devicePort.number().toLong()));
+                        operations.add(packetOut(packet.data(), devicePort.number().toLong(), false));
                     }
                 }
             } else {
-                operations.add(packetOut(packet.data(), physicalPort(port)));
+                operations.add(packetOut(packet.data(), physicalPort(port), false));
             }
         }
         return operations.build();
     }
 
-    private static PiPacketOperation packetOut(ByteBuffer data, long port) throws PiInterpreterException {
+    private static PiPacketOperation packetOut(ByteBuffer data, long port, boolean throughPipeline)
+            throws PiInterpreterException {
         try {
             return PiPacketOperation.builder()
                     .withType(PiPacketOperationType.PACKET_OUT)
@@ -300,8 +306,11 @@ public class BypassInterpreter extends AbstractHandlerBehaviour implements PiPip
                             .withId(PKT_OUT_EGRESS_PORT)
                             .withValue(copyFrom(port).fit(PORT_BITS)).build())
                     .withMetadata(PiPacketMetadata.builder()
+                            .withId(PKT_OUT_THROUGH_PIPELINE)
+                            .withValue(copyFrom(throughPipeline ? 1L : ZERO).fit(1)).build())
+                    .withMetadata(PiPacketMetadata.builder()
                             .withId(PKT_PADDING)
-                            .withValue(copyFrom(ZERO).fit(PKT_PADDING_BITS)).build())
+                            .withValue(copyFrom(ZERO).fit(PKT_OUT_PADDING_BITS)).build())
                     .build();
         } catch (ImmutableByteSequence.ByteSequenceTrimException e) {
             throw new PiInterpreterException(format("Port %d does not fit in %d bits", port, PORT_BITS));

@@ -115,7 +115,10 @@ public final class BypassPipelineConstants {
     // Packet I/O metadata
     public static final PiPacketMetadataId PKT_IN_INGRESS_PORT = PiPacketMetadataId.of("ingress_port");
     public static final PiPacketMetadataId PKT_OUT_EGRESS_PORT = PiPacketMetadataId.of("egress_port");
+    /** Packet-out bit: 1 sends the frame through the pipeline instead of out of egress_port. */
+    public static final PiPacketMetadataId PKT_OUT_THROUGH_PIPELINE = PiPacketMetadataId.of("through_pipeline");
     /** Zero bits that pad packet_in/packet_out to whole bytes. */
     public static final PiPacketMetadataId PKT_PADDING = PiPacketMetadataId.of("_pad");
-    public static final int PKT_PADDING_BITS = 7;
+    public static final int PKT_IN_PADDING_BITS = 7;
+    public static final int PKT_OUT_PADDING_BITS = 6;
 }

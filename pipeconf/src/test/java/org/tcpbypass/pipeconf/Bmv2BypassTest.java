@@ -134,6 +134,10 @@ public class Bmv2BypassTest {
     private static final int GAP_MILLIS = 20;
 
     private static final Map<Integer, TcpFrame> SENT = new LinkedHashMap<>();
+    // Keepalive probe templates the controller sends through the pipeline (KeepaliveProbe), after the conversation.
+    private static final Map<Integer, TcpFrame> PROBES = new LinkedHashMap<>();
+    // The ACK a probe template carries for when the switch has seen no ACK of the probed endpoint's peer.
+    private static final long PROBE_FALLBACK_ACK = 0x0BADF00DL;
     // Segments that do not arrive from their sender's usual port.
     private static final Map<Integer, Integer> INGRESS = new LinkedHashMap<>();
     private static final List<byte[]> OTHER_SENT = new ArrayList<>();
@@ -225,6 +229,7 @@ public class Bmv2BypassTest {
         System.arraycopy(out, 0, withHeader, 2, out.length);
 
         conversation();
+        probes();
 
         List<Map.Entry<Integer, byte[]>> sequence = new ArrayList<>();
         for (Map.Entry<Integer, TcpFrame> sent : SENT.entrySet()) {
@@ -234,6 +239,7 @@ public class Bmv2BypassTest {
         sequence.add(Map.entry(CLIENT_PORT, arp));
         sequence.add(Map.entry(CLIENT_PORT, lldp));
         sequence.add(Map.entry(CPU, withHeader));
+        PROBES.values().forEach(probe -> sequence.add(Map.entry(CPU, throughPipeline(probe))));
 
         Path json = Path.of("src", "main", "resources", "p4c-out", "bmv2", "tcp_bypass.json");
         try (Bmv2Tools.PcapSwitch sw = Bmv2Tools.PcapSwitch.sequenced(
@@ -251,7 +257,7 @@ public class Bmv2BypassTest {
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 22, CLIENT_PORT, 10, OTHER_PORT, 13, CPU, 7),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 25, CLIENT_PORT, 13, OTHER_PORT, 13, CPU, 7),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n"
@@ -495,6 +501,41 @@ public class Bmv2BypassTest {
     }
 
     @Test
+    public void probesBecomeKeepalivesBelowTheLastAckPointTheSwitchSaw() {
+        // The client last acknowledged CLIENT_ACK and the server serverAck(201) (segments 54 and 55).
+        assertProbe(70, TO_CLIENT2, CLIENT_ACK - 1, serverAck(201) - TO_CLIENT.ackDelta);
+        assertProbe(71, TO_SERVER2, serverAck(201) - 1, CLIENT_ACK - TO_SERVER.ackDelta);
+    }
+
+    @Test
+    public void probesOfAnEndpointWhosePeerAckedNothingTakeTheHandOffPointAndTheTemplatesAck() {
+        // The third connection's client sent only a blind RST; its server acknowledged serverAck(0) (segment 65).
+        assertProbe(72, TO_CLIENT3, SSEQ + TO_CLIENT.seqDelta - 1, serverAck(0) - TO_CLIENT.ackDelta);
+        assertProbe(73, TO_SERVER3, serverAck(0) - 1, PROBE_FALLBACK_ACK - TO_SERVER.ackDelta);
+    }
+
+    @Test
+    public void everyBypassedEndpointIsProbedAndAProbeOfNoBypassIsDropped() {
+        received(CLIENT_PORT, 75);
+        received(SERVER_PORT, 76);
+        for (List<byte[]> frames : outputs.values()) {
+            assertThat(frames.stream().filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == 74).count(), is(0L));
+        }
+        assertNotCopiedToCpu(74);
+    }
+
+    // A probe leaves as its direction's entry translates it, with SEQ and ACK set from what the switch saw.
+    private static void assertProbe(int id, Direction direction, long seq, long ack) {
+        byte[] out = received(direction.egress, id);
+        assertTrue("IPv4 checksum of " + id, TcpFrame.ipv4ChecksumValid(out));
+        assertTrue("TCP checksum of " + id, TcpFrame.tcpChecksumValid(out));
+        TcpFrame expected = translate(PROBES.get(id), direction);
+        expected.seq = (seq + 2 * MOD) % MOD;
+        expected.ack = (ack + 2 * MOD) % MOD;
+        assertArrayEquals("probe " + id, expected.build(), out);
+    }
+
+    @Test
     public void otherTrafficFollowsTheAclUntouched() {
         List<byte[]> other = outputs.get(OTHER_PORT);
         assertThat(other.size(), is(13));
@@ -525,8 +566,8 @@ public class Bmv2BypassTest {
 
     @Test
     public void nothingElseLeavesTheSwitch() {
-        assertThat(outputs.get(SERVER_PORT).size(), is(22));
-        assertThat(outputs.get(CLIENT_PORT).size(), is(10));
+        assertThat(outputs.get(SERVER_PORT).size(), is(25));
+        assertThat(outputs.get(CLIENT_PORT).size(), is(13));
         assertThat(outputs.get(OTHER_PORT).size(), is(13));
         assertThat(outputs.get(CPU).size(), is(7));
     }
@@ -534,8 +575,8 @@ public class Bmv2BypassTest {
     @Test
     public void bypassCounterCountsWhatWasTranslated() {
         // Entry handles 0 and 1 are the two directions, in the order they were added. The segments dropped (14, 16,
-        // 19) and the SYNs (20, 21) hit the guard entries instead; the third segment of a new connection (23) counts,
-        // the one segment that hits the counted entry without being translated.
+        // 19), the SYNs (20, 21) and the controller's probes (75, 76) hit the guard entries instead; the third segment
+        // of a new connection (23) counts, the one segment that hits the counted entry without being translated.
         assertTrue(counters, counters.contains("bypass_counter[0]= (" + bytesSent(1, 2, 3, 4, 5, 13, 23)
                 + " bytes, 7 packets)"));
         assertTrue(counters, counters.contains("bypass_counter[1]= (" + bytesSent(6, 7) + " bytes, 2 packets)"));
@@ -717,6 +758,33 @@ public class Bmv2BypassTest {
         send(55, server2(SSEQ, serverAck(201), FIN | ACK, 200, tsOptions(), new byte[0]));
         send(56, server2(SSEQ + 1, 0x12345678L, RST, 0, new TcpFrame.Options().nop().nop()
                 .ts(0xFFFFF002L, 0x55555555L), new byte[0]));
+    }
+
+    // Probes of each endpoint of the three bypassed connections and of a tuple that is not bypassed, as the
+    // controller sends them: the probed endpoint's peer to the proxy, ACK only, SEQ 0, window 0, no options.
+    private static void probes() {
+        long ack = PROBE_FALLBACK_ACK;
+        PROBES.put(70, server2(0, ack, ACK, 0, new TcpFrame.Options(), new byte[0]));
+        PROBES.put(71, client2(0, ack, ACK, 0, new TcpFrame.Options(), new byte[0]));
+        PROBES.put(72, segment(SERVER_MAC, VIP_MAC, S, P, SP, PP3, 0, ack, ACK, 0, new TcpFrame.Options(),
+                               new byte[0]));
+        PROBES.put(73, segment(CLIENT_MAC, VIP_MAC, C, V, CP3, VP, 0, ack, ACK, 0, new TcpFrame.Options(),
+                               new byte[0]));
+        TcpFrame stranger = clientSegment(0, ack, ACK, 0, new TcpFrame.Options(), new byte[0]);
+        stranger.srcPort = CP + 1;
+        PROBES.put(74, stranger);
+        PROBES.put(75, serverSegment(0, ack, ACK, 0, new TcpFrame.Options(), new byte[0]));
+        PROBES.put(76, clientSegment(0, ack, ACK, 0, new TcpFrame.Options(), new byte[0]));
+        PROBES.forEach((id, probe) -> probe.ipId = id);
+    }
+
+    // A packet-out that goes through the pipeline: egress_port 0, through_pipeline 1, padding.
+    private static byte[] throughPipeline(TcpFrame frame) {
+        byte[] f = frame.build();
+        byte[] out = new byte[f.length + 2];
+        out[1] = 0x40;
+        System.arraycopy(f, 0, out, 2, f.length);
+        return out;
     }
 
     // The server acknowledges the client's bytes in the server leg's numbering.

@@ -179,6 +179,14 @@ public class BypassInterpreterTest {
     }
 
     @Test
+    public void packetOutToTheTableGoesThroughThePipeline() throws Exception {
+        ByteBuffer frame = ByteBuffer.wrap(new byte[] {4, 5});
+        Collection<PiPacketOperation> operations = interpreter.mapOutboundPacket(new DefaultOutboundPacket(
+                DEVICE, treatment().setOutput(PortNumber.TABLE).build(), frame));
+        assertThat(operations, contains(packetOut(frame, 0, 1)));
+    }
+
+    @Test
     public void packetOutFloodGoesToEveryPhysicalPort() throws Exception {
         DeviceService devices = createMock(DeviceService.class);
         expect(devices.getPorts(DEVICE)).andReturn(ImmutableList.of(port(1), port(2), port(PortNumber.LOCAL)));
@@ -273,12 +281,18 @@ public class BypassInterpreterTest {
     }
 
     private static PiPacketOperation packetOut(ByteBuffer frame, long port) throws Exception {
+        return packetOut(frame, port, 0);
+    }
+
+    private static PiPacketOperation packetOut(ByteBuffer frame, long port, long throughPipeline) throws Exception {
         return PiPacketOperation.builder().withType(PiPacketOperationType.PACKET_OUT)
                 .withData(copyFrom(frame))
                 .withMetadata(PiPacketMetadata.builder().withId(PKT_OUT_EGRESS_PORT)
                                       .withValue(copyFrom(port).fit(PORT_BITS)).build())
+                .withMetadata(PiPacketMetadata.builder().withId(PKT_OUT_THROUGH_PIPELINE)
+                                      .withValue(copyFrom(throughPipeline).fit(1)).build())
                 .withMetadata(PiPacketMetadata.builder().withId(PKT_PADDING)
-                                      .withValue(copyFrom(0L).fit(PKT_PADDING_BITS)).build())
+                                      .withValue(copyFrom(0L).fit(PKT_OUT_PADDING_BITS)).build())
                 .build();
     }
 

@@ -125,9 +125,10 @@ public class PipelineContractTest {
     @Test
     public void packetIoMetadata() {
         assertMetadata(PiPacketOperationType.PACKET_IN, PKT_IN_INGRESS_PORT, PORT_BITS);
-        assertMetadata(PiPacketOperationType.PACKET_IN, PKT_PADDING, PKT_PADDING_BITS);
+        assertMetadata(PiPacketOperationType.PACKET_IN, PKT_PADDING, PKT_IN_PADDING_BITS);
         assertMetadata(PiPacketOperationType.PACKET_OUT, PKT_OUT_EGRESS_PORT, PORT_BITS);
-        assertMetadata(PiPacketOperationType.PACKET_OUT, PKT_PADDING, PKT_PADDING_BITS);
+        assertMetadata(PiPacketOperationType.PACKET_OUT, PKT_OUT_THROUGH_PIPELINE, 1);
+        assertMetadata(PiPacketOperationType.PACKET_OUT, PKT_PADDING, PKT_OUT_PADDING_BITS);
     }
 
     private static PiTableModel table(PiTableId id) {
