@@ -27,8 +27,9 @@ control ingress(inout headers_t hdr,
         // A bypassed segment is forwarded by its bypass entry; everything else by the ACL.
         bypass.apply(hdr, local_metadata, standard_metadata);
         if (!local_metadata.bypassed) {
-            if (local_metadata.injected) {
-                // A probe of a bypass that has gone: nobody to probe, and the proxy host must not get it.
+            if (local_metadata.injected || local_metadata.bypass.later_fragment) {
+                // A probe of a bypass that has gone (nobody to probe, and the proxy host must not get it), or the
+                // rest of a bypassed datagram whose first fragment was dropped (bypass.p4).
                 mark_to_drop(standard_metadata);
             } else {
                 acl.apply(hdr, local_metadata, standard_metadata);

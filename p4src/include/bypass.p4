@@ -58,6 +58,9 @@ control bypass_control(inout headers_t hdr,
     // direction is plausible when its sequence number lies in that window (RFC 5961's test, as the receiver
     // itself applies it).
     register<bit<80>>(ACK_SEEN_CELLS) ack_seen;
+    // Per FRAGMENT_MIX cell, the first fragment of a bypassed connection's datagram that was dropped: tag (16 bits)
+    // and arrival time (48).
+    register<bit<64>>(FRAGMENT_CELLS) first_fragments;
 
     // Translates what every segment of Linux's layouts carries (addresses, ports, SEQ, ACK, window, NOP NOP TS,
     // both checksums) as one run of primitives without branches: BMv2 pays per table, condition and
@@ -178,6 +181,22 @@ control bypass_control(inout headers_t hdr,
     }
 
     apply {
+        // Fragments are hashed before the action rewrites their addresses. A later fragment has no TCP header and
+        // matches no entry; if the first fragment of its datagram was a bypassed connection's, dropped below, it is
+        // dropped and counted too (through the proxy host it would only wait out the reassembly timeout).
+        if (hdr.ipv4.isValid() && (hdr.ipv4.flags[0:0] == 1 || hdr.ipv4.frag_offset != 0)) {
+            local_metadata.bypass.fragment_hash = FRAGMENT_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr,
+                                                               hdr.ipv4.identification);
+            if (hdr.ipv4.frag_offset != 0) {
+                bit<64> first;
+                first_fragments.read(first, (bit<32>) local_metadata.bypass.fragment_hash[31:20]);
+                if (first[63:48] == local_metadata.bypass.fragment_hash[15:0]
+                        && standard_metadata.ingress_global_timestamp - first[47:0] < FRAGMENT_LIFETIME) {
+                    local_metadata.bypass.later_fragment = true;
+                    anomaly_counter.count(ANOMALY_FRAGMENT);
+                }
+            }
+        }
         if (hdr.tcp.isValid()) {
             // A probe is not the connection's traffic: uncounted, so only an endpoint's answer moves the counter.
             if (hdr.tcp.syn == 0 && hdr.ipv4.ihl == 5 && hdr.ipv4.flags[0:0] == 0
@@ -233,9 +252,12 @@ control bypass_control(inout headers_t hdr,
                 // Half-translated segments would feed the receiver numbers from the other leg's space: a later
                 // fragment carries no TCP header to translate, IPv4 options (source routes) name the old
                 // addresses, and SACK or timestamps may hide in option bytes the parser could not take apart.
-                if (hdr.ipv4.flags[0:0] == 1) {
+                if (hdr.ipv4.flags[0:0] == 1 && hdr.ipv4.frag_offset == 0) {
                     mark_to_drop(standard_metadata);
                     anomaly_counter.count(ANOMALY_FRAGMENT);
+                    first_fragments.write((bit<32>) local_metadata.bypass.fragment_hash[31:20],
+                                          local_metadata.bypass.fragment_hash[15:0]
+                                          ++ standard_metadata.ingress_global_timestamp);
                 } else if (hdr.ipv4.ihl != 5) {
                     mark_to_drop(standard_metadata);
                     anomaly_counter.count(ANOMALY_IPV4_OPTIONS);

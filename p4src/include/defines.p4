@@ -32,6 +32,16 @@ const bit<32> ACK_SEEN_SPARE = 65536;
     (((((src) ^ (ack_delta)) * 32w0x9E3779B1 + ((dst) ^ (seq_delta))) * 32w0x85EBCA77 \
       + ((sport) ++ (dport))) * 32w0xC2B2AE35)
 
+// Cells of ingress.bypass.first_fragments: the first fragments of bypassed connections' datagrams, found by a hash of
+// source, destination and IPv4 identification (FRAGMENT_MIX: high 12 bits the cell, low 16 bits the tag), so that
+// their later fragments, which carry no TCP header for an entry to match, are dropped too.
+#define FRAGMENT_CELLS 4096
+// How long after its first fragment a later one is dropped: Linux's IPv4 reassembly timeout (ipfrag_time, 30 s), in
+// the microseconds of ingress_global_timestamp.
+const bit<48> FRAGMENT_LIFETIME = 30000000;
+#define FRAGMENT_MIX(src, dst, id) \
+    ((((src) * 32w0x9E3779B1 + (dst)) * 32w0x85EBCA77 + ((bit<32>) (id))) * 32w0xC2B2AE35)
+
 // Indexes of ingress.bypass.anomaly_counter: bypassed segments the switch does not translate or report.
 const bit<32> ANOMALY_FRAGMENT = 0;
 const bit<32> ANOMALY_IPV4_OPTIONS = 1;

@@ -152,6 +152,10 @@ struct bypass_metadata_t {
     bit<32>     ack_delta;
     bit<32>     tsval_delta;
     bit<32>     tsecr_delta;
+    // A fragment's FRAGMENT_MIX, of the addresses as it arrived.
+    bit<32>     fragment_hash;
+    // A later fragment of a datagram whose first fragment, a bypassed connection's, was dropped: dropped too.
+    bool        later_fragment;
     // This entry's cell and tag in ack_seen (TUPLE_MIX of its key and deltas).
     bit<32>     own_hash;
     // Where the receiver last acknowledged this sender's data, in the sender's numbering (the hand-off point

@@ -340,7 +340,15 @@ public class Bmv2BypassTest {
     }
 
     @Test
-    public void laterFragmentAndTaggedFrameFollowTheAclUntouched() {
+    public void laterFragmentsOfABypassedDatagramWhoseFirstWasDroppedAreDroppedToo() {
+        for (List<byte[]> frames : outputs.values()) {
+            assertThat(frames.stream().filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == 38).count(), is(0L));
+        }
+        assertAnomalies(BypassPipelineConstants.ANOMALY_FRAGMENT, 3);
+    }
+
+    @Test
+    public void laterFragmentOfAnotherDatagramAndTaggedFrameFollowTheAclUntouched() {
         assertArrayEquals(SENT.get(39).build(), received(OTHER_PORT, 39));
         byte[] tagged = SENT.get(53).build();
         assertThat(outputs.get(OTHER_PORT).stream().filter(f -> Arrays.equals(f, tagged)).count(), is(1L));
@@ -375,7 +383,7 @@ public class Bmv2BypassTest {
 
     @Test
     public void untranslatableSegmentsAreDroppedAndCountedByReason() {
-        assertAnomalies(BypassPipelineConstants.ANOMALY_FRAGMENT, 1);
+        assertAnomalies(BypassPipelineConstants.ANOMALY_FRAGMENT, 3);
         assertAnomalies(BypassPipelineConstants.ANOMALY_IPV4_OPTIONS, 2);
         assertAnomalies(BypassPipelineConstants.ANOMALY_TCP_OPTIONS, 8);
     }
@@ -717,6 +725,15 @@ public class Bmv2BypassTest {
         TcpFrame laterFragment = client2(CSEQ + 300, CLIENT_ACK, ACK, 1000, tsOptions(), hundred);
         laterFragment.ipFlagsFragment = 13;
         send(39, laterFragment);
+        // The rest of the first fragment's datagram (IP id 38): a middle fragment (MF, offset 13) and the last.
+        TcpFrame middle = laterFragment.copy();
+        middle.ipFlagsFragment = 0x2000 | 13;
+        send(66, middle);
+        middle.ipId = 38;
+        TcpFrame last = laterFragment.copy();
+        last.ipFlagsFragment = 26;
+        send(67, last);
+        last.ipId = 38;
         TcpFrame sourceRoute = client2(CSEQ + 200, CLIENT_ACK, ACK | PSH, 1000, tsOptions(), hundred);
         sourceRoute.ipOptions = new byte[] {1, (byte) 0x83, 7, 4, (byte) 198, 18, 0, 50};
         send(40, sourceRoute);
