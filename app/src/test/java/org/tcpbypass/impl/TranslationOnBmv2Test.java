@@ -45,6 +45,7 @@ import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThat;
+import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.api.BypassDirection.TO_CLIENT;
 import static org.tcpbypass.api.BypassDirection.TO_SERVER;
 import static org.tcpbypass.impl.TestData.APP_ID;
@@ -83,6 +84,7 @@ public class TranslationOnBmv2Test {
             .tsVal(3).peerTsVal(0xFFFF_FFF0L).build();
     private static final BypassTranslation T = BypassTranslation.of(CLIENT_LEG, SERVER_LEG);
 
+    private static final Bypass RECORD = Bypass.offloading(BypassId.of(7), "proxy1", DEVICE, TUPLE, T, 1000);
     private static final Map<Integer, TcpFrame> SENT = new LinkedHashMap<>();
     private static Map<Integer, List<byte[]>> outputs;
     private static Path dir;
@@ -116,11 +118,20 @@ public class TranslationOnBmv2Test {
         List<Map.Entry<Integer, byte[]>> sequence = new ArrayList<>();
         SENT.forEach((id, f) -> sequence.add(Map.entry(f.ipSrc == TUPLE.client().ip().toInt() ? CLIENT_PORT
                 : SERVER_PORT, f.build())));
+        // Then the app's keepalive probes of both endpoints, sent through the pipeline (packet_out header: egress
+        // port 0, through_pipeline 1).
+        for (BypassDirection d : BypassDirection.values()) {
+            byte[] probe = KeepaliveProbe.frame(RECORD, d);
+            byte[] out = new byte[probe.length + 2];
+            out[1] = 0x40;
+            System.arraycopy(probe, 0, out, 2, probe.length);
+            sequence.add(Map.entry(CPU, out));
+        }
         try (Bmv2Tools.PcapSwitch sw = Bmv2Tools.PcapSwitch.sequenced(
                 json, dir, sequence, List.of(CLIENT_PORT, SERVER_PORT, CPU), 20, 6)) {
             sw.cli(entries() + "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU + "\n");
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 4, CLIENT_PORT, 3, CPU, 2), Duration.ofSeconds(30));
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 5, CLIENT_PORT, 4, CPU, 2), Duration.ofSeconds(30));
         }
     }
 
@@ -152,9 +163,48 @@ public class TranslationOnBmv2Test {
     }
 
     @Test
+    public void probesLeaveAsKeepalivesOneBelowTheLastAckOfTheirReceiver() {
+        // The last ACKs the switch recorded: the client's of segment 6 and the server's of segment 4 (segment 7 lies
+        // below what the client had acknowledged by then, so the switch records nothing from it).
+        assertProbe(TO_CLIENT, CLIENT_LEG.sndNxt() + 0x20, SERVER_LEG.sndNxt());
+        assertProbe(TO_SERVER, SERVER_LEG.sndNxt(), CLIENT_LEG.sndNxt() + 0x20);
+    }
+
+    // The probe of d's receiver: as d's entry translates it, SEQ one below the receiver's last ACK and ACK the
+    // sender's last ACK as the translation maps it, window 0, checksums right.
+    private static void assertProbe(BypassDirection d, long receiverAck, long senderAck) {
+        int port = d == TO_SERVER ? SERVER_PORT : CLIENT_PORT;
+        List<byte[]> probes = outputs.get(port).stream()
+                .filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == 0).collect(Collectors.toList());
+        assertEquals("probe on port " + port, 1, probes.size());
+        byte[] out = probes.get(0);
+        assertTrue(TcpFrame.ipv4ChecksumValid(out));
+        assertTrue(TcpFrame.tcpChecksumValid(out));
+        TcpFrame expected = new TcpFrame();
+        boolean toServer = d == TO_SERVER;
+        TcpEndpoint src = toServer ? TUPLE.proxy() : TUPLE.vip();
+        TcpEndpoint dst = toServer ? TUPLE.server() : TUPLE.client();
+        expected.ethSrc = PROXY_MAC.toLong();
+        expected.ethDst = (toServer ? SERVER_MAC : CLIENT_MAC).toLong();
+        expected.ipSrc = src.ip().toInt();
+        expected.ipDst = dst.ip().toInt();
+        expected.srcPort = src.port();
+        expected.dstPort = dst.port();
+        expected.ipId = 0;
+        expected.ipFlagsFragment = 0;
+        expected.seq = T.mapSeq(d, T.mapAck(BypassTranslation.opposite(d), receiverAck)) - 1 & LegState.MAX_U32;
+        expected.ack = T.mapAck(d, senderAck);
+        expected.flags = ACK;
+        expected.window = 0;
+        expected.options = new TcpFrame.Options();
+        expected.payload = new byte[0];
+        assertArrayEquals("probe of the " + (toServer ? "server" : "client"), expected.build(), out);
+    }
+
+    @Test
     public void nothingElseLeaves() {
-        assertEquals(4, outputs.get(SERVER_PORT).size());
-        assertEquals(3, outputs.get(CLIENT_PORT).size());
+        assertEquals(5, outputs.get(SERVER_PORT).size());
+        assertEquals(4, outputs.get(CLIENT_PORT).size());
         assertEquals(2, outputs.get(CPU).size());
     }
 
@@ -164,8 +214,7 @@ public class TranslationOnBmv2Test {
         MockIdGenerator.cleanBind();
         List<FlowRule> rules;
         try {
-            Bypass record = Bypass.offloading(BypassId.of(7), "proxy1", DEVICE, TUPLE, T, 1000);
-            rules = List.copyOf(BypassIntentCompiler.compile(APP_ID, record, CLIENT_AT, SERVER_AT, PROXY_MAC)
+            rules = List.copyOf(BypassIntentCompiler.compile(APP_ID, RECORD, CLIENT_AT, SERVER_AT, PROXY_MAC)
                                         .flowRules());
         } finally {
             MockIdGenerator.unbind();
