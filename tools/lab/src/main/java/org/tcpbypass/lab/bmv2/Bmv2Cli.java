@@ -112,10 +112,10 @@ public final class Bmv2Cli implements AutoCloseable {
     }
 
     /**
-     * Reads the direct counter of a table entry.
+     * Reads a counter cell: a direct counter's of a table entry, or an indirect counter's at an index.
      *
-     * @param counter direct counter name
-     * @param handle  entry handle
+     * @param counter counter name
+     * @param handle  entry handle (direct counter) or cell index (indirect)
      * @return {packets, bytes}
      */
     public long[] counterRead(String counter, long handle) {

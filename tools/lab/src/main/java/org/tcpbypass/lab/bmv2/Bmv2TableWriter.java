@@ -106,10 +106,10 @@ public final class Bmv2TableWriter {
     }
 
     /**
-     * Reads an entry's direct counter.
+     * Reads a counter cell: an entry's direct counter, or an indirect counter's at an index.
      *
-     * @param counter direct counter name
-     * @param handle  entry handle
+     * @param counter counter name
+     * @param handle  entry handle (direct counter) or cell index (indirect)
      * @return {packets, bytes}
      */
     public long[] counter(String counter, long handle) {

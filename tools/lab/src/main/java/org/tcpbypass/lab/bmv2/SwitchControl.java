@@ -1,5 +1,6 @@
 package org.tcpbypass.lab.bmv2;
 
+import org.onosproject.net.pi.model.PiCounterId;
 import org.onosproject.net.pi.runtime.PiCounterCellData;
 import org.onosproject.net.pi.runtime.PiPacketOperation;
 import org.onosproject.net.pi.runtime.PiTableEntry;
@@ -58,6 +59,16 @@ public interface SwitchControl extends AutoCloseable {
      * @throws RuntimeException when an entry is not on the switch
      */
     List<PiCounterCellData> directCounters(List<PiTableEntry> entries);
+
+    /**
+     * Reads the packet counts of an indirect counter's cells, in one request where the path has batches.
+     *
+     * @param counter an indirect counter of the pipeline
+     * @param size    its number of cells
+     * @return the packets of cells 0 to size - 1
+     * @throws RuntimeException when the switch does not answer every cell
+     */
+    long[] counterPackets(PiCounterId counter, int size);
 
     /**
      * Creates a clone session with one replica.

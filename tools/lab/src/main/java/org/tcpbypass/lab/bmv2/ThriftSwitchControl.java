@@ -1,5 +1,6 @@
 package org.tcpbypass.lab.bmv2;
 
+import org.onosproject.net.pi.model.PiCounterId;
 import org.onosproject.net.pi.model.PiCounterType;
 import org.onosproject.net.pi.model.PiPipelineModel;
 import org.onosproject.net.pi.runtime.PiCounterCellData;
@@ -86,6 +87,15 @@ public final class ThriftSwitchControl implements SwitchControl {
             cells.add(new PiCounterCellData(c[0], c[1]));
         }
         return cells;
+    }
+
+    @Override
+    public long[] counterPackets(PiCounterId counter, int size) {
+        long[] packets = new long[size];
+        for (int i = 0; i < size; i++) {
+            packets[i] = writer.counter(counter.id(), i)[0];
+        }
+        return packets;
     }
 
     @Override

@@ -1,13 +1,14 @@
 package org.tcpbypass.lab.onos;
 
 import org.onosproject.net.DeviceId;
+import org.onosproject.net.pi.model.PiCounterType;
 import org.onosproject.net.pi.model.PiPipeconf;
 import org.onosproject.net.pi.runtime.PiCounterCell;
 import org.onosproject.net.pi.runtime.PiCounterCellData;
 import org.onosproject.net.pi.runtime.PiCounterCellHandle;
+import org.onosproject.net.pi.runtime.PiCounterCellId;
 import org.onosproject.net.pi.runtime.PiEntity;
 import org.onosproject.net.pi.runtime.PiHandle;
-import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.onosproject.p4runtime.api.P4RuntimeClient;
 import org.onosproject.p4runtime.api.P4RuntimeController;
 import org.onosproject.p4runtime.api.P4RuntimeReadClient;
@@ -24,8 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * ONOS's P4Runtime controller for the lab's switch, as far as apps use it: a client whose read requests of direct
- * counter cells go to the switch in one P4Runtime ReadRequest. The lab programs the switch through its flow rule,
+ * ONOS's P4Runtime controller for the lab's switch, as far as apps use it: a client whose read requests of counter
+ * cells (direct ones, or one indirect counter's) go to the switch in one P4Runtime ReadRequest. The lab programs the switch through its flow rule,
  * group and packet services, so every other call is refused.
  */
 public final class LabP4RuntimeController {
@@ -56,7 +57,7 @@ public final class LabP4RuntimeController {
     }
 
     /**
-     * The direct counter cells read so far.
+     * The direct counter cells read so far (indirect counters' cells are not counted).
      *
      * @return count
      */
@@ -109,23 +110,34 @@ public final class LabP4RuntimeController {
         return self[0];
     }
 
-    // As ONOS's client answers a read: a failed request is a response that says why, not an exception.
+    // As ONOS's client answers a read: a failed request is a response that says why, not an exception. Either all
+    // direct counter cells (one read) or cells of one indirect counter (its cells read at once).
     private P4RuntimeReadClient.ReadResponse read(List<PiHandle> handles) {
         try {
-            List<PiTableEntry> entries = new ArrayList<>();
+            List<PiCounterCellId> ids = new ArrayList<>();
             for (PiHandle h : handles) {
-                if (!(h instanceof PiCounterCellHandle)
-                        || ((PiCounterCellHandle) h).cellId().tableEntry() == null) {
-                    throw new UnsupportedOperationException("not a direct counter cell: " + h);
+                if (!(h instanceof PiCounterCellHandle)) {
+                    throw new UnsupportedOperationException("not a counter cell: " + h);
                 }
-                entries.add(((PiCounterCellHandle) h).cellId().tableEntry());
+                ids.add(((PiCounterCellHandle) h).cellId());
             }
-            List<PiCounterCellData> data = control.directCounters(entries);
             List<PiEntity> cells = new ArrayList<>();
-            for (int i = 0; i < entries.size(); i++) {
-                cells.add(new PiCounterCell(((PiCounterCellHandle) handles.get(i)).cellId(), data.get(i)));
+            if (ids.stream().allMatch(id -> id.counterType() == PiCounterType.DIRECT)) {
+                List<PiCounterCellData> data = control.directCounters(
+                        ids.stream().map(PiCounterCellId::tableEntry).collect(Collectors.toList()));
+                for (int i = 0; i < ids.size(); i++) {
+                    cells.add(new PiCounterCell(ids.get(i), data.get(i)));
+                }
+                cellsRead.addAndGet(cells.size());
+            } else if (ids.stream().map(PiCounterCellId::counterId).distinct().count() == 1
+                    && ids.stream().allMatch(id -> id.counterType() == PiCounterType.INDIRECT)) {
+                int size = (int) ids.stream().mapToLong(PiCounterCellId::index).max().getAsLong() + 1;
+                long[] packets = control.counterPackets(ids.get(0).counterId(), size);
+                ids.forEach(id -> cells.add(new PiCounterCell(id, packets[(int) id.index()], 0)));
+            } else {
+                throw new UnsupportedOperationException("the lab reads direct counter cells or one indirect "
+                                                                + "counter's at a time: " + ids);
             }
-            cellsRead.addAndGet(cells.size());
             return response(cells, null);
         } catch (RuntimeException e) {
             return response(List.of(), e.toString());

@@ -3,6 +3,7 @@ package org.tcpbypass.lab.p4runtime;
 import com.google.protobuf.TextFormat;
 import p4.config.v1.P4InfoOuterClass.Action;
 import p4.config.v1.P4InfoOuterClass.ControllerPacketMetadata;
+import p4.config.v1.P4InfoOuterClass.Counter;
 import p4.config.v1.P4InfoOuterClass.MatchField;
 import p4.config.v1.P4InfoOuterClass.P4Info;
 import p4.config.v1.P4InfoOuterClass.Table;
@@ -28,6 +29,7 @@ public final class P4InfoIndex {
     private final Map<String, Action> actions = new HashMap<>();
     private final Map<Integer, Map<String, Action.Param>> params = new HashMap<>();
     private final Map<String, ControllerPacketMetadata> packetMetadata = new HashMap<>();
+    private final Map<String, Counter> counters = new HashMap<>();
 
     private P4InfoIndex(P4Info p4Info) {
         this.p4Info = p4Info;
@@ -44,6 +46,7 @@ public final class P4InfoIndex {
             params.put(a.getPreamble().getId(), byName);
         }
         p4Info.getControllerPacketMetadataList().forEach(m -> packetMetadata.put(m.getPreamble().getName(), m));
+        p4Info.getCountersList().forEach(c -> counters.put(c.getPreamble().getName(), c));
     }
 
     /**
@@ -108,6 +111,16 @@ public final class P4InfoIndex {
      */
     public Action.Param param(int actionId, String name) {
         return found(params.getOrDefault(actionId, Map.of()).get(name), "parameter of action " + actionId, name);
+    }
+
+    /**
+     * Returns an indirect counter.
+     *
+     * @param name fully qualified name, e.g. ingress.bypass.anomaly_counter
+     * @return the counter
+     */
+    public Counter counter(String name) {
+        return found(counters.get(name), "counter", name);
     }
 
     /**

@@ -6,8 +6,11 @@ import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tcpbypass.lab.bmv2.SwitchControl;
+import org.onosproject.net.pi.model.PiCounterId;
+import p4.v1.P4RuntimeOuterClass.CounterEntry;
 import p4.v1.P4RuntimeOuterClass.DirectCounterEntry;
 import p4.v1.P4RuntimeOuterClass.Entity;
+import p4.v1.P4RuntimeOuterClass.Index;
 import p4.v1.P4RuntimeOuterClass.PacketReplicationEngineEntry;
 import p4.v1.P4RuntimeOuterClass.TableEntry;
 import p4.v1.P4RuntimeOuterClass.Update;
@@ -18,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The lab's switch over P4Runtime, as ONOS's bmv2 driver programs simple_switch_grpc: the pipeline pushed at
@@ -32,6 +36,7 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
     private static final long ELECTION_ID = 1;
 
     private final P4RuntimeClient client;
+    private final P4InfoIndex p4Info;
     private final PiEntityCodec codec;
     // The key of each inserted entry as encoded for its insert: reads and deletes reuse it (the app lists the
     // device's entries, and so reads every entry's counter, at each release).
@@ -39,9 +44,10 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
 
     private final String managementAddress;
 
-    private P4RuntimeSwitchControl(P4RuntimeClient client, PiEntityCodec codec, String managementAddress) {
+    private P4RuntimeSwitchControl(P4RuntimeClient client, P4InfoIndex p4Info, String managementAddress) {
         this.client = client;
-        this.codec = codec;
+        this.p4Info = p4Info;
+        this.codec = new PiEntityCodec(p4Info);
         this.managementAddress = managementAddress;
     }
 
@@ -67,7 +73,7 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
             client.close();
             throw e;
         }
-        return new P4RuntimeSwitchControl(client, new PiEntityCodec(p4Info),
+        return new P4RuntimeSwitchControl(client, p4Info,
                                           "grpc://" + host + ":" + port + "?device_id=" + deviceId);
     }
 
@@ -118,6 +124,29 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
         return read.stream().map(e -> e.getDirectCounterEntry().getData())
                 .map(d -> new PiCounterCellData(d.getPacketCount(), d.getByteCount()))
                 .collect(Collectors.toList());
+    }
+
+    @Override
+    public long[] counterPackets(PiCounterId counter, int size) {
+        int id = p4Info.counter(counter.id()).getPreamble().getId();
+        List<Entity> read = client.read(IntStream.range(0, size).mapToObj(i -> Entity.newBuilder().setCounterEntry(
+                CounterEntry.newBuilder().setCounterId(id).setIndex(Index.newBuilder().setIndex(i))).build())
+                                                .collect(Collectors.toList()));
+        long[] packets = new long[size];
+        boolean[] answered = new boolean[size];
+        for (Entity e : read) {
+            long index = e.getCounterEntry().getIndex().getIndex();
+            if (e.hasCounterEntry() && e.getCounterEntry().getCounterId() == id && index >= 0 && index < size) {
+                packets[(int) index] = e.getCounterEntry().getData().getPacketCount();
+                answered[(int) index] = true;
+            }
+        }
+        for (int i = 0; i < size; i++) {
+            if (!answered[i]) {
+                throw new P4RuntimeException("read of " + counter + " returned no cell " + i);
+            }
+        }
+        return packets;
     }
 
     @Override

@@ -260,6 +260,7 @@ public class BypassScenariosTest {
         Transfer t = transfer(c, s, 4 * MB, proxy, 1, false);
         assertArrayEquals(t.sent, t.received.sha256);
         awaitHandOff(proxy);
+        long blindBefore = statistics().get("switchAnomalies").get("BLIND_CLOSE").asLong();
         // Blind segments on the connection's 4-tuple, their sequence numbers half the space away from the sender's
         // (RFC 5961: the receiver ignores them): the switch copies none to the controller, so the bypass stays.
         blind(lab.topology().client(), c, RST);
@@ -271,7 +272,19 @@ public class BypassScenariosTest {
         Transfer up = transferFrom(s, c, MB, proxy, 1, false);
         assertArrayEquals("client to server after a blind RST and a blind FIN pair", up.sent, up.received.sha256);
         assertEquals("still bypassed after the blind RST and FINs", 1, records("BYPASSED"));
+        com.fasterxml.jackson.databind.JsonNode statistics = statistics();
+        System.out.printf("scenario 5: statistics after the blind segments %s%n", statistics);
+        if (lab.controller().p4Runtime().isPresent()) {
+            assertEquals("the switch's anomaly counter read over P4Runtime", "[]",
+                         statistics.get("switchesUnread").toString());
+            assertEquals("GET /statistics counts the three blind segments as ignored closes", blindBefore + 3,
+                         statistics.get("switchAnomalies").get("BLIND_CLOSE").asLong());
+        } else {
+            assertEquals("without P4Runtime the switch's anomalies are named unread", 1,
+                         statistics.get("switchesUnread").size());
+        }
         long cellsRead = lab.controller().p4Runtime().map(p -> p.cellsRead()).orElse(0L);
+        long beforeClose = bypassBytes();
         c.shutdownOutput();
         assertEquals("server sees the client's FIN", -1, s.read(ByteBuffer.allocate(1)));
         s.close();
@@ -279,12 +292,13 @@ public class BypassScenariosTest {
         c.close();
         assertTrue("bypass entries gone after both FINs and the linger", bypassEntriesGone(10_000));
         // The released record keeps the switch's counters as read at the release, after the FINs crossed it: more
-        // than the switch had counted at the end of the transfer (the flow rule service's look-up then).
+        // than the switch had counted before the close (the flow rule service's look-up then).
         com.fasterxml.jackson.databind.JsonNode released = offloads("RELEASED").get(0);
         long recorded = released.get("bytesToServer").asLong() + released.get("bytesToClient").asLong();
-        System.out.printf("scenario 5: released record %s; the switch counted %d bytes at the transfer's end%n",
-                          released, t.bypassBytes);
-        assertThat("final counters read at the release", recorded, greaterThan(t.bypassBytes));
+        System.out.printf("scenario 5: released record %s; the switch counted %d bytes before the close%n",
+                          released, beforeClose);
+        assertThat("the transfers after the hand-off went through the bypass", beforeClose, greaterThan(2 * MB));
+        assertThat("final counters read at the release", recorded, greaterThan(beforeClose));
         lab.controller().p4Runtime().ifPresent(p -> assertEquals(
                 "the release read the two bypass entries' counters over P4Runtime, as ONOS's client would",
                 cellsRead + 2, p.cellsRead()));
@@ -332,6 +346,62 @@ public class BypassScenariosTest {
         assertThat("the bypass carried it", bypassBytes(), greaterThan(bypassed + 4 * MB));
         assertEquals("still one hand-off: the proxy never saw the connection again", 1, proxy.offloaded());
         assertEquals("still bypassed", 1, records("BYPASSED"));
+        c.close();
+        s.close();
+    }
+
+    /**
+     * Scenario 9: a bypassed connection idle past a short idle limit (5 s) whose endpoints answer the switch's
+     * keepalive probes stays bypassed and carries data afterwards; once its endpoints are unreachable (every segment
+     * to them dropped in their namespaces) it is released after three unanswered probes.
+     */
+    @Test
+    public void scenario9IdleBypassIsProbedAndReleasedOnlyWhenNobodyAnswers() throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        lab.controller().configure(org.tcpbypass.lab.LabController.PROXY_NAME, 5);
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
+        ServerSocketChannel server = lab.listenOnServer();
+        SocketChannel c = lab.socketIn(lab.topology().client());
+        c.connect(lab.vip());
+        SocketChannel s = server.accept();
+        Transfer before = transfer(c, s, 4 * MB, proxy, 1, false);
+        assertArrayEquals(before.sent, before.received.sha256);
+        awaitHandOff(proxy);
+        assertEquals("handed off", 1, proxy.offloaded());
+        long bypassed = bypassBytes();
+        TimeUnit.SECONDS.sleep(40);
+        long answers = bypassBytes() - bypassed;
+        System.out.printf("scenario 9: 40 s idle past a 5 s idle limit; the endpoints' answers to the probes: %d"
+                                  + " bytes through the bypass%n", answers);
+        assertThat("the endpoints answered the probes through the bypass", answers, greaterThan(0L));
+        assertEquals("still bypassed", 1, records("BYPASSED"));
+        Transfer down = transfer(c, s, MB, proxy, 1, false);
+        assertArrayEquals("after the probes, server to client", down.sent, down.received.sha256);
+        Transfer up = transferFrom(s, c, MB, proxy, 1, false);
+        assertArrayEquals("after the probes, client to server", up.sent, up.received.sha256);
+        assertEquals("still one hand-off: the proxy never saw the connection again", 1, proxy.offloaded());
+
+        List<LabHost> endpoints = List.of(lab.topology().client(), lab.topology().server());
+        for (LabHost h : endpoints) {
+            h.exec("nft", "add table ip tcp_bypass_gone");
+            h.exec("nft", "add chain ip tcp_bypass_gone input { type filter hook input priority 0 ; policy drop ; }");
+        }
+        try {
+            long deadline = System.currentTimeMillis() + 90_000;
+            while (records("RELEASED") == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(500);
+            }
+            com.fasterxml.jackson.databind.JsonNode released = offloads("RELEASED");
+            assertEquals("released once nobody answers", 1, released.size());
+            System.out.printf("scenario 9: %s%n", released.get(0).get("reason").asText());
+            assertThat(released.get(0).get("reason").asText(), containsString("no answer to 3 keepalive probes"));
+        } finally {
+            for (LabHost h : endpoints) {
+                h.exec("nft", "delete table ip tcp_bypass_gone");
+            }
+        }
+        c.setOption(StandardSocketOptions.SO_LINGER, 0);
+        s.setOption(StandardSocketOptions.SO_LINGER, 0);
         c.close();
         s.close();
     }
@@ -943,6 +1013,16 @@ public class BypassScenariosTest {
                         return rest.exchange("GET", "offloads?state=" + state, null);
                     }
                 })).get("offloads");
+    }
+
+    /** GET /statistics. */
+    private com.fasterxml.jackson.databind.JsonNode statistics() throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                Netns.call(lab.topology().proxy().namespace(), () -> {
+                    try (Benchmarks.RestConnection rest = new Benchmarks.RestConnection(lab.rest())) {
+                        return rest.exchange("GET", "statistics", null);
+                    }
+                }));
     }
 
     private int records(String state) throws Exception {
