@@ -3,20 +3,6 @@ package org.tcpbypass.impl;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
-import org.onosproject.net.flow.FlowRule;
-import org.onosproject.net.flow.criteria.Criterion;
-import org.onosproject.net.flow.criteria.IPCriterion;
-import org.onosproject.net.flow.criteria.TcpPortCriterion;
-import org.onosproject.net.flow.instructions.PiInstruction;
-import org.onosproject.net.pi.model.PiActionModel;
-import org.onosproject.net.pi.model.PiActionParamId;
-import org.onosproject.net.pi.model.PiActionParamModel;
-import org.onosproject.net.pi.model.PiPipelineModel;
-import org.onosproject.net.pi.model.PiTableId;
-import org.onosproject.net.pi.runtime.PiAction;
-import org.onosproject.net.pi.runtime.PiActionParam;
-import org.onosproject.p4runtime.model.P4InfoParser;
-import org.onosproject.net.intent.MockIdGenerator;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassDirection;
 import org.tcpbypass.api.BypassId;
@@ -48,7 +34,6 @@ import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
 import static org.tcpbypass.api.BypassDirection.TO_CLIENT;
 import static org.tcpbypass.api.BypassDirection.TO_SERVER;
-import static org.tcpbypass.impl.TestData.APP_ID;
 import static org.tcpbypass.impl.TestData.CLIENT_AT;
 import static org.tcpbypass.impl.TestData.CLIENT_MAC;
 import static org.tcpbypass.impl.TestData.DEVICE;
@@ -72,7 +57,6 @@ public class TranslationOnBmv2Test {
     private static final int CPU = (int) BypassPipelineConstants.CPU_PORT;
     private static final int CLIENT_PORT = (int) CLIENT_AT.port().toLong();
     private static final int SERVER_PORT = (int) SERVER_AT.port().toLong();
-    private static final String P4INFO = "/p4c-out/bmv2/tcp_bypass_p4info.txt";
     private static final String JSON = "/p4c-out/bmv2/tcp_bypass.json";
 
     // Sequence numbers and clocks near 2^32 on both legs, window scales that differ between the legs.
@@ -129,7 +113,7 @@ public class TranslationOnBmv2Test {
         }
         try (Bmv2Tools.PcapSwitch sw = Bmv2Tools.PcapSwitch.sequenced(
                 json, dir, sequence, List.of(CLIENT_PORT, SERVER_PORT, CPU), 20, 6)) {
-            sw.cli(entries() + "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU + "\n");
+            sw.cli(Bmv2Entries.cli(List.of(RECORD), CLIENT_AT, SERVER_AT, PROXY_MAC) + "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU + "\n");
             sw.checkStillWaiting();
             outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 5, CLIENT_PORT, 4, CPU, 2), Duration.ofSeconds(30));
         }
@@ -206,50 +190,6 @@ public class TranslationOnBmv2Test {
         assertEquals(5, outputs.get(SERVER_PORT).size());
         assertEquals(4, outputs.get(CLIENT_PORT).size());
         assertEquals(2, outputs.get(CPU).size());
-    }
-
-    // The compiled intent's entries as simple_switch_CLI commands, parameters in the P4Info's order.
-    private static String entries() throws Exception {
-        PiPipelineModel model = P4InfoParser.parse(BypassPipelineConstants.class.getResource(P4INFO));
-        MockIdGenerator.cleanBind();
-        List<FlowRule> rules;
-        try {
-            rules = List.copyOf(BypassIntentCompiler.compile(APP_ID, RECORD, CLIENT_AT, SERVER_AT, PROXY_MAC)
-                                        .flowRules());
-        } finally {
-            MockIdGenerator.unbind();
-        }
-        StringBuilder cli = new StringBuilder();
-        for (FlowRule rule : rules) {
-            PiAction action = (PiAction) ((PiInstruction) rule.treatment().allInstructions().get(0)).action();
-            PiActionModel actionModel = model.table((PiTableId) rule.table()).orElseThrow()
-                    .action(action.id()).orElseThrow();
-            Map<PiActionParamId, PiActionParam> params = action.parameters().stream()
-                    .collect(Collectors.toMap(PiActionParam::id, p -> p));
-            cli.append("table_add ").append(rule.table()).append(' ').append(action.id())
-                    .append(' ').append(((IPCriterion) rule.selector().getCriterion(Criterion.Type.IPV4_SRC)).ip()
-                                                .address())
-                    .append(' ').append(((IPCriterion) rule.selector().getCriterion(Criterion.Type.IPV4_DST)).ip()
-                                                .address())
-                    .append(' ').append(((TcpPortCriterion) rule.selector().getCriterion(Criterion.Type.TCP_SRC))
-                                                .tcpPort().toInt())
-                    .append(' ').append(((TcpPortCriterion) rule.selector().getCriterion(Criterion.Type.TCP_DST))
-                                                .tcpPort().toInt())
-                    .append(" =>");
-            for (PiActionParamModel param : actionModel.params()) {
-                cli.append(" 0x").append(hex(params.get(param.id()).value().asArray()));
-            }
-            cli.append('\n');
-        }
-        return cli.toString();
-    }
-
-    private static String hex(byte[] bytes) {
-        StringBuilder s = new StringBuilder();
-        for (byte b : bytes) {
-            s.append(String.format("%02x", b & 0xff));
-        }
-        return s.toString();
     }
 
     private static void assertTranslated(int id, BypassDirection d) {

@@ -1,10 +1,25 @@
-package org.tcpbypass.pipeconf;
+package org.tcpbypass.impl;
 
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.onlab.packet.Ip4Address;
+import org.onlab.packet.MacAddress;
+import org.onosproject.net.PortNumber;
+import org.tcpbypass.api.Attachment;
+import org.tcpbypass.api.Bypass;
+import org.tcpbypass.api.BypassDirection;
+import org.tcpbypass.api.BypassId;
+import org.tcpbypass.api.BypassTranslation;
+import org.tcpbypass.api.ConnectionTuple;
+import org.tcpbypass.api.LegState;
+import org.tcpbypass.api.TcpEndpoint;
+import org.tcpbypass.pipeconf.Bmv2Tools;
+import org.tcpbypass.pipeconf.BypassPipelineConstants;
+import org.tcpbypass.pipeconf.TcpFrame;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +39,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
+import static org.tcpbypass.impl.TestData.DEVICE;
 import static org.tcpbypass.pipeconf.TcpFrame.ACK;
 import static org.tcpbypass.pipeconf.TcpFrame.FIN;
 import static org.tcpbypass.pipeconf.TcpFrame.PSH;
@@ -61,51 +77,64 @@ public class Bmv2BypassTest {
     private static final long VIP_MAC = 0x020000000100L;
     private static final long SERVER_MAC = 0x020000000200L;
 
-    /** One direction's entry: what the rewrite action gets. */
+    /**
+     * One direction of a bypassed connection: where its entry sends, and its record's translation, which every
+     * expectation below derives from (BypassTranslation, the app's own arithmetic).
+     */
     private static final class Direction {
         final int egress;
-        final long ethSrc;
+        final BypassTranslation t;
+        final BypassDirection d;
+        final TcpEndpoint src;
+        final TcpEndpoint dst;
         final long ethDst;
-        final int ipSrc;
-        final int ipDst;
-        final int srcPort;
-        final int dstPort;
-        final long seqDelta;
-        final long ackDelta;
-        final long tsvalDelta;
-        final long tsecrDelta;
-        final int shiftIn;
-        final int shiftOut;
-        final long handoffSeq;
-        final long maxWindow;
 
-        Direction(int egress, long ethSrc, long ethDst, int ipSrc, int ipDst, int srcPort, int dstPort,
-                  long seqDelta, long ackDelta, long tsvalDelta, long tsecrDelta, int shiftIn, int shiftOut,
-                  long handoffSeq, long maxWindow) {
-            this.egress = egress;
-            this.ethSrc = ethSrc;
-            this.ethDst = ethDst;
-            this.ipSrc = ipSrc;
-            this.ipDst = ipDst;
-            this.srcPort = srcPort;
-            this.dstPort = dstPort;
-            this.seqDelta = seqDelta;
-            this.ackDelta = ackDelta;
-            this.tsvalDelta = tsvalDelta;
-            this.tsecrDelta = tsecrDelta;
-            this.shiftIn = shiftIn;
-            this.shiftOut = shiftOut;
-            this.handoffSeq = handoffSeq;
-            this.maxWindow = maxWindow;
+        Direction(Bypass record, BypassDirection d) {
+            this.t = record.translation().orElseThrow();
+            this.d = d;
+            boolean toServer = d == BypassDirection.TO_SERVER;
+            this.egress = toServer ? SERVER_PORT : CLIENT_PORT;
+            this.src = toServer ? record.tuple().proxy() : record.tuple().vip();
+            this.dst = toServer ? record.tuple().server() : record.tuple().client();
+            this.ethDst = toServer ? SERVER_MAC : CLIENT_MAC;
+        }
+
+        long seqDelta() {
+            return t.seqDelta(d);
+        }
+
+        long ackDelta() {
+            return t.ackDelta(d);
         }
     }
 
-    // D_cs = 0x30000000 and D_sc = 0xF0000000: sequence numbers near either end of the space wrap. Until the
-    // receiver ACKs through the switch, a FIN or RST is plausible up to 65535 << its shift past the hand-off SEQ.
-    private static final Direction TO_SERVER = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP, SP,
-            0x30000000L, 0xF0000000L, 0x7FFFFFF0L, 0x12345678L, 7, 9, 0xF0000010L, 65535L << 9);
-    private static final Direction TO_CLIENT = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP,
-            0xF0000000L, 0x30000000L, 0x00001000L, 0x7FFFFFF0L, 9, 7, 0x10000000L, 65535L << 7);
+    /**
+     * A bypassed connection (client c:clientPort, proxy port proxyPort) whose client stood at clientSeq and server
+     * at serverSeq at the hand-off, each in its own numbering, with D_cs = 0x30000000 and D_sc = 0xF0000000 (sequence
+     * numbers near either end of the space wrap), TSval offsets 0x7FFFFFF0 and 0x12345678, window shifts 7 (client
+     * and the proxy towards it) and 9 (server and the proxy towards it). Until the receiver ACKs through the switch,
+     * a FIN or RST is plausible up to 65535 << its shift past the hand-off SEQ.
+     */
+    private static Bypass bypass(long id, int clientPort, int proxyPort, long clientSeq, long serverSeq) {
+        LegState clientLeg = LegState.builder().sndNxt((serverSeq + 0xF0000000L) % MOD).rcvNxt(clientSeq)
+                .localWindowShift(7).peerWindowShift(7).mss(1460).sackPermitted(true).timestamps(true)
+                .tsVal(0x12345678L).peerTsVal(0).build();
+        LegState serverLeg = LegState.builder().sndNxt((clientSeq + 0x30000000L) % MOD).rcvNxt(serverSeq)
+                .localWindowShift(9).peerWindowShift(9).mss(1460).sackPermitted(true).timestamps(true)
+                .tsVal(0x7FFFFFF0L).peerTsVal(0).build();
+        ConnectionTuple tuple = ConnectionTuple.of(endpoint(C, clientPort), endpoint(V, VP), endpoint(P, proxyPort),
+                                                   endpoint(S, SP));
+        return Bypass.offloading(BypassId.of(id), "proxy1", DEVICE, tuple,
+                                 BypassTranslation.of(clientLeg, serverLeg), 0);
+    }
+
+    private static TcpEndpoint endpoint(int ip, int port) {
+        return TcpEndpoint.of(Ip4Address.valueOf(ip), port);
+    }
+
+    private static final Bypass FIRST = bypass(1, CP, PP, 0xF0000010L, 0x10000000L);
+    private static final Direction TO_SERVER = new Direction(FIRST, BypassDirection.TO_SERVER);
+    private static final Direction TO_CLIENT = new Direction(FIRST, BypassDirection.TO_CLIENT);
 
     // A second bypassed connection whose segments agree with each other (client c:cp2, proxy port pp2), for what
     // depends on the conversation so far: a FIN or RST counts only inside the window its receiver announced.
@@ -114,23 +143,17 @@ public class Bmv2BypassTest {
     // The client's and the server's next sequence numbers at the hand-off, each in its own numbering.
     private static final long CSEQ = 0x0FFFFFF0L;
     private static final long SSEQ = 0xE0000000L;
-    private static final Direction TO_SERVER2 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP2, SP,
-            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9,
-            CSEQ, 65535L << 9);
-    private static final Direction TO_CLIENT2 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP2,
-            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7,
-            SSEQ, 65535L << 7);
+    private static final Bypass SECOND = bypass(2, CP2, PP2, CSEQ, SSEQ);
+    private static final Direction TO_SERVER2 = new Direction(SECOND, BypassDirection.TO_SERVER);
+    private static final Direction TO_CLIENT2 = new Direction(SECOND, BypassDirection.TO_CLIENT);
     // A third connection that closes right after the hand-off, before either endpoint ACKed through the switch.
     private static final int CP3 = CP + 4;
     private static final int PP3 = PP + 4;
-    private static final Direction TO_SERVER3 = new Direction(SERVER_PORT, VIP_MAC, SERVER_MAC, P, S, PP3, SP,
-            TO_SERVER.seqDelta, TO_SERVER.ackDelta, TO_SERVER.tsvalDelta, TO_SERVER.tsecrDelta, 7, 9,
-            CSEQ, 65535L << 9);
-    private static final Direction TO_CLIENT3 = new Direction(CLIENT_PORT, VIP_MAC, CLIENT_MAC, V, C, VP, CP3,
-            TO_CLIENT.seqDelta, TO_CLIENT.ackDelta, TO_CLIENT.tsvalDelta, TO_CLIENT.tsecrDelta, 9, 7,
-            SSEQ, 65535L << 7);
+    private static final Bypass THIRD = bypass(3, CP3, PP3, CSEQ, SSEQ);
+    private static final Direction TO_SERVER3 = new Direction(THIRD, BypassDirection.TO_SERVER);
+    private static final Direction TO_CLIENT3 = new Direction(THIRD, BypassDirection.TO_CLIENT);
     // What each endpoint acknowledges: the other's bytes in the numbering of its own leg.
-    private static final long CLIENT_ACK = (SSEQ + TO_CLIENT.seqDelta) % MOD;
+    private static final long CLIENT_ACK = (SSEQ + TO_CLIENT.seqDelta()) % MOD;
     private static final int GAP_MILLIS = 20;
 
     private static final Map<Integer, TcpFrame> SENT = new LinkedHashMap<>();
@@ -241,16 +264,17 @@ public class Bmv2BypassTest {
         sequence.add(Map.entry(CPU, withHeader));
         PROBES.values().forEach(probe -> sequence.add(Map.entry(CPU, throughPipeline(probe))));
 
-        Path json = Path.of("src", "main", "resources", "p4c-out", "bmv2", "tcp_bypass.json");
+        Path json = dir.resolve("tcp_bypass.json");
+        try (InputStream in = BypassPipelineConstants.class.getResourceAsStream("/p4c-out/bmv2/tcp_bypass.json")) {
+            Files.copy(in, json);
+        }
         try (Bmv2Tools.PcapSwitch sw = Bmv2Tools.PcapSwitch.sequenced(
                 json, dir, sequence, List.of(CLIENT_PORT, SERVER_PORT, OTHER_PORT, CPU), GAP_MILLIS, 6)) {
             sw.cli(String.join("\n",
-                    entry(C, V, CP, VP, TO_SERVER),
-                    entry(S, P, SP, PP, TO_CLIENT),
-                    entry(C, V, CP2, VP, TO_SERVER2),
-                    entry(S, P, SP, PP2, TO_CLIENT2),
-                    entry(C, V, CP3, VP, TO_SERVER3),
-                    entry(S, P, SP, PP3, TO_CLIENT3),
+                    Bmv2Entries.cli(List.of(FIRST, SECOND, THIRD),
+                                    Attachment.of(PortNumber.portNumber(CLIENT_PORT), MacAddress.valueOf(CLIENT_MAC)),
+                                    Attachment.of(PortNumber.portNumber(SERVER_PORT), MacAddress.valueOf(SERVER_MAC)),
+                                    MacAddress.valueOf(VIP_MAC)),
                     // BMv2's own priorities: the lowest value wins.
                     "table_add ingress.acl.acl_table ingress.acl.punt_to_cpu " + aclKey("0x88cc&&&0xffff") + " => 1",
                     "table_add ingress.acl.acl_table ingress.acl.set_egress_port " + aclKey("0&&&0") + " => "
@@ -511,15 +535,15 @@ public class Bmv2BypassTest {
     @Test
     public void probesBecomeKeepalivesBelowTheLastAckPointTheSwitchSaw() {
         // The client last acknowledged CLIENT_ACK and the server serverAck(201) (segments 54 and 55).
-        assertProbe(70, TO_CLIENT2, CLIENT_ACK - 1, serverAck(201) - TO_CLIENT.ackDelta);
-        assertProbe(71, TO_SERVER2, serverAck(201) - 1, CLIENT_ACK - TO_SERVER.ackDelta);
+        assertProbe(70, TO_CLIENT2, CLIENT_ACK - 1, serverAck(201) - TO_CLIENT.ackDelta());
+        assertProbe(71, TO_SERVER2, serverAck(201) - 1, CLIENT_ACK - TO_SERVER.ackDelta());
     }
 
     @Test
     public void probesOfAnEndpointWhosePeerAckedNothingTakeTheHandOffPointAndTheTemplatesAck() {
         // The third connection's client sent only a blind RST; its server acknowledged serverAck(0) (segment 65).
-        assertProbe(72, TO_CLIENT3, SSEQ + TO_CLIENT.seqDelta - 1, serverAck(0) - TO_CLIENT.ackDelta);
-        assertProbe(73, TO_SERVER3, serverAck(0) - 1, PROBE_FALLBACK_ACK - TO_SERVER.ackDelta);
+        assertProbe(72, TO_CLIENT3, SSEQ + TO_CLIENT.seqDelta() - 1, serverAck(0) - TO_CLIENT.ackDelta());
+        assertProbe(73, TO_SERVER3, serverAck(0) - 1, PROBE_FALLBACK_ACK - TO_SERVER.ackDelta());
     }
 
     @Test
@@ -624,21 +648,21 @@ public class Bmv2BypassTest {
                           SENT.get(id).build(), Arrays.copyOfRange(copies.get(0), 2, copies.get(0).length));
     }
 
-    /** The bypass formulas of bypass-math.md, applied to a frame description. */
+    /** What the receiver must get, by the record's BypassTranslation and the tuple's addresses. */
     private static TcpFrame translate(TcpFrame in, Direction d) {
         TcpFrame out = in.copy();
-        out.ethSrc = d.ethSrc;
+        out.ethSrc = VIP_MAC;
         out.ethDst = d.ethDst;
-        out.ipSrc = d.ipSrc;
-        out.ipDst = d.ipDst;
-        out.srcPort = d.srcPort;
-        out.dstPort = d.dstPort;
-        out.seq = (in.seq + d.seqDelta) % MOD;
+        out.ipSrc = d.src.ip().toInt();
+        out.ipDst = d.dst.ip().toInt();
+        out.srcPort = d.src.port();
+        out.dstPort = d.dst.port();
+        out.seq = d.t.mapSeq(d.d, in.seq);
         boolean ack = (in.flags & ACK) != 0;
         if (ack) {
-            out.ack = (in.ack - d.ackDelta + MOD) % MOD;
+            out.ack = d.t.mapAck(d.d, in.ack);
         }
-        out.window = (int) Math.min(65535, ((long) in.window << d.shiftIn) >> d.shiftOut);
+        out.window = d.t.mapWindow(d.d, in.window);
         byte[] options = in.options.bytes();
         int i = 0;
         while (i < options.length) {
@@ -653,12 +677,12 @@ public class Bmv2BypassTest {
             int len = options[i + 1] & 0xff;
             if (kind == 5) {
                 for (int edge = i + 2; edge < i + len; edge += 4) {
-                    out.options.setU32(edge, (in.options.u32(edge) - d.ackDelta + MOD) % MOD);
+                    out.options.setU32(edge, d.t.mapAck(d.d, in.options.u32(edge)));
                 }
             } else if (kind == 8) {
-                out.options.setU32(i + 2, (in.options.u32(i + 2) + d.tsvalDelta) % MOD);
+                out.options.setU32(i + 2, d.t.mapTsVal(d.d, in.options.u32(i + 2)));
                 if (ack) {
-                    out.options.setU32(i + 6, (in.options.u32(i + 6) - d.tsecrDelta + MOD) % MOD);
+                    out.options.setU32(i + 6, d.t.mapTsEcr(d.d, in.options.u32(i + 6)));
                 }
             }
             i += len;
@@ -806,7 +830,7 @@ public class Bmv2BypassTest {
 
     // The server acknowledges the client's bytes in the server leg's numbering.
     private static long serverAck(long clientBytes) {
-        return (CSEQ + clientBytes + TO_SERVER.seqDelta) % MOD;
+        return (CSEQ + clientBytes + TO_SERVER.seqDelta()) % MOD;
     }
 
     private static TcpFrame.Options tsOptions() {
@@ -885,33 +909,10 @@ public class Bmv2BypassTest {
         return f;
     }
 
-    // One direction's entry in the counted table and in the guard table, as the app installs them.
-    private static String entry(int src, int dst, int srcPort, int dstPort, Direction d) {
-        String match = String.format("ingress.bypass.rewrite %s %s %d %d => "
-                                             + "%d %s %s %s %s %d %d %d %d %d %d %d %d %d %d",
-                                     ip(src), ip(dst), srcPort, dstPort, d.egress, mac(d.ethSrc), mac(d.ethDst),
-                                     ip(d.ipSrc), ip(d.ipDst), d.srcPort, d.dstPort, d.seqDelta, d.ackDelta,
-                                     d.tsvalDelta, d.tsecrDelta, d.shiftIn, d.shiftOut, d.handoffSeq, d.maxWindow);
-        return "table_add ingress.bypass.bypass_table " + match + "\ntable_add ingress.bypass.bypass_guard " + match;
-    }
-
     // Key order of ingress.acl.acl_table: in_port, eth src, dst, type, ipv4 src, dst, proto, l4 ports, tcp ports.
     private static String aclKey(String etherType) {
         return String.join(" ", "0&&&0", "0&&&0", "0&&&0", etherType,
                            "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0", "0&&&0");
-    }
-
-    private static String ip(int address) {
-        return ((address >>> 24) & 0xff) + "." + ((address >>> 16) & 0xff) + "."
-                + ((address >>> 8) & 0xff) + "." + (address & 0xff);
-    }
-
-    private static String mac(long mac) {
-        StringBuilder s = new StringBuilder();
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            s.append(String.format("%02x", (mac >>> shift) & 0xff)).append(shift > 0 ? ":" : "");
-        }
-        return s.toString();
     }
 
     private static byte[] hex(String hex) {
