@@ -26,15 +26,11 @@ control ingress(inout headers_t hdr,
         packet_io_ingress.apply(hdr, local_metadata, standard_metadata);
         // A bypassed segment is forwarded by its bypass entry; everything else by the ACL.
         bypass.apply(hdr, local_metadata, standard_metadata);
-        if (!local_metadata.bypassed) {
-            if (local_metadata.injected || local_metadata.bypass.later_fragment) {
-                // A probe of a bypass that has gone (nobody to probe, and the proxy host must not get it), or the
-                // rest of a bypassed datagram whose first fragment was dropped (bypass.p4).
-                mark_to_drop(standard_metadata);
-            } else {
-                acl.apply(hdr, local_metadata, standard_metadata);
-                handshake_guard.apply(hdr, local_metadata, standard_metadata);
-            }
+        // A probe of a bypass that has gone, and the rest of a bypassed datagram whose first fragment was dropped,
+        // stay dropped (packet_io.p4, bypass.p4): the proxy host must not get them.
+        if (!local_metadata.bypassed && !local_metadata.injected && !local_metadata.bypass.later_fragment) {
+            acl.apply(hdr, local_metadata, standard_metadata);
+            handshake_guard.apply(hdr, local_metadata, standard_metadata);
         }
     }
 }

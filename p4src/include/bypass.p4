@@ -83,7 +83,7 @@ control bypass_control(inout headers_t hdr,
         // reversed, and its deltas are this entry's swapped, so both entries of a bypass find each other's cell.
         local_metadata.bypass.own_hash = TUPLE_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr, hdr.tcp.src_port,
                                                    hdr.tcp.dst_port, seq_delta, ack_delta);
-        bit<32> other = TUPLE_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
+        local_metadata.bypass.other_hash = TUPLE_MIX(ip_dst, ip_src, dst_port, src_port, ack_delta, seq_delta);
         // A new connection on the tuple completes its handshake (handshake.p4): this entry's tag, the proxy host
         // answered the SYN, SEQ follows the SYN and ACK follows the SYN-ACK. A cell another tuple or bypass took
         // fails the tag or the numbers: collisions can only leave a segment translated.
@@ -96,14 +96,14 @@ control bypass_control(inout headers_t hdr,
                                                  && handshake_seen[64:64] == 1 && hdr.tcp.ack == 1
                                                  && hdr.tcp.seq_no == handshake_seen[63:32] + 1
                                                  && hdr.tcp.ack_no == handshake_seen[31:0] + 1);
-        bit<80> seen;
-        ack_seen.read(seen, (bit<32>) other[31:16]);
+        ack_seen.read(local_metadata.bypass.other_seen, (bit<32>) local_metadata.bypass.other_hash[31:16]);
         // Until the other endpoint has acknowledged something through this bypass (or when another bypass took
         // the cell) its window starts where this sender stood at the hand-off and is at most the largest one it
         // can announce.
-        local_metadata.bypass.peer_acked = seen[79:64] == other[15:0] ? seen[31:0] : handoff_seq;
-        local_metadata.bypass.plausible = hdr.tcp.seq_no - local_metadata.bypass.peer_acked
-                                          <= (seen[79:64] == other[15:0] ? seen[63:32] : max_window);
+        local_metadata.bypass.plausible =
+            local_metadata.bypass.other_seen[79:64] == local_metadata.bypass.other_hash[15:0]
+            ? hdr.tcp.seq_no - local_metadata.bypass.other_seen[31:0] <= local_metadata.bypass.other_seen[63:32]
+            : hdr.tcp.seq_no - handoff_seq <= max_window;
 
         standard_metadata.egress_spec = port;
         // Addresses are covered by the IPv4 header checksum and, through the pseudo-header, by TCP's.
@@ -181,29 +181,31 @@ control bypass_control(inout headers_t hdr,
     }
 
     apply {
-        // Fragments are hashed before the action rewrites their addresses. A later fragment has no TCP header and
-        // matches no entry; if the first fragment of its datagram was a bypassed connection's, dropped below, it is
-        // dropped and counted too (through the proxy host it would only wait out the reassembly timeout).
-        if (hdr.ipv4.isValid() && (hdr.ipv4.flags[0:0] == 1 || hdr.ipv4.frag_offset != 0)) {
-            local_metadata.bypass.fragment_hash = FRAGMENT_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr,
-                                                               hdr.ipv4.identification);
-            if (hdr.ipv4.frag_offset != 0) {
-                bit<64> first;
-                first_fragments.read(first, (bit<32>) local_metadata.bypass.fragment_hash[31:20]);
-                if (first[63:48] == local_metadata.bypass.fragment_hash[15:0]
-                        && standard_metadata.ingress_global_timestamp - first[47:0] < FRAGMENT_LIFETIME) {
-                    local_metadata.bypass.later_fragment = true;
-                    anomaly_counter.count(ANOMALY_FRAGMENT);
-                }
-            }
-        }
         if (hdr.tcp.isValid()) {
             // A probe is not the connection's traffic: uncounted, so only an endpoint's answer moves the counter.
             if (hdr.tcp.syn == 0 && hdr.ipv4.ihl == 5 && hdr.ipv4.flags[0:0] == 0
                     && !local_metadata.tcp_opts_unparsed && !local_metadata.injected) {
                 bypass_table.apply();
             } else {
+                // A first fragment is hashed before the action rewrites its addresses (its later fragments, below,
+                // come with the original ones).
+                local_metadata.bypass.fragment_hash = FRAGMENT_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr,
+                                                                   hdr.ipv4.identification);
                 bypass_guard.apply();
+            }
+        } else if (hdr.ipv4.isValid() && hdr.ipv4.frag_offset != 0) {
+            // A later fragment has no TCP header and matches no entry. If the first fragment of its datagram was a
+            // bypassed connection's, dropped below, it is dropped and counted too: through the proxy host it would
+            // only wait out the reassembly timeout.
+            local_metadata.bypass.fragment_hash = FRAGMENT_MIX(hdr.ipv4.src_addr, hdr.ipv4.dst_addr,
+                                                               hdr.ipv4.identification);
+            bit<64> first;
+            first_fragments.read(first, (bit<32>) local_metadata.bypass.fragment_hash[31:20]);
+            if (first[63:48] == local_metadata.bypass.fragment_hash[15:0]
+                    && standard_metadata.ingress_global_timestamp - first[47:0] < FRAGMENT_LIFETIME) {
+                local_metadata.bypass.later_fragment = true;
+                mark_to_drop(standard_metadata);
+                anomaly_counter.count(ANOMALY_FRAGMENT);
             }
         }
         // Everything below is rare: a segment of Linux's layouts without SACK, FIN or RST is done.
@@ -230,16 +232,20 @@ control bypass_control(inout headers_t hdr,
                     // hand-off. It becomes a keepalive: SEQ one below the receiver's last ACK point, which any TCP
                     // answers at once with an ACK (RFC 9293 3.10.7.4; Linux checks SEQ before the ACK field and
                     // the window), and ACK the other endpoint's last one, so that a host without the connection
-                    // answers with a RST the switch finds plausible.
+                    // answers with a RST the switch finds plausible. A receiver that has acknowledged nothing
+                    // through the bypass (or whose cell another bypass took) has no known ACK point: not probed.
                     bit<80> own_seen;
                     ack_seen.read(own_seen, (bit<32>) local_metadata.bypass.own_hash[31:16]);
-                    bit<32> seq_no = hdr.tcp.seq_no + local_metadata.bypass.peer_acked - 1;
+                    bit<32> seq_no = hdr.tcp.seq_no + local_metadata.bypass.other_seen[31:0] - 1;
                     bit<32> ack_no = own_seen[79:64] == local_metadata.bypass.own_hash[15:0]
                                      ? own_seen[31:0] : hdr.tcp.ack_no;
                     hdr.tcp.checksum = CSUM_UPDATE(hdr.tcp.checksum, CSUM_DIFF32(hdr.tcp.seq_no, seq_no)
                                                                      + CSUM_DIFF32(hdr.tcp.ack_no, ack_no));
                     hdr.tcp.seq_no = seq_no;
                     hdr.tcp.ack_no = ack_no;
+                    if (local_metadata.bypass.other_seen[79:64] != local_metadata.bypass.other_hash[15:0]) {
+                        mark_to_drop(standard_metadata);
+                    }
                 }
                 if (hdr.tcp.fin == 1 || hdr.tcp.rst == 1) {
                     if (local_metadata.bypass.plausible) {

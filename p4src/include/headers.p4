@@ -156,11 +156,11 @@ struct bypass_metadata_t {
     bit<32>     fragment_hash;
     // A later fragment of a datagram whose first fragment, a bypassed connection's, was dropped: dropped too.
     bool        later_fragment;
-    // This entry's cell and tag in ack_seen (TUPLE_MIX of its key and deltas).
+    // This entry's cell and tag in ack_seen (TUPLE_MIX of its key and deltas), the other direction's, and what the
+    // other direction's cell held: the action's working values, kept for the rare path's keepalive probes.
     bit<32>     own_hash;
-    // Where the receiver last acknowledged this sender's data, in the sender's numbering (the hand-off point
-    // until it has acknowledged through the bypass): plausibility of FIN/RST, and a keepalive probe's SEQ.
-    bit<32>     peer_acked;
+    bit<32>     other_hash;
+    bit<80>     other_seen;
     bool        plausible;
     // A SYN, or a segment that completes a new connection's handshake on the tuple (handshake.p4): left as it came.
     bool        untranslated;

@@ -16,6 +16,8 @@ control packet_io_ingress(inout headers_t hdr, inout local_metadata_t local_meta
             if (!local_metadata.injected) {
                 exit;
             }
+            // Only a bypass entry sends a probe on; one of a bypass that has gone is dropped (never the ACL's).
+            mark_to_drop(standard_metadata);
         }
     }
 }

@@ -281,7 +281,7 @@ public class Bmv2BypassTest {
                             + OTHER_PORT + " 100",
                     "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU, ""));
             sw.checkStillWaiting();
-            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 25, CLIENT_PORT, 13, OTHER_PORT, 13, CPU, 7),
+            outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 24, CLIENT_PORT, 12, OTHER_PORT, 13, CPU, 7),
                                       Duration.ofSeconds(30));
             counters = sw.cli("counter_read ingress.bypass.bypass_counter 0\n"
                                       + "counter_read ingress.bypass.bypass_counter 1\n"
@@ -365,9 +365,7 @@ public class Bmv2BypassTest {
 
     @Test
     public void laterFragmentsOfABypassedDatagramWhoseFirstWasDroppedAreDroppedToo() {
-        for (List<byte[]> frames : outputs.values()) {
-            assertThat(frames.stream().filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == 38).count(), is(0L));
-        }
+        assertNowhere(38);
         assertAnomalies(BypassPipelineConstants.ANOMALY_FRAGMENT, 3);
     }
 
@@ -540,20 +538,27 @@ public class Bmv2BypassTest {
     }
 
     @Test
-    public void probesOfAnEndpointWhosePeerAckedNothingTakeTheHandOffPointAndTheTemplatesAck() {
-        // The third connection's client sent only a blind RST; its server acknowledged serverAck(0) (segment 65).
-        assertProbe(72, TO_CLIENT3, SSEQ + TO_CLIENT.seqDelta() - 1, serverAck(0) - TO_CLIENT.ackDelta());
+    public void anEndpointThatAckedNothingIsNotProbedAndItsPeerGetsTheTemplatesAck() {
+        // The third connection's client sent only a blind RST (no ACK point known: its probe is dropped); its server
+        // acknowledged serverAck(0) (segment 65), and is probed with the template's ACK.
+        assertNowhere(72);
         assertProbe(73, TO_SERVER3, serverAck(0) - 1, PROBE_FALLBACK_ACK - TO_SERVER.ackDelta());
     }
 
     @Test
-    public void everyBypassedEndpointIsProbedAndAProbeOfNoBypassIsDropped() {
+    public void onlyAnEndpointWithAKnownAckPointIsProbedAndAProbeOfNoBypassIsDropped() {
+        // The first connection's client acknowledged through the switch; its server's segments (6, 7) lie outside
+        // the window the client announced, so the switch recorded no ACK of the server's.
         received(CLIENT_PORT, 75);
-        received(SERVER_PORT, 76);
-        for (List<byte[]> frames : outputs.values()) {
-            assertThat(frames.stream().filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == 74).count(), is(0L));
-        }
+        assertNowhere(76);
+        assertNowhere(74);
         assertNotCopiedToCpu(74);
+    }
+
+    private static void assertNowhere(int id) {
+        for (List<byte[]> frames : outputs.values()) {
+            assertThat(frames.stream().filter(f -> TcpFrame.isIpv4(f) && TcpFrame.ipId(f) == id).count(), is(0L));
+        }
     }
 
     // A probe leaves as its direction's entry translates it, with SEQ and ACK set from what the switch saw.
@@ -598,8 +603,8 @@ public class Bmv2BypassTest {
 
     @Test
     public void nothingElseLeavesTheSwitch() {
-        assertThat(outputs.get(SERVER_PORT).size(), is(25));
-        assertThat(outputs.get(CLIENT_PORT).size(), is(13));
+        assertThat(outputs.get(SERVER_PORT).size(), is(24));
+        assertThat(outputs.get(CLIENT_PORT).size(), is(12));
         assertThat(outputs.get(OTHER_PORT).size(), is(13));
         assertThat(outputs.get(CPU).size(), is(7));
     }
