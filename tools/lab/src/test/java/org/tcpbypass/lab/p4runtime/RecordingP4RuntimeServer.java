@@ -25,11 +25,12 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 /**
  * A P4Runtime server on 127.0.0.1 that records what a client sends: arbitration made primary, pipeline configs,
  * write requests (refusing table id 0 per update, as a server reports failed updates), reads answered with a
- * direct counter cell, and each packet-out echoed back as a packet-in.
+ * direct counter cell, and each packet-out echoed back as a packet-in from the port it was sent to.
  */
 final class RecordingP4RuntimeServer extends P4RuntimeGrpc.P4RuntimeImplBase implements AutoCloseable {
 
@@ -66,9 +67,13 @@ final class RecordingP4RuntimeServer extends P4RuntimeGrpc.P4RuntimeImplBase imp
                             r.getArbitration().toBuilder().setStatus(com.google.rpc.Status.newBuilder().setCode(0)))
                                              .build());
                 } else if (r.hasPacket()) {
+                    // As if the frame came back in through the port it was sent out of: packet_out's egress_port
+                    // and packet_in's ingress_port both have id 1; the other metadata differ between the two.
                     responses.onNext(StreamMessageResponse.newBuilder().setPacket(
                             PacketIn.newBuilder().setPayload(r.getPacket().getPayload())
-                                    .addAllMetadata(r.getPacket().getMetadataList())).build());
+                                    .addAllMetadata(r.getPacket().getMetadataList().stream()
+                                                            .filter(m -> m.getMetadataId() == 1)
+                                                            .collect(Collectors.toList()))).build());
                 }
             }
 
