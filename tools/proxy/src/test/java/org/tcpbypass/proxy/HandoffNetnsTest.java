@@ -164,8 +164,8 @@ public class HandoffNetnsTest {
                     tail.append('\n').append(s);
                 }
                 System.out.println("hand-off request: " + o + "\nlast segments:" + tail);
-                checkLeg("client leg", o.get("clientLeg"), capture, c, VIP, true);
-                checkLeg("server leg", o.get("serverLeg"), capture, SERVER, p, false);
+                checkLeg("client leg", o.get("clientLeg"), capture, c, VIP);
+                checkLeg("server leg", o.get("serverLeg"), capture, SERVER, p);
                 assertTrue("client leg ecn", o.get("clientLeg").get("ecn").asBoolean());
                 assertFalse("server leg ecn", o.get("serverLeg").get("ecn").asBoolean());
                 for (Segment s : capture.segments()) {
@@ -186,12 +186,9 @@ public class HandoffNetnsTest {
         }
     }
 
-    /**
-     * Compares one leg of the request with the capture; {@code peer} is the proxy's peer on that leg, asked after the
-     * resume for an answer (a byte it has) when {@code answerAsked}.
-     */
+    /** Compares one leg of the request with the capture; {@code peer} is the proxy's peer on that leg. */
     private static void checkLeg(String leg, JsonNode l, Capture capture, InetSocketAddress peer,
-                                 InetSocketAddress local, boolean answerAsked) {
+                                 InetSocketAddress local) {
         List<Segment> in = capture.from(peer, local);
         List<Segment> out = capture.from(local, peer);
         assertFalse(leg + ": nothing captured from " + peer + " to " + local + " among "
@@ -266,40 +263,13 @@ public class HandoffNetnsTest {
         assertThat(leg + " resume ACK TSval is ahead by the lead plus the hand-off's milliseconds at most", ahead,
                    lessThan(Handoff.REOPEN_TS_LEAD + 5000));
         assertEquals(leg + " resume ACK TSecr", peerTsVal, resume.tsEcr);
-        // Then the client gets a byte it already has, without timestamps, and answers it with a D-SACK for it: through
-        // the switch, a window update for the server should its reopening ACK have been overtaken. The server gets none.
+        // No peer gets a byte after the resume: a duplicate byte meant to heal an overtaken reopening ACK was tried
+        // and removed (it added tail-loss probes to 50 hand-offs at once in the lab; README, Limitations).
         List<Segment> all = capture.segments();
-        int resumeAt = all.indexOf(resume);
-        int byteAt = -1;
-        for (int i = resumeAt + 1; i < all.size() && byteAt < 0; i++) {
-            Segment s = all.get(i);
-            if (s.isFrom(local, peer) && s.payloadLength == 1 && s.seq == Math.floorMod(sndNxt - 1, MOD)) {
-                byteAt = i;
-            }
+        for (Segment s : all.subList(all.indexOf(resume) + 1, all.size())) {
+            assertFalse(leg + ": no byte after the resume: " + s,
+                        s.isFrom(local, peer) && s.payloadLength == 1 && s.seq == Math.floorMod(sndNxt - 1, MOD));
         }
-        if (!answerAsked) {
-            assertEquals(leg + ": no byte after the resume", -1, byteAt);
-            return;
-        }
-        assertTrue(leg + ": after the resume the peer was sent a byte it has (seq sndNxt - 1)", byteAt > 0);
-        Segment duplicate = all.get(byteAt);
-        assertEquals(leg + " the duplicate byte carries no timestamps (the peer would keep its TSval)", -1,
-                     duplicate.tsVal);
-        assertEquals(leg + " the duplicate byte's ack", rcvNxt, duplicate.ack);
-        assertEquals(leg + " the duplicate byte's window is the resume ACK's", resume.window, duplicate.window);
-        assertThat(leg + " the duplicate byte follows the resume ACK (5 ms later)",
-                   TimeUnit.NANOSECONDS.toMillis(duplicate.nanos - resume.nanos), lessThan(500L));
-        Segment answer = null;
-        for (Segment s : all.subList(byteAt + 1, all.size())) {
-            if (answer == null && s.isFrom(peer, local) && s.sackBlocks > 0
-                    && s.firstSackLeft == Math.floorMod(sndNxt - 1, MOD)) {
-                answer = s;
-            }
-        }
-        assertTrue(leg + ": the peer answered the duplicate byte with a D-SACK for it", answer != null);
-        assertEquals(leg + " the answer acknowledges all the proxy sent", sndNxt, answer.ack);
-        assertThat(leg + " the answer came at once (no delayed ACK)",
-                   TimeUnit.NANOSECONDS.toMillis(answer.nanos - duplicate.nanos), lessThan(200L));
     }
 
     private static long offset(long seq, long isn) {

@@ -38,8 +38,6 @@ public final class Handoff {
     private static final long RELEASE_WAIT_MILLIS = 5000;
     private static final long MASK = 0xffffffffL;
     private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
-    /** When after the reopening ACKs the client is asked for an answer that reopens the server (see drawAnswer). */
-    private static final long DRAW_ANSWER_MILLIS = 5;
     /**
      * Ticks a reopening ACK's TSval runs ahead of the elapsed time: covers a peer's payload that waited unread and
      * the one-way delay; far below the 30 s of future TSvals that strict middleboxes (pf) accept.
@@ -578,7 +576,6 @@ public final class Handoff {
         reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
                clientHeard, server.peerTsVal);
         long resumed = steps.mark("resume");
-        owner.retries.schedule(() -> drawAnswer(client, toClient), DRAW_ANSWER_MILLIS, TimeUnit.MILLISECONDS);
         // The sockets are released (closeHandedOff): the server leg's port is free to be held.
         r.worker().call(() -> {
             owner.ports.reserve(bypass, r.proxyAddress(), flows);
@@ -769,27 +766,6 @@ public final class Handoff {
                     LOG.log(Level.FINE, "cannot send a copy of the ACK reopening " + to, e);
                 }
             }, delay, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /*
-     * The server's reopening ACK, sent just after the client's, can be overtaken by the client's first segment through
-     * the switch (seq = sndNxt, below the snd_wl1 the window-closing ACK set): the server accepts that segment's data
-     * but not its window, then discards the ACK, now below its receive window, and stays in persist mode until the
-     * client sends from seq = sndNxt + 1 on. (The client's ACK leaves first: the server's data reaches the switch
-     * only after the server's own ACK and cannot overtake it.) One byte the client already has (seq = sndNxt - 1,
-     * answered at once even when out of window, as it carries data) makes it answer with a pure ACK at its own
-     * snd_nxt: through the switch, a window update the server takes whenever the client has sent since the hand-off,
-     * which is when it could have overtaken. The byte carries no timestamps: it lies at or below the client's last
-     * ACK point, where a TSval would be kept for PAWS, and no TSval the proxy can pick is known to be behind the
-     * server's translated ones. Linux accepts it (RFC 7323 lets a receiver drop it; then nothing changes). One
-     * byte and one answer per hand-off: 50 hand-offs resuming together load a software switch with them too.
-     */
-    private void drawAnswer(LegState client, int toClient) {
-        try {
-            owner.raw.sendDuplicateByte(r.vip(), r.client(), client.sndNxt - 1 & MASK, client.rcvNxt, toClient, -1, 0);
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "cannot ask the client of " + r + " for an answer after the hand-off", e);
         }
     }
 
