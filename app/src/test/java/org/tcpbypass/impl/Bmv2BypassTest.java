@@ -19,19 +19,16 @@ import org.tcpbypass.pipeconf.BypassPipelineConstants;
 import org.tcpbypass.pipeconf.TcpFrame;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertArrayEquals;
@@ -264,10 +261,7 @@ public class Bmv2BypassTest {
         sequence.add(Map.entry(CPU, withHeader));
         PROBES.values().forEach(probe -> sequence.add(Map.entry(CPU, throughPipeline(probe))));
 
-        Path json = dir.resolve("tcp_bypass.json");
-        try (InputStream in = BypassPipelineConstants.class.getResourceAsStream("/p4c-out/bmv2/tcp_bypass.json")) {
-            Files.copy(in, json);
-        }
+        Path json = Bmv2Tools.committedJson(dir);
         try (Bmv2Tools.PcapSwitch sw = Bmv2Tools.PcapSwitch.sequenced(
                 json, dir, sequence, List.of(CLIENT_PORT, SERVER_PORT, OTHER_PORT, CPU), GAP_MILLIS, 6)) {
             sw.cli(String.join("\n",
@@ -298,11 +292,7 @@ public class Bmv2BypassTest {
 
     @AfterClass
     public static void removeFiles() throws IOException {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Bmv2Tools.deleteTree(dir);
     }
 
     @Test

@@ -14,18 +14,15 @@ import org.tcpbypass.pipeconf.BypassPipelineConstants;
 import org.tcpbypass.pipeconf.TcpFrame;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.hamcrest.Matchers.is;
 import static org.junit.Assert.assertArrayEquals;
@@ -57,7 +54,6 @@ public class TranslationOnBmv2Test {
     private static final int CPU = (int) BypassPipelineConstants.CPU_PORT;
     private static final int CLIENT_PORT = (int) CLIENT_AT.port().toLong();
     private static final int SERVER_PORT = (int) SERVER_AT.port().toLong();
-    private static final String JSON = "/p4c-out/bmv2/tcp_bypass.json";
 
     // Sequence numbers and clocks near 2^32 on both legs, window scales that differ between the legs.
     private static final LegState CLIENT_LEG = LegState.builder().sndNxt(0xFFFF_FFF0L).rcvNxt(0xFFFF_FF00L)
@@ -77,10 +73,7 @@ public class TranslationOnBmv2Test {
     public static void runSwitch() throws Exception {
         Bmv2Tools.assumeOnPath("simple_switch", "simple_switch_CLI");
         dir = Files.createTempDirectory("tcp-bypass-app-bmv2");
-        Path json = dir.resolve("tcp_bypass.json");
-        try (InputStream in = BypassPipelineConstants.class.getResourceAsStream(JSON)) {
-            Files.copy(in, json);
-        }
+        Path json = Bmv2Tools.committedJson(dir);
 
         // Before either endpoint acknowledged anything through the switch: the hand-off window decides.
         long clientEdge = T.handOffSeq(TO_SERVER) + T.maxWindow(TO_SERVER);
@@ -121,11 +114,7 @@ public class TranslationOnBmv2Test {
 
     @AfterClass
     public static void removeFiles() throws IOException {
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Bmv2Tools.deleteTree(dir);
     }
 
     @Test

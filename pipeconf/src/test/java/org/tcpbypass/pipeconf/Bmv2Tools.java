@@ -2,17 +2,20 @@ package org.tcpbypass.pipeconf;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.Assume.assumeTrue;
 
@@ -36,6 +39,33 @@ public final class Bmv2Tools {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Copies the committed BMv2 JSON (the pipeconf's resource) into a folder.
+     *
+     * @param dir the test's scratch folder
+     * @return the copy
+     */
+    public static Path committedJson(Path dir) throws IOException {
+        Path json = dir.resolve("tcp_bypass.json");
+        try (InputStream in = BypassPipelineConstants.class.getResourceAsStream("/p4c-out/bmv2/tcp_bypass.json")) {
+            Files.copy(in, json);
+        }
+        return json;
+    }
+
+    /**
+     * Deletes a test's scratch folder and everything in it; nothing when it was never made.
+     *
+     * @param dir the folder, or null
+     */
+    public static void deleteTree(Path dir) throws IOException {
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     /** Skips the calling test, saying which tool is missing. */

@@ -326,17 +326,10 @@ public class BypassScenariosTest {
      */
     @Test
     public void scenario8IdleBypassedConnectionCarriesDataAfterFiveMinutes() throws Exception {
-        lab = Lab.start(repo(), Set.of());
-        lab.controller().configure(org.tcpbypass.lab.LabController.PROXY_NAME, APP_IDLE_TIMEOUT_SECONDS);
-        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
-        ServerSocketChannel server = lab.listenOnServer();
-        SocketChannel c = lab.socketIn(lab.topology().client());
-        c.connect(lab.vip());
-        SocketChannel s = server.accept();
-        Transfer before = transfer(c, s, 4 * MB, proxy, 1, false);
-        assertArrayEquals(before.sent, before.received.sha256);
-        awaitHandOff(proxy);
-        assertEquals("handed off", 1, proxy.offloaded());
+        HandedOff handedOff = handedOffConnection(APP_IDLE_TIMEOUT_SECONDS);
+        ProxyProcess proxy = handedOff.proxy;
+        SocketChannel c = handedOff.client;
+        SocketChannel s = handedOff.server;
         long bypassed = bypassBytes();
         TimeUnit.MINUTES.sleep(5);
         Transfer down = transfer(c, s, 2 * MB, proxy, 1, false);
@@ -357,17 +350,10 @@ public class BypassScenariosTest {
      */
     @Test
     public void scenario9IdleBypassIsProbedAndReleasedOnlyWhenNobodyAnswers() throws Exception {
-        lab = Lab.start(repo(), Set.of());
-        lab.controller().configure(org.tcpbypass.lab.LabController.PROXY_NAME, 5);
-        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
-        ServerSocketChannel server = lab.listenOnServer();
-        SocketChannel c = lab.socketIn(lab.topology().client());
-        c.connect(lab.vip());
-        SocketChannel s = server.accept();
-        Transfer before = transfer(c, s, 4 * MB, proxy, 1, false);
-        assertArrayEquals(before.sent, before.received.sha256);
-        awaitHandOff(proxy);
-        assertEquals("handed off", 1, proxy.offloaded());
+        HandedOff handedOff = handedOffConnection(5);
+        ProxyProcess proxy = handedOff.proxy;
+        SocketChannel c = handedOff.client;
+        SocketChannel s = handedOff.server;
         long bypassed = bypassBytes();
         TimeUnit.SECONDS.sleep(40);
         long answers = bypassBytes() - bypassed;
@@ -404,6 +390,34 @@ public class BypassScenariosTest {
         s.setOption(StandardSocketOptions.SO_LINGER, 0);
         c.close();
         s.close();
+    }
+
+    /** One connection through the proxy, handed off after 1 MB of 4 MB (byte-exact), the app's idle limit as given. */
+    private HandedOff handedOffConnection(int idleSeconds) throws Exception {
+        lab = Lab.start(repo(), Set.of());
+        lab.controller().configure(org.tcpbypass.lab.LabController.PROXY_NAME, idleSeconds);
+        ProxyProcess proxy = lab.startProxy(bytesPolicy(MB), "");
+        ServerSocketChannel server = lab.listenOnServer();
+        SocketChannel c = lab.socketIn(lab.topology().client());
+        c.connect(lab.vip());
+        SocketChannel s = server.accept();
+        Transfer before = transfer(c, s, 4 * MB, proxy, 1, false);
+        assertArrayEquals(before.sent, before.received.sha256);
+        awaitHandOff(proxy);
+        assertEquals("handed off", 1, proxy.offloaded());
+        return new HandedOff(proxy, c, s);
+    }
+
+    private static final class HandedOff {
+        final ProxyProcess proxy;
+        final SocketChannel client;
+        final SocketChannel server;
+
+        HandedOff(ProxyProcess proxy, SocketChannel client, SocketChannel server) {
+            this.proxy = proxy;
+            this.client = client;
+            this.server = server;
+        }
     }
 
     /** Scenario 6: the controller refuses, then is down; the proxy keeps relaying and reports the fallback. */
