@@ -33,9 +33,10 @@ import java.util.function.Supplier;
 
 /**
  * Reads flow rules' direct counters from their switch over P4Runtime, all in one read request, as ONOS's P4Runtime
- * flow rule driver reads them when it polls; and indirect counters, which no ONOS service reads. The flow rule service answers from ONOS's store, which that poll
- * refreshes only every {@code fallbackFlowPollFrequency} (30 s by default): a bypass released between two polls
- * would end with the counters of the last one, and one shorter than a poll with none.
+ * flow rule driver reads them when it polls; and indirect counters, which no ONOS service reads. The flow rule
+ * service answers from ONOS's store, which that poll refreshes only every {@code fallbackFlowPollFrequency} (30 s by
+ * default): a bypass released between two polls would end with the counters of the last one, and one shorter than a
+ * poll with none.
  */
 final class SwitchCounters {
 
@@ -78,11 +79,10 @@ final class SwitchCounters {
         if (t == null) {
             return failed("no PI translation for " + device);
         }
+        PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
         P4RuntimeReadClient.ReadRequest request;
-        PiPipeconf pipeconf;
         try {
-            request = request(device);
-            pipeconf = pipeconfs.getPipeconf(device).orElseThrow();
+            request = request(device, pipeconf);
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -127,7 +127,7 @@ final class SwitchCounters {
     CompletableFuture<long[]> readPackets(DeviceId device, PiCounterId counter, int size) {
         P4RuntimeReadClient.ReadRequest request;
         try {
-            request = request(device);
+            request = request(device, pipeconfs.getPipeconf(device).orElse(null));
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -155,15 +155,17 @@ final class SwitchCounters {
         });
     }
 
-    /** A read request to the switch: it has a P4Runtime client, a device_id and a pipeconf, or this says which not. */
-    private P4RuntimeReadClient.ReadRequest request(DeviceId device) {
+    /**
+     * A read request to the switch: it has a P4Runtime client, a device_id and a pipeconf ({@code pipeconf}, null when
+     * it has none), or this says which not.
+     */
+    private P4RuntimeReadClient.ReadRequest request(DeviceId device, PiPipeconf pipeconf) {
         P4RuntimeController c = controller.get();
         P4RuntimeClient client = c == null ? null : c.get(device);
         if (client == null) {
             throw new IllegalStateException("no P4Runtime client for " + device);
         }
         Long p4DeviceId = p4DeviceId(device);
-        PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
         if (p4DeviceId == null || pipeconf == null) {
             throw new IllegalStateException(device + " has no P4Runtime device_id in its management address or no "
                                                     + "pipeconf");

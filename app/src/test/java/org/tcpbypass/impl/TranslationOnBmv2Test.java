@@ -106,7 +106,8 @@ public class TranslationOnBmv2Test {
         }
         try (Bmv2Tools.PcapSwitch sw = Bmv2Tools.PcapSwitch.sequenced(
                 json, dir, sequence, List.of(CLIENT_PORT, SERVER_PORT, CPU), 20, 6)) {
-            sw.cli(Bmv2Entries.cli(List.of(RECORD), CLIENT_AT, SERVER_AT, PROXY_MAC) + "mirroring_add " + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU + "\n");
+            sw.cli(Bmv2Entries.cli(List.of(RECORD), CLIENT_AT, SERVER_AT, PROXY_MAC) + "mirroring_add "
+                           + BypassPipelineConstants.CPU_CLONE_SESSION_ID + " " + CPU + "\n");
             sw.checkStillWaiting();
             outputs = sw.awaitOutputs(Map.of(SERVER_PORT, 5, CLIENT_PORT, 4, CPU, 2), Duration.ofSeconds(30));
         }

@@ -26,8 +26,8 @@ import java.util.stream.Collectors;
 
 /**
  * ONOS's P4Runtime controller for the lab's switch, as far as apps use it: a client whose read requests of counter
- * cells (direct ones, or one indirect counter's) go to the switch in one P4Runtime ReadRequest. The lab programs the switch through its flow rule,
- * group and packet services, so every other call is refused.
+ * cells (direct ones, or one indirect counter's) go to the switch in one P4Runtime ReadRequest. The lab programs the
+ * switch through its flow rule, group and packet services, so every other call is refused.
  */
 public final class LabP4RuntimeController {
 
