@@ -72,6 +72,9 @@ public final class Main {
         FLAGS.put("--rtt-ramp-dwell", "rttRamp.dwellMillis");
         FLAGS.put("--rtt-ramp-max", "rttRamp.maxMillis");
         FLAGS.put("--rtt-ramp-queue", "rttRamp.queue");
+        FLAGS.put("--rtt-ramp-mechanism", "rttRamp.mechanism");
+        FLAGS.put("--rtt-ramp-ifb", "rttRamp.ifb");
+        FLAGS.put("--rtt-ramp-preference", "rttRamp.preference");
     }
 
     private static final String USAGE = String.join("\n",
@@ -106,7 +109,11 @@ public final class Main {
             "  --rtt-ramp-dwell MS       time at the target before the hand-off (default 11000, for BBR;",
             "                            1000 suffices for CUBIC)",
             "  --rtt-ramp-max MS         largest added delay (default 1000)",
+            "  --rtt-ramp-mechanism M    auto|netem|queue: netem on an IFB, the proxy's delay line behind a",
+            "                            netfilter queue, or netem where the kernel has it (default auto)",
             "  --rtt-ramp-queue N        netfilter queue number of the ramp's delay line (default 7301)",
+            "  --rtt-ramp-ifb NAME       IFB device of the netem ramp (default tbp-ramp)",
+            "  --rtt-ramp-preference N   preference of the netem ramp's ingress filters (default 49301)",
             "  --threads N               relay threads (default: number of cores)",
             "  --buffer-bytes N          relay buffer (or pipe) per direction (default 65536)",
             "  --relay splice|copy       move payload by splice(2) through a pipe, or copy it (default splice)",
@@ -286,11 +293,9 @@ public final class Main {
                 freeze.install();
             }
             ramp = config.offloads() && config.rttRamp.enabled
-                    ? new RttRamp(config.rttRamp, config.nftTable + RAMP_TABLE_SUFFIX) : null;
+                    ? RttRamp.install(config.rttRamp, config.nftTable + RAMP_TABLE_SUFFIX) : null;
             if (ramp != null) {
-                ramp.install();
-                out.println("tcp-bypass-proxy: RTT ramp holds segments in netfilter queue " + config.rttRamp.queue
-                                    + " (nftables table ip " + config.nftTable + RAMP_TABLE_SUFFIX + ")");
+                out.println("tcp-bypass-proxy: RTT ramp holds segments in " + ramp.describe());
             }
         } catch (IOException e) {
             err.println("tcp-bypass-proxy: " + e.getMessage());

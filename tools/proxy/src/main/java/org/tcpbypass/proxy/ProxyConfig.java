@@ -197,8 +197,24 @@ public final class ProxyConfig {
         public final int dwellMillis;
         /** The largest delay added to a leg. */
         public final int maxMillis;
-        /** The netfilter queue the held segments go through. */
+        /** What holds the segments. */
+        public final Mechanism mechanism;
+        /** The netfilter queue the held segments go through (queue mechanism). */
         public final int queue;
+        /** The IFB device the held segments are redirected to (netem mechanism). */
+        public final String ifb;
+        /** The preference of the netem mechanism's ingress filters, unique on the host. */
+        public final int preference;
+
+        /** How the ramp holds segments. */
+        public enum Mechanism {
+            /** netem where the kernel has it, else the netfilter queue. */
+            AUTO,
+            /** netem on an IFB behind ingress redirects; start-up fails without it. */
+            NETEM,
+            /** The proxy's delay line behind a netfilter queue; no qdisc. */
+            QUEUE
+        }
 
         RttRamp(Fields f) throws ConfigException {
             enabled = f.bool("enabled", false);
@@ -206,7 +222,19 @@ public final class ProxyConfig {
             intervalMillis = f.integer("intervalMillis", 200, 1, 60000);
             dwellMillis = f.integer("dwellMillis", 11000, 0, 600000);
             maxMillis = f.integer("maxMillis", 1000, 1, 10000);
+            String m = f.string("mechanism", "auto");
+            if (!m.matches("auto|netem|queue")) {
+                throw new ConfigException("rttRamp.mechanism: '" + m + "' (one of auto, netem, queue)");
+            }
+            mechanism = Mechanism.valueOf(m.toUpperCase(java.util.Locale.ROOT));
             queue = f.integer("queue", 7301, 0, 65535);
+            ifb = f.string("ifb", "tbp-ramp");
+            // An interface name (IFNAMSIZ 16 with the NUL) that ip and tc take as one word.
+            if (!ifb.matches("[A-Za-z][A-Za-z0-9_.-]{0,14}")) {
+                throw new ConfigException("rttRamp.ifb: '" + ifb + "' is not an interface name of at most 15"
+                                                  + " letters, digits, '_', '.' or '-'");
+            }
+            preference = f.integer("preference", 49301, 1, 65535);
             f.rejectUnknown();
             if (stepMillis > maxMillis) {
                 throw new ConfigException("rttRamp.stepMillis: " + stepMillis + " exceeds rttRamp.maxMillis "

@@ -97,6 +97,21 @@ final class Netns implements AutoCloseable {
         return out;
     }
 
+    /** Whether this kernel has sch_netem (tried on {@code ns}'s loopback, left as it was). */
+    static boolean hasNetem(String ns) {
+        try {
+            exec(ns, "tc", "qdisc", "add", "dev", "lo", "root", "handle", "1:", "netem", "delay", "1ms");
+        } catch (IOException e) {
+            return false;
+        }
+        try {
+            exec(ns, "tc", "qdisc", "del", "dev", "lo", "root");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove the netem probe from " + ns, e);
+        }
+        return true;
+    }
+
     /** Runs a command inside {@code ns}. */
     static String exec(String ns, String... command) throws IOException {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));

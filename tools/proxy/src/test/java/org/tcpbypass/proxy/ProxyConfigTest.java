@@ -37,7 +37,8 @@ public class ProxyConfigTest {
             + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2,\n"
             + "              \"resumeSpacingMillis\": 0},\n"
             + "  \"rttRamp\": {\"enabled\": true, \"stepMillis\": 10, \"intervalMillis\": 50,\n"
-            + "              \"dwellMillis\": 1000, \"maxMillis\": 300, \"queue\": 12},\n"
+            + "              \"dwellMillis\": 1000, \"maxMillis\": 300, \"queue\": 12, \"mechanism\": \"netem\",\n"
+            + "              \"ifb\": \"ifb-ramp1\", \"preference\": 500},\n"
             + "  \"listeners\": [\n"
             + "    {\"listen\": \"198.18.0.100:80\", \"backends\": [\"198.18.1.3:8080\", \"198.18.1.4:8080\"],\n"
             + "     \"balance\": \"first\", \"offload\": {\"policy\": \"bytes\", \"bytes\": 4096}},\n"
@@ -88,6 +89,9 @@ public class ProxyConfigTest {
         assertEquals(1000, c.rttRamp.dwellMillis);
         assertEquals(300, c.rttRamp.maxMillis);
         assertEquals(12, c.rttRamp.queue);
+        assertEquals(ProxyConfig.RttRamp.Mechanism.NETEM, c.rttRamp.mechanism);
+        assertEquals("ifb-ramp1", c.rttRamp.ifb);
+        assertEquals(500, c.rttRamp.preference);
         assertEquals(2, c.listeners.size());
         ProxyConfig.Listener l = c.listeners.get(0);
         assertEquals(new InetSocketAddress("198.18.0.100", 80), l.listen);
@@ -121,6 +125,9 @@ public class ProxyConfigTest {
         assertEquals("past BBR's 10 s min-RTT window", 11000, c.rttRamp.dwellMillis);
         assertEquals(1000, c.rttRamp.maxMillis);
         assertEquals(7301, c.rttRamp.queue);
+        assertEquals("netem where the kernel has it", ProxyConfig.RttRamp.Mechanism.AUTO, c.rttRamp.mechanism);
+        assertEquals("tbp-ramp", c.rttRamp.ifb);
+        assertEquals(49301, c.rttRamp.preference);
         assertEquals(OffloadPolicy.NEVER, c.listeners.get(0).offload);
         assertTrue(c.listeners.get(0).roundRobin);
         assertFalse(c.offloads());
@@ -231,6 +238,13 @@ public class ProxyConfigTest {
                     "{\"rttRamp\": {\"stepMillis\": 50, \"maxMillis\": 40}, " + L + "}");
         rejectsFile("rttRamp.dwellMillis: -1 is outside 0..600000", "{\"rttRamp\": {\"dwellMillis\": -1}, " + L + "}");
         rejectsFile("rttRamp.queue: 65536 is outside 0..65535", "{\"rttRamp\": {\"queue\": 65536}, " + L + "}");
+        rejectsFile("rttRamp.mechanism: 'fq' (one of auto, netem, queue)",
+                    "{\"rttRamp\": {\"mechanism\": \"fq\"}, " + L + "}");
+        rejectsFile("rttRamp.ifb: 'ifb ramp' is not an interface name",
+                    "{\"rttRamp\": {\"ifb\": \"ifb ramp\"}, " + L + "}");
+        rejectsFile("rttRamp.ifb: 'a-very-long-ifb-name' is not an interface name",
+                    "{\"rttRamp\": {\"ifb\": \"a-very-long-ifb-name\"}, " + L + "}");
+        rejectsFile("rttRamp.preference: 0 is outside 1..65535", "{\"rttRamp\": {\"preference\": 0}, " + L + "}");
         rejectsFile("rttRamp.intervalMillis: 'soon' is not an integer",
                     "{\"rttRamp\": {\"intervalMillis\": \"soon\"}, " + L + "}");
         rejectsFile("rttRamp.enabled: 'yes' is not true or false", "{\"rttRamp\": {\"enabled\": \"yes\"}, " + L + "}");
@@ -245,13 +259,17 @@ public class ProxyConfigTest {
     public void rttRampFlags() throws Exception {
         ProxyConfig c = Main.configure(new String[] {"--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
                 "--rtt-ramp", "true", "--rtt-ramp-step", "10", "--rtt-ramp-interval", "100", "--rtt-ramp-dwell", "900",
-                "--rtt-ramp-max", "200", "--rtt-ramp-queue", "5"});
+                "--rtt-ramp-max", "200", "--rtt-ramp-queue", "5", "--rtt-ramp-mechanism", "queue", "--rtt-ramp-ifb",
+                "rampifb", "--rtt-ramp-preference", "7"});
         assertTrue(c.rttRamp.enabled);
         assertEquals(10, c.rttRamp.stepMillis);
         assertEquals(100, c.rttRamp.intervalMillis);
         assertEquals(900, c.rttRamp.dwellMillis);
         assertEquals(200, c.rttRamp.maxMillis);
         assertEquals(5, c.rttRamp.queue);
+        assertEquals(ProxyConfig.RttRamp.Mechanism.QUEUE, c.rttRamp.mechanism);
+        assertEquals("rampifb", c.rttRamp.ifb);
+        assertEquals(7, c.rttRamp.preference);
         rejects("unknown argument '--rtt-ramp-interface'", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
                 "--rtt-ramp-interface", "eth0");
     }

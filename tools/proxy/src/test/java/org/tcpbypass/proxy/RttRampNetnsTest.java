@@ -1,10 +1,9 @@
 package org.tcpbypass.proxy;
 
+import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Test;
-import org.tcpbypass.proxy.linux.DelayLine;
-import org.tcpbypass.proxy.linux.PacketQueue;
-import org.tcpbypass.proxy.linux.RampFilter;
+import org.tcpbypass.proxy.linux.QueueDelay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,10 +28,10 @@ import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
 
 /**
- * The proxy's RTT ramp on this kernel's path (nfnetlink_queue, no netem): each sender's RTT, read from its own
- * socket with ss, rises in steps from its leg's RTT towards the two legs' sum; the transfer stays byte-exact,
- * the queue drops nothing, the interface's qdiscs never change, and the packet filter is as before once the proxy
- * exits. The legs' own RTTs come from the same delay line in the client's and the server's namespaces.
+ * The proxy's RTT ramp on both mechanisms (nfnetlink_queue on every kernel, netem where the kernel has it): each
+ * sender's RTT, read from its own socket with ss, rises in steps from its leg's RTT towards the two legs' sum; the
+ * transfer stays byte-exact, the queue drops nothing, the interfaces' qdiscs never change (the netem ramp adds only
+ * its IFB and ingress hooks), and the packet filter is as before once the proxy exits. The legs' own RTTs come from the same delay line in the client's and the server's namespaces.
  */
 public class RttRampNetnsTest {
     private static final InetSocketAddress VIP = new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 8000);
@@ -50,8 +49,26 @@ public class RttRampNetnsTest {
 
     @Test
     public void bothSendersRttRisesInStepsByteExactWithoutDropsAndTheHostIsUntouched() throws Exception {
+        ramp("queue");
+    }
+
+    @Test
+    public void onNetemTooTheInterfacesKeepTheirQdiscs() throws Exception {
+        ramp("netem");
+    }
+
+    /**
+     * Two overlapping ramps with {@code mechanism}. The queue touches no qdisc at all; netem adds only its IFB and
+     * an ingress hook, and the netem run needs a kernel with netem.
+     */
+    private static void ramp(String mechanism) throws Exception {
+        boolean netem = mechanism.equals("netem");
         try (Netns n = new Netns()) {
-            String qdiscs = qdiscs(n);
+            if (netem) {
+                Assume.assumeTrue("sch_netem is not in this kernel (CONFIG_NET_SCH_NETEM): the netem ramp is tested"
+                                          + " where it is", Netns.hasNetem(n.proxy));
+            }
+            String qdiscs = qdiscs(n, netem);
             String rules = Netns.exec(n.proxy, "nft", "list", "ruleset");
             ExecutorService sp = Netns.executor(n.server);
             ExecutorService cp = Netns.executor(n.client);
@@ -66,10 +83,12 @@ public class RttRampNetnsTest {
                         "--name", "proxy1", "--device-id", "device:bmv2:s1", "--controller-url", controller.url(),
                         "--offload", "bytes", "--offload-bytes", String.valueOf(3 << 20), "--metrics-interval", "0",
                         "--nft-table", "tbp_ramp_test", "--verbose", "--max-handoffs", "1", "--drain-timeout", "6000",
-                        "--rtt-ramp", "true", "--rtt-ramp-interval", "600", "--rtt-ramp-dwell", "3000");
+                        "--rtt-ramp", "true", "--rtt-ramp-interval", "600", "--rtt-ramp-dwell", "3000",
+                        "--rtt-ramp-mechanism", mechanism);
                 assertTrue(proxy.output(), proxy.listening());
-                assertThat(proxy.output(), containsString("RTT ramp holds segments in netfilter queue 7301"));
-                assertEquals("the ramp changes no qdisc", qdiscs, qdiscs(n));
+                assertThat(proxy.output(), containsString(netem ? "RTT ramp holds segments in netem on IFB tbp-ramp"
+                        : "RTT ramp holds segments in netfilter queue 7301"));
+                assertEquals("the ramp changes no qdisc", qdiscs, qdiscs(n, netem));
                 // Two connections, the second while the first ramps: neither waits for the other's ramp.
                 List<Future<Traffic.Result>> results = new ArrayList<>();
                 for (int i = 0; i < 2; i++) {
@@ -85,7 +104,7 @@ public class RttRampNetnsTest {
                     double t = (System.nanoTime() - start) / 1e9;
                     clientRtts.add(new double[] {t, rtt(n.client, "dport = :8000")});
                     serverRtts.add(new double[] {t, rtt(n.server, "sport = :9000")});
-                    assertEquals("the ramp changes no qdisc", qdiscs, qdiscs(n));
+                    assertEquals("the ramp changes no qdisc", qdiscs, qdiscs(n, netem));
                     Thread.sleep(100);
                 }
                 String queueStats = Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue");
@@ -111,14 +130,17 @@ public class RttRampNetnsTest {
                 }
                 assertThat(out, Duration.between(ramped.get(0), ramped.get(1)).toMillis(), lessThan(2000L));
                 assertThat(out, not(containsString("overflowed")));
-                // /proc/net/netfilter/nfnetlink_queue: queue, portid, waiting, copy mode, range, dropped, user dropped
-                String[] q = queueStats.trim().split("\\s+");
-                assertEquals(queueStats, "7301", q[0]);
-                assertEquals("queue full drops: " + queueStats, "0", q[5]);
-                assertEquals("socket full drops: " + queueStats, "0", q[6]);
+                if (!netem) {
+                    // /proc/net/netfilter/nfnetlink_queue: queue, portid, waiting, copy mode, range, dropped, user
+                    // dropped
+                    String[] q = queueStats.trim().split("\\s+");
+                    assertEquals(queueStats, "7301", q[0]);
+                    assertEquals("queue full drops: " + queueStats, "0", q[5]);
+                    assertEquals("socket full drops: " + queueStats, "0", q[6]);
+                }
                 checkSteps("client", clientRtts, CLIENT_LEG_MILLIS, CLIENT_LEG_MILLIS + SERVER_LEG_MILLIS);
                 checkSteps("server", serverRtts, SERVER_LEG_MILLIS, CLIENT_LEG_MILLIS + SERVER_LEG_MILLIS);
-                assertEquals("the ramp changed no qdisc", qdiscs, qdiscs(n));
+                assertEquals("the ramp changed no qdisc", qdiscs, qdiscs(n, netem));
                 assertEquals("the packet filter is as before", rules, Netns.exec(n.proxy, "nft", "list", "ruleset"));
             } finally {
                 sp.shutdownNow();
@@ -178,8 +200,10 @@ public class RttRampNetnsTest {
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
-    private static String qdiscs(Netns n) throws IOException {
-        return Netns.exec(n.proxy, "tc", "qdisc", "show");
+    /** The proxy's qdiscs; for netem but the ramp's own: its IFB's and the clsact hooks it adds while it holds. */
+    private static String qdiscs(Netns n, boolean netem) throws IOException {
+        String all = Netns.exec(n.proxy, "tc", "qdisc", "show");
+        return netem ? all.replaceAll("(?m)^qdisc (\\S+ \\S+ dev tbp-ramp |clsact )" + ".*\n", "") : all;
     }
 
     private static int countOf(String text, String what) {
@@ -201,32 +225,26 @@ public class RttRampNetnsTest {
     /** A leg's one-way delay, made in an end's namespace by the proxy's own delay line. */
     private static final class LegDelay implements AutoCloseable {
         private final String ns;
-        private final RampFilter filter;
-        private final DelayLine line;
+        private final QueueDelay delay;
 
         LegDelay(String ns) throws Exception {
             this.ns = ns;
-            filter = Netns.in(ns, () -> new RampFilter("tbp_leg"));
-            Netns.in(ns, () -> {
-                filter.install(1);
-                return null;
-            });
-            line = new DelayLine(Netns.in(ns, () -> new PacketQueue(1, 100_000)));
+            delay = Netns.in(ns, () -> QueueDelay.install("tbp_leg", 1, 100_000));
         }
 
-        void delay(InetSocketAddress from, InetSocketAddress to, int millis) throws IOException {
-            filter.hold(from, to);
-            line.delay(from, to, TimeUnit.MILLISECONDS.toNanos(millis));
+        void delay(InetSocketAddress from, InetSocketAddress to, int millis) throws Exception {
+            Netns.in(ns, () -> {
+                delay.delay(from, to, TimeUnit.MILLISECONDS.toNanos(millis));
+                return null;
+            });
         }
 
         @Override
         public void close() throws Exception {
             Netns.in(ns, () -> {
-                filter.uninstall();
+                delay.uninstall();
                 return null;
             });
-            line.close();
-            filter.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.tcpbypass.proxy;
 
+import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Rule;
 import org.junit.Test;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
@@ -84,11 +86,11 @@ public class StartupNetnsTest {
     }
 
     @Test
-    public void rttRampTouchesNoQdiscAndLeavesNothingBehind() throws Exception {
+    public void theQueueRampTouchesNoQdiscAndLeavesNothingBehind() throws Exception {
         try (Netns n = new Netns()) {
             String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
             List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
-                    "198.18.1.3:9000", "--rtt-ramp", "true"));
+                    "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-mechanism", "queue"));
             args.addAll(List.of(OFFLOAD));
             ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
             assertTrue(p.output(), p.listening());
@@ -107,6 +109,46 @@ public class StartupNetnsTest {
     }
 
     @Test
+    public void theDefaultRampUsesNetemWhereTheKernelHasItElseTheQueue() throws Exception {
+        try (Netns n = new Netns()) {
+            boolean netem = Netns.hasNetem(n.proxy);
+            String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true")));
+            assertTrue(p.output(), p.listening());
+            if (netem) {
+                assertThat(p.output(), containsString("RTT ramp holds segments in netem on IFB tbp-ramp (ingress"
+                                                              + " filters at preference 49301)"));
+                assertEquals("the interfaces' qdiscs are as before", qdiscs, Netns.exec(n.proxy, "tc", "qdisc",
+                        "show").replaceAll("(?m)^qdisc \\S+ \\S+ dev tbp-ramp .*\n", ""));
+            } else {
+                assertThat(p.output(), containsString("RTT ramp holds segments in netfilter queue 7301"));
+                assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            }
+            p.close();
+            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+        }
+    }
+
+    @Test
+    public void aNetemRampWithoutNetemIsAClearErrorAndChangesNothing() throws Exception {
+        try (Netns n = new Netns()) {
+            Assume.assumeFalse("this kernel has netem", Netns.hasNetem(n.proxy));
+            String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
+            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-mechanism", "netem")));
+            assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+            assertThat(p.output(), containsString("rttRamp's netem path needs sch_htb and sch_netem"));
+            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
+            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            assertTrue8000Free(n);
+        }
+    }
+
+    @Test
     public void withTheRampOffNoQueueNoRampTableNoQdisc() throws Exception {
         try (Netns n = new Netns()) {
             String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
@@ -116,6 +158,7 @@ public class StartupNetnsTest {
             assertEquals("table inet tbp_start", Netns.exec(n.proxy, "nft", "list", "tables").trim());
             assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
             assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+            assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
             p.close();
             assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
         }

@@ -19,6 +19,15 @@ public final class Commands {
      * @throws IOException with the command's own error output when it fails
      */
     public static void run(List<String> command, String input) throws IOException {
+        output(command, input);
+    }
+
+    /**
+     * Runs {@code command}, feeding {@code input} to it, and returns what it printed (standard output and error).
+     *
+     * @throws IOException with the command's own error output when it fails
+     */
+    public static String output(List<String> command, String input) throws IOException {
         Process p;
         try {
             p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -42,5 +51,6 @@ public final class Commands {
         if (p.exitValue() != 0) {
             throw new IOException(String.join(" ", command) + " failed (exit " + p.exitValue() + "): " + output);
         }
+        return output;
     }
 }

@@ -1,9 +1,9 @@
 package org.tcpbypass.proxy.offload;
 
 import org.tcpbypass.proxy.ProxyConfig;
-import org.tcpbypass.proxy.linux.DelayLine;
-import org.tcpbypass.proxy.linux.PacketQueue;
-import org.tcpbypass.proxy.linux.RampFilter;
+import org.tcpbypass.proxy.linux.FlowDelay;
+import org.tcpbypass.proxy.linux.NetemDelay;
+import org.tcpbypass.proxy.linux.QueueDelay;
 import org.tcpbypass.proxy.linux.TcpSocket;
 import org.tcpbypass.proxy.relay.Relay;
 
@@ -23,9 +23,10 @@ import java.util.logging.Logger;
  * Before a hand-off, raises the RTT each sender sees towards the RTT it will see once the proxy has left the path,
  * client leg plus server leg, so its congestion control is not shocked by a sudden jump. The client's segments are
  * held up to the server leg's RTT and the server's up to the client leg's, in steps, then kept there for a dwell
- * long enough for the senders' RTT memory. Held on arrival at the proxy (netfilter queue, {@link DelayLine}):
- * held outgoing segments would count against the proxy socket's small-queue budget and throttle it. Every ramp
- * runs on one scheduler thread in short steps, so ramps of many connections overlap and none blocks a hand-off.
+ * long enough for the senders' RTT memory. Held on arrival at the proxy ({@link FlowDelay}: netem where the kernel
+ * has it, else a netfilter queue): held outgoing segments would count against the proxy socket's small-queue budget
+ * and throttle it. Every ramp runs on one scheduler thread in short steps, so ramps of many connections overlap and
+ * none blocks a hand-off.
  */
 public final class RttRamp implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RttRamp.class.getName());
@@ -35,7 +36,7 @@ public final class RttRamp implements AutoCloseable {
     private static final long RELEASE_MARGIN_NANOS = 1_000_000_000L;
 
     private final ProxyConfig.RttRamp config;
-    private final RampFilter filter;
+    private final FlowDelay delay;
     private final Map<Relay, Ramp> ramps = new ConcurrentHashMap<>();
     private final ScheduledExecutorService steps = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "rtt-ramp");
@@ -48,38 +49,42 @@ public final class RttRamp implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private DelayLine line;
-
-    /** A ramp holding packets through nftables table {@code ip <table>}; {@link #install} sets it up. */
-    public RttRamp(ProxyConfig.RttRamp config, String table) throws IOException {
+    private RttRamp(ProxyConfig.RttRamp config, FlowDelay delay) {
         this.config = config;
-        this.filter = new RampFilter(table);
+        this.delay = delay;
     }
 
     /**
-     * Creates the table and binds the queue.
+     * Installs the ramp's delay mechanism as {@code config.mechanism} says: netem (IFB {@code config.ifb}), the
+     * netfilter queue (nftables table {@code ip <table>}), or netem where the kernel has it and else the queue.
      *
-     * @throws IOException naming what is missing; then nothing is left installed
+     * @throws IOException naming what the kernel lacks; then nothing is left installed
      */
-    public void install() throws IOException {
-        filter.install(config.queue);
-        try {
-            line = new DelayLine(new PacketQueue(config.queue, QUEUE_LENGTH));
-        } catch (IOException e) {
-            filter.uninstall();
-            throw e;
+    public static RttRamp install(ProxyConfig.RttRamp config, String table) throws IOException {
+        switch (config.mechanism) {
+            case NETEM:
+                return new RttRamp(config, NetemDelay.install(config.ifb, config.preference));
+            case QUEUE:
+                return new RttRamp(config, QueueDelay.install(table, config.queue, QUEUE_LENGTH));
+            default:
+                try {
+                    return new RttRamp(config, NetemDelay.install(config.ifb, config.preference));
+                } catch (IOException e) {
+                    LOG.info("RTT ramp without netem: " + e.getMessage());
+                    return new RttRamp(config, QueueDelay.install(table, config.queue, QUEUE_LENGTH));
+                }
         }
     }
 
-    /** Removes the table, then lets the packets still held leave at their times and unbinds the queue. */
+    /** What holds the ramped segments, for the start-up line. */
+    public String describe() {
+        return delay.describe();
+    }
+
+    /** Stops ramping and removes the delay mechanism; the segments still held leave at their times. */
     public void uninstall() throws IOException {
         close();
-        try {
-            filter.uninstall();
-        } finally {
-            line.close();
-            filter.close();
-        }
+        delay.uninstall();
     }
 
     /**
@@ -124,10 +129,7 @@ public final class RttRamp implements AutoCloseable {
 
     private void release(InetSocketAddress from, InetSocketAddress to, int delayMillis)
             throws IOException, InterruptedException {
-        boolean left = line.release(from, to, TimeUnit.MILLISECONDS.toNanos(delayMillis) + RELEASE_MARGIN_NANOS);
-        filter.pass(from, to);
-        line.forget(from, to);
-        if (!left) {
+        if (!delay.release(from, to, TimeUnit.MILLISECONDS.toNanos(delayMillis) + RELEASE_MARGIN_NANOS)) {
             LOG.warning("the held segments " + from + " -> " + to + " did not leave in time; they leave unordered");
         }
     }
@@ -188,10 +190,7 @@ public final class RttRamp implements AutoCloseable {
                 return delay;
             }
             int next = Math.min(target, delay + config.stepMillis);
-            line.delay(from, to, TimeUnit.MILLISECONDS.toNanos(next));
-            if (delay == 0) {
-                filter.hold(from, to);
-            }
+            RttRamp.this.delay.delay(from, to, TimeUnit.MILLISECONDS.toNanos(next));
             return next;
         }
 
