@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -33,7 +35,8 @@ public final class NetemDelay implements FlowDelay {
     private static final List<String> IP = List.of("ip", "-batch", "-");
     /** u32 node ids are 12 bits; 1 is the probe's class and 0 is invalid. */
     private static final int MAX_FLOWS = 0xfff;
-    private static final String CLASS = "htb rate 100gbit ceil 100gbit quantum 200000";
+    // An explicit burst: tc's default for 100gbit overflows to 0 bytes, which leaves the class always over its limit.
+    private static final String CLASS = "htb rate 100gbit ceil 100gbit burst 1mb cburst 1mb quantum 200000";
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
     private static final Pattern HOOK = Pattern.compile("qdisc (?:clsact|ingress) ffff: dev (\\S+)");
     private static final Pattern QLEN = Pattern.compile("\"qlen\":(\\d+)");
@@ -89,7 +92,10 @@ public final class NetemDelay implements FlowDelay {
         d.removeLeftovers();
         try {
             // Its queue length is HTB's direct queue (what no filter classifies): room for a burst, not IFB's 32.
-            Commands.run(IP, "link add " + ifb + " txqueuelen 1000 type ifb\nlink set " + ifb + " up\n");
+            // No IPv6 link-local address: the IFB would send its own router solicitations through its qdisc.
+            boolean ipv6 = Files.isDirectory(Path.of("/proc/sys/net/ipv6"));
+            Commands.run(IP, "link add " + ifb + " txqueuelen 1000 type ifb\n"
+                    + (ipv6 ? "link set " + ifb + " addrgenmode none\n" : "") + "link set " + ifb + " up\n");
         } catch (IOException e) {
             throw new IOException("rttRamp needs an IFB device (kernel CONFIG_IFB): " + e.getMessage(), e);
         }
