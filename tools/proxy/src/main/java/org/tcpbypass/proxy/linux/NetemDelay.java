@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -298,10 +297,10 @@ public final class NetemDelay implements FlowDelay {
 
     /** Undoes a flow's partly made class and filters; errors are expected for the parts never made. */
     private void removeQuietly(Flow f) {
-        List<String> undo = new ArrayList<>(List.of(
+        List<String> undo = List.of(
                 "filter del dev " + f.dev + " ingress pref " + pref + " protocol ip handle " + handle(f.id) + " u32",
                 "filter del dev " + ifb + " parent 1: pref 1 protocol ip handle " + handle(f.id) + " u32",
-                "class del dev " + ifb + " classid " + classId(f.id)));
+                "class del dev " + ifb + " classid " + classId(f.id));
         for (String command : undo) {
             try {
                 Commands.run(TC, command + "\n");

@@ -61,19 +61,17 @@ public final class RttRamp implements AutoCloseable {
      * @throws IOException naming what the kernel lacks; then nothing is left installed
      */
     public static RttRamp install(ProxyConfig.RttRamp config, String table) throws IOException {
-        switch (config.mechanism) {
-            case NETEM:
+        if (config.mechanism != ProxyConfig.RttRamp.Mechanism.QUEUE) {
+            try {
                 return new RttRamp(config, NetemDelay.install(config.ifb, config.preference));
-            case QUEUE:
-                return new RttRamp(config, QueueDelay.install(table, config.queue, QUEUE_LENGTH));
-            default:
-                try {
-                    return new RttRamp(config, NetemDelay.install(config.ifb, config.preference));
-                } catch (IOException e) {
-                    LOG.info("RTT ramp without netem: " + e.getMessage());
-                    return new RttRamp(config, QueueDelay.install(table, config.queue, QUEUE_LENGTH));
+            } catch (IOException e) {
+                if (config.mechanism == ProxyConfig.RttRamp.Mechanism.NETEM) {
+                    throw e;
                 }
+                LOG.info("RTT ramp without netem: " + e.getMessage());
+            }
         }
+        return new RttRamp(config, QueueDelay.install(table, config.queue, QUEUE_LENGTH));
     }
 
     /** What holds the ramped segments, for the start-up line. */
