@@ -570,6 +570,68 @@ public class HandoffNetnsTest {
         }
     }
 
+    /**
+     * A connection that ends while its hand-off has it quiesced (here the client resets it while the server does not
+     * read, so the drain waits): the hand-off gives up without touching a closed socket, and its flows leave the
+     * filter. Before the fix the quiesce entries stayed (a later connection with the same addresses and ports would
+     * have announced window 0 for good) and the hand-off read TCP_INFO on a closed descriptor (errno 9, seen in lab
+     * scenario 2), whose number a new connection may already hold.
+     */
+    @Test
+    public void aConnectionThatEndsWhileQuiescedLeavesNothingInTheFilter() throws Exception {
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
+                 java.net.ServerSocket sink = smallWindowServer(sp);
+                 ProxyProcess proxy = proxy(n, controller, "--drain-timeout", "20000")) {
+                // The server's download passes the policy's 256 KiB; then it reads nothing, so the drain waits.
+                Future<?> server = sp.submit(() -> {
+                    try (Socket s = sink.accept()) {
+                        Traffic.send(s.getOutputStream(), 46, 1 << 20, 0);
+                        Thread.sleep(5000);
+                    }
+                    return null;
+                });
+                Socket c = Netns.in(n.client, () -> {
+                    Socket x = new Socket();
+                    x.connect(VIP, 5000);
+                    return x;
+                });
+                Future<?> upload = cp.submit(() -> {
+                    Traffic.send(c.getOutputStream(), 45, 8L << 20, 0);
+                    return null;
+                });
+                cp.submit(() -> Traffic.receive(c.getInputStream(), Traffic.sha256(), 1 << 20));
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!quiesced(n).contains("elements") && System.nanoTime() < end) {
+                    Thread.sleep(5);
+                }
+                assertThat("the hand-off quiesced the legs", quiesced(n), containsString("elements"));
+                c.setSoLinger(true, 0);
+                c.close();
+                while (!proxy.output().contains("relaying on") && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                assertThat(proxy.output(), containsString("relaying on"));
+                assertThat("no quiesce entry left", quiesced(n), not(containsString("elements")));
+                assertThat("no freeze entry left", Netns.exec(n.proxy, "nft", "list", "set", "inet", "tbp_test",
+                                                              "frozen"), not(containsString("elements")));
+                upload.cancel(true);
+                server.get(30, TimeUnit.SECONDS);
+                proxy.close();
+                assertThat(proxy.output(), not(containsString("errno 9")));
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    private static String quiesced(Netns n) throws IOException {
+        return Netns.exec(n.proxy, "nft", "list", "set", "inet", "tbp_test", "quiesced");
+    }
+
     /** Stall of refused hand-offs under continuous traffic both ways; p50/p99 to target/proxy-figures.txt. */
     @Test
     public void fallbackStallUnderContinuousTraffic() throws Exception {

@@ -34,7 +34,7 @@ public final class Handoff {
      * machine the capture's reader may run late; past this the hand-off is postponed, not abandoned.
      */
     private static final long OWN_PROBES_MILLIS = 1000;
-    private static final long WORKER_CALL_SECONDS = 5;
+    static final long WORKER_CALL_SECONDS = 5;
     private static final long RELEASE_WAIT_MILLIS = 5000;
     private static final long MASK = 0xffffffffL;
     private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
@@ -594,8 +594,17 @@ public final class Handoff {
     private void fallBack(PacketCapture own) {
         try {
             r.worker().call(() -> {
-                // A relay that ended, or whose sockets were already handed over, has nothing to resume.
-                if (r.state() == Relay.State.CLOSED || r.state() == Relay.State.HANDED_OFF) {
+                // A relay whose sockets were handed over has nothing to resume.
+                if (r.state() == Relay.State.HANDED_OFF) {
+                    return null;
+                }
+                // A relay that ended meanwhile has nothing to resume either, but its flows must leave the filter:
+                // a later connection with the same addresses and ports would announce window 0 for good.
+                if (r.state() == Relay.State.CLOSED) {
+                    if (quiescedAt != 0) {
+                        owner.filter.thaw(flows, frozen);
+                        frozen = false;
+                    }
                     return null;
                 }
                 if (quiescedAt != 0) {

@@ -119,11 +119,25 @@ public final class Offloader implements AutoCloseable {
     }
 
     private void handOff(Relay relay, int attempt) {
-        if (relay.state() != Relay.State.RELAYING) {
+        boolean held;
+        try {
+            held = relay.worker().call(relay::holdSockets).get(Handoff.WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            held = false;
+        }
+        if (!held) {
             stopRamp(relay);
             return;
         }
-        boolean postponed = new Handoff(this, relay).run();
+        boolean postponed;
+        try {
+            postponed = new Handoff(this, relay).run();
+        } finally {
+            relay.worker().execute(relay::releaseSockets);
+        }
         if (postponed) {
             retries.schedule(() -> offload(relay, attempt + 1), retryDelayMillis(attempt), TimeUnit.MILLISECONDS);
         }

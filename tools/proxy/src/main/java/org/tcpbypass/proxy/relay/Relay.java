@@ -54,6 +54,9 @@ public final class Relay {
     private SelectionKey serverKey;
     // Written on the worker; read by hand-off threads to skip relays that ended while their hand-off waited.
     private volatile State state = State.CONNECTING;
+    // Worker thread only: a hand-off uses the sockets; a close meanwhile waits for it.
+    private boolean socketsHeld;
+    private boolean closeDeferred;
     private boolean offloadRequested;
     private long resumedNanos;
     private Drain drain;
@@ -345,11 +348,46 @@ public final class Relay {
         worker.events().closed(this);
     }
 
+    /**
+     * On the worker: a hand-off starts using the sockets from its own thread, so until {@link #releaseSockets} a
+     * close of the relay leaves them open (a closed socket's number could belong to a new connection at once).
+     *
+     * @return false, and nothing held, unless the relay is relaying
+     */
+    public boolean holdSockets() {
+        if (state != State.RELAYING) {
+            return false;
+        }
+        socketsHeld = true;
+        return true;
+    }
+
+    /** On the worker, once the hand-off is over: closes the sockets if the relay closed meanwhile. */
+    public void releaseSockets() {
+        socketsHeld = false;
+        if (closeDeferred) {
+            closeDeferred = false;
+            closeQuietly();
+            worker.events().closed(this);
+        }
+    }
+
     private void close() {
         state = State.CLOSED;
         if (drain != null) {
             drain.done.completeExceptionally(new IOException("relay closed"));
             drain = null;
+        }
+        if (socketsHeld) {
+            closeDeferred = true;
+            // Registered and ready (EOF, reset) the keys would be selected again and again until then.
+            if (clientKey != null && clientKey.isValid()) {
+                clientKey.interestOps(0);
+            }
+            if (serverKey != null && serverKey.isValid()) {
+                serverKey.interestOps(0);
+            }
+            return;
         }
         closeQuietly();
         worker.events().closed(this);
