@@ -31,8 +31,9 @@ import static org.junit.Assert.assertTrue;
 
 /**
  * The RTT ramp's netem mechanism ({@link NetemDelay}). Its plumbing runs on every kernel, with a pfifo leaf where
- * netem is missing: a held flow's segments, and only they, pass through the flow's own class on the proxy's IFB,
- * byte-exact; the interfaces' root qdiscs and an operator's ingress filters stay as they were; release and
+ * netem is missing: held flows' segments, and only they, pass through their own classes on the proxy's IFB,
+ * byte-exact, behind an operator's clsact or one the mechanism adds; the interfaces' root qdiscs and an operator's
+ * ingress filters stay as they were; release and
  * uninstall leave the host as before; a crashed proxy's leftovers go at the next start. The delay itself needs
  * netem and is tested where the kernel has it.
  */
@@ -41,7 +42,9 @@ public class NetemRampNetnsTest {
     private static final int PREF = 49301;
     private static final InetSocketAddress CLIENT = new InetSocketAddress(Netns.CLIENT_IP, 40001);
     private static final InetSocketAddress HELD = new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 7000);
-    private static final InetSocketAddress UNHELD = new InetSocketAddress(Netns.PROXY_SERVER_SIDE_IP, 7001);
+    private static final InetSocketAddress UNHELD = new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 7002);
+    private static final InetSocketAddress SERVER_PEER = new InetSocketAddress(Netns.SERVER_IP, 40003);
+    private static final InetSocketAddress SERVER_SIDE = new InetSocketAddress(Netns.PROXY_SERVER_SIDE_IP, 7001);
     private static final int BYTES = 4 << 20;
     private static final Pattern STATS = Pattern.compile("Sent (\\d+) bytes (\\d+) pkt");
 
@@ -52,52 +55,66 @@ public class NetemRampNetnsTest {
     }
 
     @Test
-    public void onlyTheHeldFlowPassesItsClassAndTheInterfacesKeepTheirQdiscsAndFilters() throws Exception {
+    public void onlyTheHeldFlowsPassTheirClassesAndTheInterfacesKeepTheirQdiscsAndFilters() throws Exception {
         try (Netns n = new Netns()) {
-            // An operator's shaping on the client side and ingress filter on the server side.
+            // An operator's shaping and ingress filter on the client side; the server side has no ingress hook.
             Netns.exec(n.proxy, "tc", "qdisc", "add", "dev", "p0", "root", "handle", "1:", "tbf", "rate", "10gbit",
                        "burst", "1mb", "latency", "50ms");
-            Netns.exec(n.proxy, "tc", "qdisc", "add", "dev", "p1", "clsact");
-            Netns.exec(n.proxy, "tc", "filter", "add", "dev", "p1", "ingress", "pref", "10", "protocol", "ip", "u32",
+            Netns.exec(n.proxy, "tc", "qdisc", "add", "dev", "p0", "clsact");
+            Netns.exec(n.proxy, "tc", "filter", "add", "dev", "p0", "ingress", "pref", "10", "protocol", "ip", "u32",
                        "match", "ip", "src", "198.18.9.9/32", "flowid", "1:1");
             String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
-            String operatorFilters = Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p1", "ingress");
+            String operatorFilters = Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p0", "ingress");
             ExecutorService pp = Netns.executor(n.proxy);
             try (Traffic.Server heldServer = new Traffic.Server(pp, HELD, 0);
+                 Traffic.Server serverSide = new Traffic.Server(pp, SERVER_SIDE, 0);
                  Traffic.Server unheldServer = new Traffic.Server(pp, UNHELD, 0)) {
                 NetemDelay delay = Netns.in(n.proxy, () -> NetemDelays.withLeaf(IFB, PREF, "pfifo limit 100000"));
                 Socket held = connect(n.client, CLIENT, HELD);
+                Socket heldFromServer = connect(n.server, SERVER_PEER, SERVER_SIDE);
                 Netns.in(n.proxy, () -> {
                     delay.delay(CLIENT, HELD, TimeUnit.MILLISECONDS.toNanos(20));
+                    delay.delay(SERVER_PEER, SERVER_SIDE, TimeUnit.MILLISECONDS.toNanos(20));
                     return null;
                 });
-                assertEquals("only the proxy's IFB and the clsact it gave p0 are new", qdiscs,
+                assertEquals("p0 keeps its clsact; only the IFB and a clsact for p1 are new", qdiscs,
                              Netns.exec(n.proxy, "tc", "qdisc", "show").replaceAll("(?m)^qdisc (\\S+ \\S+ dev " + IFB
-                                     + " |clsact ffff: dev p0 ).*\n", ""));
-                Socket unheld = connect(n.server, null, UNHELD);
+                                     + " |clsact ffff: dev p1 ).*\n", ""));
+                assertThat("the operator's filter stays beside the redirect",
+                           Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p0", "ingress"),
+                           containsString("match c6120909/ffffffff at 12"));
+                Socket unheld = connect(n.client, null, UNHELD);
                 Future<Boolean> a = pp.submit(() -> upload(held, 1));
-                Future<Boolean> b = pp.submit(() -> upload(unheld, 2));
-                assertTrue("held flow byte-exact", a.get(60, TimeUnit.SECONDS));
-                assertTrue("unheld flow byte-exact", b.get(60, TimeUnit.SECONDS));
-                long[] flowClass = stats(Netns.exec(n.proxy, "tc", "-s", "class", "show", "dev", IFB));
-                assertThat("the held upload went through its class", flowClass[0], greaterThanOrEqualTo((long) BYTES));
-                assertThat("and the other flow's did not", flowClass[0], lessThan((long) BYTES * 11 / 10));
+                Future<Boolean> b = pp.submit(() -> upload(heldFromServer, 2));
+                Future<Boolean> c = pp.submit(() -> upload(unheld, 3));
+                assertTrue("held flow from the client byte-exact", a.get(60, TimeUnit.SECONDS));
+                assertTrue("held flow from the server byte-exact", b.get(60, TimeUnit.SECONDS));
+                assertTrue("unheld flow byte-exact", c.get(60, TimeUnit.SECONDS));
+                long[] classes = stats(Netns.exec(n.proxy, "tc", "-s", "class", "show", "dev", IFB));
+                assertThat("the held uploads went through their classes", classes[0],
+                           greaterThanOrEqualTo(2L * BYTES));
+                assertThat("and the unheld one did not", classes[0], lessThan(2L * BYTES * 11 / 10));
                 String ifbRoot = Netns.exec(n.proxy, "tc", "-s", "qdisc", "show", "dev", IFB, "root");
                 assertThat("nothing reached the IFB unclassified: " + ifbRoot, ifbRoot,
                            containsString("direct_packets_stat 0 "));
-                assertEquals(operatorFilters, Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p1", "ingress"));
                 assertTrue(Netns.in(n.proxy, () -> delay.release(CLIENT, HELD, TimeUnit.SECONDS.toNanos(2))));
-                assertEquals("no redirect left", "", Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p0",
-                                                                "ingress"));
+                assertTrue(Netns.in(n.proxy, () -> delay.release(SERVER_PEER, SERVER_SIDE,
+                                                                  TimeUnit.SECONDS.toNanos(2))));
+                assertEquals("no redirect left on p0", operatorFilters.trim(),
+                             Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p0", "ingress").trim());
+                assertEquals("no redirect left on p1", "",
+                             Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p1", "ingress"));
                 assertEquals("no class left", "", Netns.exec(n.proxy, "tc", "class", "show", "dev", IFB));
                 Netns.in(n.proxy, () -> {
                     delay.uninstall();
                     return null;
                 });
-                assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
-                assertEquals(operatorFilters, Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p1", "ingress"));
+                assertEquals("p0's clsact stays, p1's goes", qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                assertEquals(operatorFilters.trim(),
+                             Netns.exec(n.proxy, "tc", "filter", "show", "dev", "p0", "ingress").trim());
                 assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString(IFB)));
                 assertEquals(java.util.List.of(), heldServer.errors);
+                assertEquals(java.util.List.of(), serverSide.errors);
                 assertEquals(java.util.List.of(), unheldServer.errors);
             } finally {
                 pp.shutdownNow();

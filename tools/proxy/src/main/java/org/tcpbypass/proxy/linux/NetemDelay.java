@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +39,8 @@ public final class NetemDelay implements FlowDelay {
     private static final String CLASS = "htb rate 100gbit ceil 100gbit burst 1mb cburst 1mb quantum 200000";
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
     private static final Pattern HOOK = Pattern.compile("qdisc (?:clsact|ingress) ffff: dev (\\S+)");
+    /** {@code tc qdisc show dev X} leaves the device out. */
+    private static final Pattern DEV_HOOK = Pattern.compile("^qdisc (?:clsact|ingress) ffff: ", Pattern.MULTILINE);
     private static final Pattern QLEN = Pattern.compile("\"qlen\":(\\d+)");
     private static final long POLL_MILLIS = 2;
 
@@ -48,6 +51,8 @@ public final class NetemDelay implements FlowDelay {
     private final BitSet ids = new BitSet();
     /** The interfaces whose ingress hook has the proxy's filters: whether the proxy created their clsact. */
     private final Map<String, Boolean> hooks = new HashMap<>();
+    /** Per interface, the proxy's redirects there (guarded by {@link #hooks}). */
+    private final Map<String, Integer> redirects = new HashMap<>();
 
     /** One held flow: its class and filters' id, the interface it arrives on, its current delay. */
     private static final class Flow {
@@ -55,6 +60,9 @@ public final class NetemDelay implements FlowDelay {
         final String dev;
         final String match;
         volatile long nanos;
+        // The filters' full u32 handles: their hash table is the kernel's choice (one per preference and device).
+        volatile String ifbHandle;
+        volatile String ingressHandle;
 
         Flow(int id, String dev, String match, long nanos) {
             this.id = id;
@@ -144,26 +152,51 @@ public final class NetemDelay implements FlowDelay {
             return;
         }
         String dev = ingressDevice(from.getAddress());
-        hook(dev);
         int id = allocate();
         String match = "u32 match ip protocol 6 0xff match ip src " + from.getAddress().getHostAddress()
                 + "/32 match ip dst " + to.getAddress().getHostAddress() + "/32 match ip sport " + from.getPort()
                 + " 0xffff match ip dport " + to.getPort() + " 0xffff";
         f = new Flow(id, dev, match, nanos);
-        try {
-            // Class and classifier before the redirect: nothing reaches the IFB before it can be held.
-            Commands.run(TC, "class add dev " + ifb + " parent 1: classid " + classId(id) + " " + CLASS + "\n"
-                    + "qdisc add dev " + ifb + " parent " + classId(id) + " handle " + hex(id) + ": "
-                    + leaf.apply(nanos) + "\n"
-                    + "filter add dev " + ifb + " parent 1: pref 1 protocol ip handle " + handle(id) + " " + match
-                    + " flowid " + classId(id) + "\n"
-                    + "filter add dev " + dev + " ingress pref " + pref + " protocol ip handle " + handle(id) + " "
-                    + match + " action mirred egress redirect dev " + ifb + "\n");
-        } catch (IOException e) {
-            removeQuietly(f);
-            throw e;
+        // Under the hooks' lock: the last redirect of a device takes its preference with it (see removeRedirect).
+        synchronized (hooks) {
+            hook(dev);
+            try {
+                // Class and classifier before the redirect: nothing reaches the IFB before it can be held.
+                Commands.run(TC, "class add dev " + ifb + " parent 1: classid " + classId(id) + " " + CLASS + "\n"
+                        + "qdisc add dev " + ifb + " parent " + classId(id) + " handle " + hex(id) + ": "
+                        + leaf.apply(nanos) + "\n"
+                        + "filter add dev " + ifb + " parent 1: pref 1 protocol ip handle " + node(id) + " " + match
+                        + " flowid " + classId(id) + "\n"
+                        + "filter add dev " + dev + " ingress pref " + pref + " protocol ip handle " + node(id) + " "
+                        + match + " action mirred egress redirect dev " + ifb + "\n");
+                findHandles(f);
+                if (f.ifbHandle == null || f.ingressHandle == null) {
+                    throw new IOException("the filters of flow " + from + " -> " + to + " are not listed");
+                }
+            } catch (IOException e) {
+                removeQuietly(f);
+                throw e;
+            }
+            redirects.merge(dev, 1, Integer::sum);
         }
         flows.put(key, f);
+    }
+
+    /**
+     * Deletes the flow's redirect; the device's last one deletes the proxy's whole preference there, whose empty hash
+     * table would otherwise stay (u32 keeps it while another preference of the device also uses u32).
+     */
+    private void removeRedirect(Flow f) throws IOException {
+        synchronized (hooks) {
+            int left = redirects.merge(f.dev, -1, Integer::sum);
+            if (left > 0) {
+                Commands.run(TC, "filter del dev " + f.dev + " ingress pref " + pref + " protocol ip handle "
+                        + f.ingressHandle + " u32\n");
+            } else {
+                redirects.remove(f.dev);
+                Commands.run(TC, "filter del dev " + f.dev + " ingress pref " + pref + "\n");
+            }
+        }
     }
 
     @Override
@@ -179,13 +212,12 @@ public final class NetemDelay implements FlowDelay {
                 + leaf.apply(0) + "\n");
         TimeUnit.NANOSECONDS.sleep(Math.min(f.nanos, timeoutNanos));
         boolean left = drained(f, deadline);
-        Commands.run(TC, "filter del dev " + f.dev + " ingress pref " + pref + " protocol ip handle " + handle(f.id)
-                + " u32\n");
+        removeRedirect(f);
         if (!(drained(f, deadline) && left)) {
             // Deleting the class would drop what it holds; it goes with the IFB at uninstall.
             return false;
         }
-        Commands.run(TC, "filter del dev " + ifb + " parent 1: pref 1 protocol ip handle " + handle(f.id) + " u32\n"
+        Commands.run(TC, "filter del dev " + ifb + " parent 1: pref 1 protocol ip handle " + f.ifbHandle + " u32\n"
                 + "class del dev " + ifb + " classid " + classId(f.id) + "\n");
         free(f.id);
         return true;
@@ -198,13 +230,17 @@ public final class NetemDelay implements FlowDelay {
     @Override
     public void uninstall() throws IOException {
         long longest = 0;
-        StringBuilder filters = new StringBuilder();
         for (Flow f : flows.values()) {
             longest = Math.max(longest, f.nanos);
-            filters.append("filter del dev ").append(f.dev).append(" ingress pref ").append(pref)
-                    .append(" protocol ip handle ").append(handle(f.id)).append(" u32\n");
         }
         flows.clear();
+        StringBuilder filters = new StringBuilder();
+        synchronized (hooks) {
+            for (String dev : redirects.keySet()) {
+                filters.append("filter del dev ").append(dev).append(" ingress pref ").append(pref).append('\n');
+            }
+            redirects.clear();
+        }
         try {
             if (filters.length() > 0) {
                 Commands.run(TC, filters.toString());
@@ -270,7 +306,7 @@ public final class NetemDelay implements FlowDelay {
             if (hooks.containsKey(dev)) {
                 return;
             }
-            boolean has = HOOK.matcher(Commands.output(TC, "qdisc show dev " + dev + "\n")).find();
+            boolean has = DEV_HOOK.matcher(Commands.output(TC, "qdisc show dev " + dev + "\n")).find();
             if (!has) {
                 Commands.run(TC, "qdisc add dev " + dev + " clsact\n");
             }
@@ -295,12 +331,35 @@ public final class NetemDelay implements FlowDelay {
         }
     }
 
+    /** Reads the full handles the kernel gave the flow's two filters (null for one not there). */
+    private void findHandles(Flow f) throws IOException {
+        Matcher m = Pattern.compile("\\bfh ([0-9a-f]+::" + hex(f.id) + ") ").matcher(Commands.output(TC,
+                "filter show dev " + ifb + " parent 1: pref 1\nfilter show dev " + f.dev + " ingress pref " + pref
+                        + "\n"));
+        // tc lists the IFB's filters first.
+        f.ifbHandle = m.find() ? m.group(1) : null;
+        f.ingressHandle = m.find() ? m.group(1) : null;
+    }
+
     /** Undoes a flow's partly made class and filters; errors are expected for the parts never made. */
     private void removeQuietly(Flow f) {
-        List<String> undo = List.of(
-                "filter del dev " + f.dev + " ingress pref " + pref + " protocol ip handle " + handle(f.id) + " u32",
-                "filter del dev " + ifb + " parent 1: pref 1 protocol ip handle " + handle(f.id) + " u32",
-                "class del dev " + ifb + " classid " + classId(f.id));
+        try {
+            findHandles(f);
+        } catch (IOException e) {
+            // Then neither filter can be named; the class goes anyway and an orphan redirect leaves unclassified.
+        }
+        List<String> undo = new ArrayList<>();
+        // Called under the hooks' lock: with no other redirect on the device the whole preference goes.
+        if (!redirects.containsKey(f.dev)) {
+            undo.add("filter del dev " + f.dev + " ingress pref " + pref);
+        } else if (f.ingressHandle != null) {
+            undo.add("filter del dev " + f.dev + " ingress pref " + pref + " protocol ip handle " + f.ingressHandle
+                             + " u32");
+        }
+        if (f.ifbHandle != null) {
+            undo.add("filter del dev " + ifb + " parent 1: pref 1 protocol ip handle " + f.ifbHandle + " u32");
+        }
+        undo.add("class del dev " + ifb + " classid " + classId(f.id));
         for (String command : undo) {
             try {
                 Commands.run(TC, command + "\n");
@@ -315,8 +374,9 @@ public final class NetemDelay implements FlowDelay {
         return "1:" + hex(id);
     }
 
-    private static String handle(int id) {
-        return "800::" + hex(id);
+    /** A u32 handle naming the node only: the kernel puts it into the preference's own hash table. */
+    private static String node(int id) {
+        return "::" + hex(id);
     }
 
     private static String hex(int id) {
