@@ -56,7 +56,6 @@ public final class Relay {
     private volatile State state = State.CONNECTING;
     // Worker thread only: a hand-off uses the sockets; a close meanwhile waits for it.
     private boolean socketsHeld;
-    private boolean closeDeferred;
     private boolean offloadRequested;
     private long resumedNanos;
     private Drain drain;
@@ -365,8 +364,8 @@ public final class Relay {
     /** On the worker, once the hand-off is over: closes the sockets if the relay closed meanwhile. */
     public void releaseSockets() {
         socketsHeld = false;
-        if (closeDeferred) {
-            closeDeferred = false;
+        // Held only from RELAYING, and only close() makes a relay CLOSED: CLOSED now means that close waited.
+        if (state == State.CLOSED) {
             closeQuietly();
             worker.events().closed(this);
         }
@@ -379,7 +378,6 @@ public final class Relay {
             drain = null;
         }
         if (socketsHeld) {
-            closeDeferred = true;
             // Registered and ready (EOF, reset) the keys would be selected again and again until then.
             if (clientKey != null && clientKey.isValid()) {
                 clientKey.interestOps(0);
