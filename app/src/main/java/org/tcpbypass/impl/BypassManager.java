@@ -240,7 +240,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         idleMonitor = new IdleMonitor(store, flowRuleService, mastershipService, appId, this::probe,
                                       this::connectionEnded);
         switchCounters = new SwitchCounters(() -> p4RuntimeController, () -> piTranslationService, pipeconfService,
-                                            configRegistry);
+                                            configRegistry, FINAL_READ_MILLIS);
         switchAnomalies = new SwitchAnomalies(switchCounters, FINAL_READ_MILLIS);
         cfgService.registerProperties(getClass());
         eventDispatcher.addSink(BypassEvent.class, listenerRegistry);
@@ -609,7 +609,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             return end(id, RELEASED, reason).orElseThrow(() -> notFound(id));
         }
         intentService.withdraw(intent);
-        log.info("Releasing bypass {}: {}", id, reason);
+        log.debug("Releasing bypass {}: {}", id, reason);
         return store.get(id).orElseThrow(() -> notFound(id));
     }
 

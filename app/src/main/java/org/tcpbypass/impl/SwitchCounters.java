@@ -26,9 +26,13 @@ import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -48,25 +52,30 @@ final class SwitchCounters {
     private final Supplier<PiTranslationService> translation;
     private final PiPipeconfService pipeconfs;
     private final NetworkConfigService netcfg;
+    private final long inFlightMillis;
+    private final Map<DeviceId, DeviceReads> deviceReads = new ConcurrentHashMap<>();
 
     /**
      * Creates the reader.
      *
-     * @param controller  ONOS's P4Runtime clients, or null where the P4Runtime protocol is not loaded
-     * @param translation ONOS's flow rule to PI translation, or null where it is not available
-     * @param pipeconfs   the devices' pipeconfs
-     * @param netcfg      the devices' basic configuration (management address)
+     * @param controller     ONOS's P4Runtime clients, or null where the P4Runtime protocol is not loaded
+     * @param translation    ONOS's flow rule to PI translation, or null where it is not available
+     * @param pipeconfs      the devices' pipeconfs
+     * @param netcfg         the devices' basic configuration (management address)
+     * @param inFlightMillis how long a direct-counter read may stay unanswered before the next one goes to its switch
      */
     SwitchCounters(Supplier<P4RuntimeController> controller, Supplier<PiTranslationService> translation,
-                   PiPipeconfService pipeconfs, NetworkConfigService netcfg) {
+                   PiPipeconfService pipeconfs, NetworkConfigService netcfg, long inFlightMillis) {
         this.controller = controller;
         this.translation = translation;
         this.pipeconfs = pipeconfs;
         this.netcfg = netcfg;
+        this.inFlightMillis = inFlightMillis;
     }
 
     /**
-     * Reads the rules' counters.
+     * Reads the rules' counters. Reads asked for while another read of the same switch is under way go to it together,
+     * in one request, when that one is answered (or has waited inFlightMillis).
      *
      * @param device the switch holding the rules
      * @param rules  rules of tables with a direct counter
@@ -80,13 +89,12 @@ final class SwitchCounters {
             return failed("no PI translation for " + device);
         }
         PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
-        P4RuntimeReadClient.ReadRequest request;
         try {
-            request = request(device, pipeconf);
+            client(device, pipeconf);
         } catch (IllegalStateException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Map<Map.Entry<PiTableId, PiMatchKey>, FlowRule> byEntry = new HashMap<>();
+        Map<FlowRule, Map.Entry<PiTableId, PiMatchKey>> keys = new LinkedHashMap<>();
         List<PiHandle> handles = new ArrayList<>();
         for (FlowRule rule : rules) {
             PiTableEntry entry;
@@ -95,25 +103,12 @@ final class SwitchCounters {
             } catch (PiTranslationException e) {
                 return failed("flow rule " + rule.id() + " does not translate: " + e.getMessage());
             }
-            byEntry.put(key(entry), rule);
+            keys.put(rule, key(entry));
             handles.add(PiCounterCellHandle.of(device, PiCounterCellId.ofDirect(entry)));
         }
-        return request.handles(handles).submit().thenApply(response -> {
-            succeeded(device, response);
-            Map<FlowRule, PiCounterCellData> cells = new HashMap<>();
-            for (PiCounterCell cell : response.all(PiCounterCell.class)) {
-                PiTableEntry entry = cell.cellId().tableEntry();
-                FlowRule rule = entry == null ? null : byEntry.get(key(entry));
-                if (rule != null) {
-                    cells.put(rule, cell.data());
-                }
-            }
-            if (cells.size() != byEntry.size()) {
-                throw new IllegalStateException(device + " answered " + cells.size() + " of " + byEntry.size()
-                                                        + " counter cells");
-            }
-            return cells;
-        });
+        DirectRead read = new DirectRead(keys, handles);
+        deviceReads.computeIfAbsent(device, DeviceReads::new).add(read);
+        return read.cells;
     }
 
     /**
@@ -160,17 +155,21 @@ final class SwitchCounters {
      * it has none), or this says which not.
      */
     private P4RuntimeReadClient.ReadRequest request(DeviceId device, PiPipeconf pipeconf) {
+        return client(device, pipeconf).read(p4DeviceId(device), pipeconf);
+    }
+
+    /** The switch's P4Runtime client, when it has a device_id and a pipeconf too; or this says which it lacks. */
+    private P4RuntimeClient client(DeviceId device, PiPipeconf pipeconf) {
         P4RuntimeController c = controller.get();
         P4RuntimeClient client = c == null ? null : c.get(device);
         if (client == null) {
             throw new IllegalStateException("no P4Runtime client for " + device);
         }
-        Long p4DeviceId = p4DeviceId(device);
-        if (p4DeviceId == null || pipeconf == null) {
+        if (p4DeviceId(device) == null || pipeconf == null) {
             throw new IllegalStateException(device + " has no P4Runtime device_id in its management address or no "
                                                     + "pipeconf");
         }
-        return client.read(p4DeviceId, pipeconf);
+        return client;
     }
 
     private static void succeeded(DeviceId device, P4RuntimeReadClient.ReadResponse response) {
@@ -210,5 +209,136 @@ final class SwitchCounters {
 
     private static <T> CompletableFuture<T> failed(String why) {
         return CompletableFuture.failedFuture(new IllegalStateException(why));
+    }
+
+    /** One caller's direct-counter read: its rules' entry keys and cell handles, and its answer. */
+    private static final class DirectRead {
+        final Map<FlowRule, Map.Entry<PiTableId, PiMatchKey>> keys;
+        final List<PiHandle> handles;
+        final CompletableFuture<Map<FlowRule, PiCounterCellData>> cells = new CompletableFuture<>();
+
+        DirectRead(Map<FlowRule, Map.Entry<PiTableId, PiMatchKey>> keys, List<PiHandle> handles) {
+            this.keys = keys;
+            this.handles = handles;
+        }
+
+        /** Answers with this read's cells, or fails naming how many the switch answered. */
+        void answer(DeviceId device, Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData> answered) {
+            Map<FlowRule, PiCounterCellData> mine = new HashMap<>();
+            keys.forEach((rule, key) -> {
+                PiCounterCellData data = answered.get(key);
+                if (data != null) {
+                    mine.put(rule, data);
+                }
+            });
+            if (mine.size() != keys.size()) {
+                cells.completeExceptionally(new IllegalStateException(
+                        device + " answered " + mine.size() + " of " + keys.size() + " counter cells"));
+            } else {
+                cells.complete(mine);
+            }
+        }
+    }
+
+    /**
+     * A switch's direct-counter reads: one ReadRequest at a time, and the reads asked for meanwhile go together in the
+     * next one. Each release reads its entries' counters; at a thousand releases a second, one request each would cost
+     * the controller and the switch a gRPC exchange each, where an idle switch still gets a read at once.
+     */
+    private final class DeviceReads {
+        private final DeviceId device;
+        private final List<DirectRead> waiting = new ArrayList<>();
+        private boolean inFlight;
+
+        DeviceReads(DeviceId device) {
+            this.device = device;
+        }
+
+        void add(DirectRead read) {
+            List<DirectRead> batch;
+            synchronized (this) {
+                waiting.add(read);
+                batch = next();
+            }
+            send(batch);
+        }
+
+        // Under the lock: the reads to send now, or null while one is in flight or none waits. A read whose caller
+        // stopped waiting is dropped.
+        private List<DirectRead> next() {
+            waiting.removeIf(r -> r.cells.isDone());
+            if (inFlight || waiting.isEmpty()) {
+                return null;
+            }
+            inFlight = true;
+            List<DirectRead> batch = new ArrayList<>(waiting);
+            waiting.clear();
+            return batch;
+        }
+
+        private void send(List<DirectRead> first) {
+            List<DirectRead> batch = first;
+            while (batch != null) {
+                List<DirectRead> sent = batch;
+                CompletableFuture<Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData>> answer = submit(sent);
+                if (!answer.isDone()) {
+                    // A switch that does not answer holds the reads behind this one no longer than inFlightMillis.
+                    answer.orTimeout(inFlightMillis, TimeUnit.MILLISECONDS)
+                            .whenComplete((cells, error) -> send(finish(sent, cells, error)));
+                    return;
+                }
+                batch = answer.handle((cells, error) -> finish(sent, cells, error)).join();
+            }
+        }
+
+        private CompletableFuture<Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData>> submit(
+                List<DirectRead> batch) {
+            P4RuntimeReadClient.ReadRequest request;
+            try {
+                request = request(device, pipeconfs.getPipeconf(device).orElse(null));
+            } catch (IllegalStateException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            List<PiHandle> handles = new ArrayList<>();
+            batch.forEach(r -> handles.addAll(r.handles));
+            return request.handles(handles).submit().thenApply(response -> {
+                succeeded(device, response);
+                Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData> cells = new HashMap<>();
+                for (PiCounterCell cell : response.all(PiCounterCell.class)) {
+                    PiTableEntry entry = cell.cellId().tableEntry();
+                    if (entry != null) {
+                        cells.put(key(entry), cell.data());
+                    }
+                }
+                return cells;
+            });
+        }
+
+        // Answers the batch's reads; returns the next batch to send, if any. When a read of several callers' cells
+        // fails, each caller's is asked again alone, in the next batches: one released entry must not fail the others.
+        private List<DirectRead> finish(List<DirectRead> batch,
+                                        Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData> cells,
+                                        Throwable error) {
+            synchronized (this) {
+                inFlight = false;
+                if (error != null && batch.size() > 1) {
+                    waiting.addAll(0, batch);
+                    List<DirectRead> alone = List.of(waiting.remove(0));
+                    inFlight = true;
+                    return alone;
+                }
+            }
+            DirectRead[] done = batch.toArray(new DirectRead[0]);
+            for (DirectRead r : done) {
+                if (error != null) {
+                    r.cells.completeExceptionally(error instanceof CompletionException ? error.getCause() : error);
+                } else {
+                    r.answer(device, cells);
+                }
+            }
+            synchronized (this) {
+                return next();
+            }
+        }
     }
 }

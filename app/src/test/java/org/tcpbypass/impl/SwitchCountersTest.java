@@ -14,16 +14,21 @@ import org.onosproject.net.pi.runtime.PiCounterCell;
 import org.onosproject.net.pi.runtime.PiCounterCellHandle;
 import org.onosproject.net.pi.runtime.PiCounterCellId;
 import org.onosproject.net.pi.runtime.PiHandle;
+import org.onosproject.net.pi.runtime.PiMatchKey;
 import org.onosproject.net.pi.runtime.PiTableEntry;
 import org.onosproject.p4runtime.api.P4RuntimeReadClient;
 import org.onosproject.store.service.TestStorageService;
 import org.tcpbypass.api.Bypass;
 import org.tcpbypass.api.BypassCounters;
+import org.tcpbypass.api.BypassId;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -47,6 +52,8 @@ public class SwitchCountersTest {
     private Bypass bypass;
     private Intent intent;
     private List<FlowRule> rules;
+    // The to-server entries' match keys of every bypass offloaded here: the switch's answer tells them apart.
+    private final Set<PiMatchKey> toServerKeys = new HashSet<>();
 
     @Before
     public void setUp() {
@@ -58,6 +65,7 @@ public class SwitchCountersTest {
         h.intents.fire(IntentEvent.Type.INSTALLED, intent);
         h.drain();
         rules = new ArrayList<>(((FlowRuleIntent) intent).flowRules());
+        toServerKeys.add(translated(rules.get(0)).matchKey());
         // The store's counters, as ONOS's last poll of the switch left them.
         h.flowEntries.add(new DefaultFlowEntry(rules.get(0), FlowEntry.FlowEntryState.ADDED, 1, 10, 1000));
         h.flowEntries.add(new DefaultFlowEntry(rules.get(1), FlowEntry.FlowEntryState.ADDED, 1, 20, 30000));
@@ -72,7 +80,7 @@ public class SwitchCountersTest {
             PiTableEntry asked = ((PiCounterCellHandle) handle).cellId().tableEntry();
             PiTableEntry asStored = PiTableEntry.builder().forTable(asked.table()).withMatchKey(asked.matchKey())
                     .build();
-            boolean toServer = asked.matchKey().equals(translated(rules.get(0)).matchKey());
+            boolean toServer = toServerKeys.contains(asked.matchKey());
             cells.add(new PiCounterCell(PiCounterCellId.ofDirect(asStored), toServer ? toServerPackets
                     : toClientPackets, toServer ? toServerBytes : toClientBytes));
         }
@@ -184,5 +192,95 @@ public class SwitchCountersTest {
         long held = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue("held " + held + " ms", held >= 1000 && held < 10_000);
         assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+    }
+
+    /** Offloads the n-th test connection and installs its bypass; returns its intent. */
+    private Intent bypassed(int n) {
+        Bypass b = h.manager.offload(request().tuple(TestData.tuple(n)).build());
+        Intent i = h.intents.getIntent(Key.of(b.id().toString(), APP_ID));
+        h.intents.fire(IntentEvent.Type.INSTALLED, i);
+        h.drain();
+        toServerKeys.add(translated(((FlowRuleIntent) i).flowRules().iterator().next()).matchKey());
+        return i;
+    }
+
+    private void assertReleasedFromTheSwitch(List<Intent> intents, long toServerPackets) {
+        assertEquals(intents, h.intents.withdrawn);
+        intents.forEach(i -> h.intents.fire(IntentEvent.Type.WITHDRAWN, i));
+        h.drain();
+        for (Intent i : intents) {
+            Bypass b = h.manager.bypass(BypassId.valueOf(i.key().toString())).orElseThrow();
+            assertEquals(RELEASED, b.state());
+            assertEquals("counted by the switch", BypassCounters.of(toServerPackets, toServerPackets * 100, 22, 32000),
+                         b.counters());
+        }
+    }
+
+    private CompletableFuture<P4RuntimeReadClient.ReadResponse> answer(FakeP4Runtime.Read read) {
+        return answer(read, 13, 1300, 22, 32000);
+    }
+
+    @Test
+    public void releasesMadeWhileAReadIsUnderWayGoToTheSwitchTogetherInTheNextRead() {
+        CompletableFuture<P4RuntimeReadClient.ReadResponse> first = new CompletableFuture<>();
+        p4Runtime.answer = read -> first;
+        h.manager.release(bypass.id(), "released by test");
+        Intent second = bypassed(1);
+        Intent third = bypassed(2);
+        p4Runtime.answer = this::answer;
+        h.manager.release(BypassId.valueOf(second.key().toString()), "released by test");
+        h.manager.release(BypassId.valueOf(third.key().toString()), "released by test");
+        assertEquals("one read under way at a time", 1, p4Runtime.reads.size());
+        assertTrue(h.intents.withdrawn.isEmpty());
+
+        first.complete(answer(p4Runtime.reads.get(0)).join());
+        assertEquals(2, p4Runtime.reads.size());
+        List<PiHandle> together = new ArrayList<>();
+        for (Intent i : List.of(second, third)) {
+            for (FlowRule r : ((FlowRuleIntent) i).flowRules()) {
+                if (BYPASS_TABLE.equals(r.table())) {
+                    together.add(PiCounterCellHandle.of(DEVICE, PiCounterCellId.ofDirect(translated(r))));
+                }
+            }
+        }
+        assertEquals("the two waiting releases' four cells in one read", together, p4Runtime.reads.get(1).handles);
+        assertReleasedFromTheSwitch(List.of(intent, second, third), 13);
+    }
+
+    @Test
+    public void aFailedReadOfSeveralReleasesIsAskedAgainForEachAlone() {
+        CompletableFuture<P4RuntimeReadClient.ReadResponse> first = new CompletableFuture<>();
+        p4Runtime.answer = read -> first;
+        h.manager.release(bypass.id(), "released by test");
+        Intent second = bypassed(1);
+        Intent third = bypassed(2);
+        // The switch refuses a read that names more than one bypass's entries, as it would one whose entry is gone.
+        p4Runtime.answer = read -> read.handles.size() > 2 ? CompletableFuture.completedFuture(
+                FakeP4Runtime.response(List.of(), "NOT_FOUND: an entry of the read is gone")) : answer(read);
+        h.manager.release(BypassId.valueOf(second.key().toString()), "released by test");
+        h.manager.release(BypassId.valueOf(third.key().toString()), "released by test");
+        first.complete(answer(p4Runtime.reads.get(0)).join());
+
+        assertEquals(List.of(2, 4, 2, 2), p4Runtime.reads.stream().map(r -> r.handles.size())
+                .collect(Collectors.toList()));
+        assertReleasedFromTheSwitch(List.of(intent, second, third), 13);
+    }
+
+    @Test
+    public void aReadTheSwitchNeverAnswersDoesNotHoldTheReadsAfterIt() throws Exception {
+        p4Runtime.answer = read -> new CompletableFuture<>();
+        h.manager.release(bypass.id(), "released by test");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (h.intents.withdrawn.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
+
+        Intent next = bypassed(1);
+        p4Runtime.answer = this::answer;
+        h.intents.withdrawn.clear();
+        h.manager.release(BypassId.valueOf(next.key().toString()), "released by test");
+        assertEquals("the next release reads the switch at once", 2, p4Runtime.reads.size());
+        assertReleasedFromTheSwitch(List.of(next), 13);
     }
 }
