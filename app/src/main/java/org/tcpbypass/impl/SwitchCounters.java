@@ -323,15 +323,18 @@ final class SwitchCounters {
                 inFlight = false;
                 if (error != null && batch.size() > 1) {
                     waiting.addAll(0, batch);
-                    List<DirectRead> alone = List.of(waiting.remove(0));
+                    waiting.removeIf(r -> r.cells.isDone());
+                    if (waiting.isEmpty()) {
+                        return null;
+                    }
                     inFlight = true;
-                    return alone;
+                    return List.of(waiting.remove(0));
                 }
             }
-            DirectRead[] done = batch.toArray(new DirectRead[0]);
-            for (DirectRead r : done) {
-                if (error != null) {
-                    r.cells.completeExceptionally(error instanceof CompletionException ? error.getCause() : error);
+            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+            for (DirectRead r : batch) {
+                if (cause != null) {
+                    r.cells.completeExceptionally(cause);
                 } else {
                     r.answer(device, cells);
                 }
