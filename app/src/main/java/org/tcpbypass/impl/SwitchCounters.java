@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -120,18 +121,11 @@ final class SwitchCounters {
      * @return the packets of cells 0 to size - 1; completes exceptionally, naming why, as {@link #read} does
      */
     CompletableFuture<long[]> readPackets(DeviceId device, PiCounterId counter, int size) {
-        P4RuntimeReadClient.ReadRequest request;
-        try {
-            request = request(device, pipeconfs.getPipeconf(device).orElse(null));
-        } catch (IllegalStateException e) {
-            return CompletableFuture.failedFuture(e);
-        }
         List<PiHandle> handles = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             handles.add(PiCounterCellHandle.of(device, PiCounterCellId.ofIndirect(counter, i)));
         }
-        return request.handles(handles).submit().thenApply(response -> {
-            succeeded(device, response);
+        return submit(device, handles, response -> {
             long[] packets = new long[size];
             boolean[] answered = new boolean[size];
             for (PiCounterCell cell : response.all(PiCounterCell.class)) {
@@ -151,11 +145,25 @@ final class SwitchCounters {
     }
 
     /**
-     * A read request to the switch: it has a P4Runtime client, a device_id and a pipeconf ({@code pipeconf}, null when
-     * it has none), or this says which not.
+     * Reads the cells from the switch in one request and makes the answer of a successful response; completes
+     * exceptionally, naming why, when the switch has no P4Runtime client, device_id or pipeconf, or the read fails.
      */
-    private P4RuntimeReadClient.ReadRequest request(DeviceId device, PiPipeconf pipeconf) {
-        return client(device, pipeconf).read(p4DeviceId(device), pipeconf);
+    private <T> CompletableFuture<T> submit(DeviceId device, List<PiHandle> handles,
+                                            Function<P4RuntimeReadClient.ReadResponse, T> answer) {
+        PiPipeconf pipeconf = pipeconfs.getPipeconf(device).orElse(null);
+        P4RuntimeReadClient.ReadRequest request;
+        try {
+            request = client(device, pipeconf).read(p4DeviceId(device), pipeconf);
+        } catch (IllegalStateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return request.handles(handles).submit().thenApply(response -> {
+            if (!response.isSuccess()) {
+                throw new IllegalStateException("reading counters of " + device + " failed: "
+                                                        + response.explanation());
+            }
+            return answer.apply(response);
+        });
     }
 
     /** The switch's P4Runtime client, when it has a device_id and a pipeconf too; or this says which it lacks. */
@@ -170,12 +178,6 @@ final class SwitchCounters {
                                                     + "pipeconf");
         }
         return client;
-    }
-
-    private static void succeeded(DeviceId device, P4RuntimeReadClient.ReadResponse response) {
-        if (!response.isSuccess()) {
-            throw new IllegalStateException("reading counters of " + device + " failed: " + response.explanation());
-        }
     }
 
     // The switch answers with the entry's table and match key only.
@@ -280,7 +282,7 @@ final class SwitchCounters {
             List<DirectRead> batch = first;
             while (batch != null) {
                 List<DirectRead> sent = batch;
-                CompletableFuture<Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData>> answer = submit(sent);
+                CompletableFuture<Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData>> answer = readTogether(sent);
                 if (!answer.isDone()) {
                     // A switch that does not answer holds the reads behind this one no longer than inFlightMillis.
                     answer.orTimeout(inFlightMillis, TimeUnit.MILLISECONDS)
@@ -291,18 +293,11 @@ final class SwitchCounters {
             }
         }
 
-        private CompletableFuture<Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData>> submit(
+        private CompletableFuture<Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData>> readTogether(
                 List<DirectRead> batch) {
-            P4RuntimeReadClient.ReadRequest request;
-            try {
-                request = request(device, pipeconfs.getPipeconf(device).orElse(null));
-            } catch (IllegalStateException e) {
-                return CompletableFuture.failedFuture(e);
-            }
             List<PiHandle> handles = new ArrayList<>();
             batch.forEach(r -> handles.addAll(r.handles));
-            return request.handles(handles).submit().thenApply(response -> {
-                succeeded(device, response);
+            return submit(device, handles, response -> {
                 Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData> cells = new HashMap<>();
                 for (PiCounterCell cell : response.all(PiCounterCell.class)) {
                     PiTableEntry entry = cell.cellId().tableEntry();

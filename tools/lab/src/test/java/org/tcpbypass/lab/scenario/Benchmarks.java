@@ -138,8 +138,9 @@ public final class Benchmarks {
     // past 5 s): the proxy's exchange, from REST through the app, the intent and flow rule services to BMv2 entries
     // written and deleted. CLIENTS at once right after the warm-up, then one client alone. The warm-up runs rounds of
     // CLIENTS at once until the JIT compilers settle: a controller serves offloads for days, but here one C2 thread
-    // compiling Jersey's, gRPC's and ONOS's paths still took 22 % of the 2 cores after 8,000 offloads (perf, 2026-12-01),
-    // and a one-client run between warm-up and measurement changes the profile the compiled code was made for.
+    // compiling Jersey's, gRPC's and ONOS's paths still took 22 % of the 2 cores after 8,000 offloads (perf,
+    // 2026-12-01), and a one-client run between warm-up and measurement changes the profile the compiled code was made
+    // for.
     private static void offloadsPerSecond(Lab lab) throws InterruptedException {
         String path = lab.controller().control().path();
         // The thrift path is two orders of magnitude slower: a tenth of the offloads keeps its run under a minute.
