@@ -310,8 +310,8 @@ final class SwitchCounters {
         }
 
         // Answers the batch's reads; returns the next batch to send, if any. When a read of several callers' cells
-        // fails, the first caller's is asked again alone and the others' together after it, so a read that keeps failing
-        // sheds one caller at a time: one released entry must not fail the others.
+        // fails, the first caller's is asked again alone and the others' together after it, so a read that keeps
+        // failing sheds one caller at a time: one released entry must not fail the others.
         private List<DirectRead> finish(List<DirectRead> batch,
                                         Map<Map.Entry<PiTableId, PiMatchKey>, PiCounterCellData> cells,
                                         Throwable error) {
