@@ -59,7 +59,6 @@ final class EndpointRetransmissions implements AutoCloseable {
     EndpointRetransmissions(String namespace, String source) throws IOException, InterruptedException {
         this.source = source;
         this.pcap = File.createTempFile("tcp-bypass-lab-endpoint", ".pcap");
-        pcap.deleteOnExit();
         tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", "eth0", "-nn", "-U",
                                      "--immediate-mode", "-s",
                                      "96", "-w", pcap.getPath(), "tcp and host " + source)
@@ -73,14 +72,13 @@ final class EndpointRetransmissions implements AutoCloseable {
         }
     }
 
-    /** Stops the capture and returns the retransmitted segments, in capture order. */
+    /** Stops the capture and returns the retransmitted segments, in capture order; keeps the capture when any. */
     List<Retransmission> stop() throws IOException, InterruptedException {
         close();
         Process read = new ProcessBuilder("tcpdump", "-nn", "-tt", "-S", "-r", pcap.getPath())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String text = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         read.waitFor();
-        Files.deleteIfExists(pcap.toPath());
         Map<String, Long> highest = new HashMap<>();
         // Per flow and start sequence number, when such a segment left first (a tail-loss probe or a retransmission
         // timeout sends a segment again from the same start).
@@ -117,6 +115,12 @@ final class EndpointRetransmissions implements AutoCloseable {
             if (context.size() > CONTEXT_LINES) {
                 context.removeFirst();
             }
+        }
+        // A capture with segments sent again is kept for a closer look (tcpdump -r); the others are not.
+        if (found.isEmpty()) {
+            Files.deleteIfExists(pcap.toPath());
+        } else {
+            System.out.println("capture of " + source + " kept: " + pcap);
         }
         return found;
     }
