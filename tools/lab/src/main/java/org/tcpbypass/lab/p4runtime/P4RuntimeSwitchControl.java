@@ -102,7 +102,8 @@ public final class P4RuntimeSwitchControl implements SwitchControl {
             return List.of();
         }
         List<Entity> read = client.read(entries.stream().map(e -> Entity.newBuilder().setDirectCounterEntry(
-                DirectCounterEntry.newBuilder().setTableEntry(codec.tableEntryKey(e))).build()).collect(Collectors.toList()));
+                DirectCounterEntry.newBuilder().setTableEntry(codec.tableEntryKey(e))).build())
+                                                .collect(Collectors.toList()));
         if (read.size() != entries.size() || !read.stream().allMatch(Entity::hasDirectCounterEntry)) {
             throw new P4RuntimeException("read of " + entries.size() + " direct counter cells returned "
                                                  + read.size() + " entities");
