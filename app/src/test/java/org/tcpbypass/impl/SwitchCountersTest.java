@@ -185,10 +185,7 @@ public class SwitchCountersTest {
         p4Runtime.answer = read -> new CompletableFuture<>();
         long start = System.nanoTime();
         h.manager.release(bypass.id(), "released by test");
-        long deadline = start + TimeUnit.SECONDS.toNanos(10);
-        while (h.intents.withdrawn.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        awaitWithdrawal();
         long held = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue("held " + held + " ms", held >= 1000 && held < 10_000);
         assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
@@ -220,16 +217,34 @@ public class SwitchCountersTest {
         return answer(read, 13, 1300, 22, 32000);
     }
 
+    /** Releases the test's bypass with its counter read left unanswered; returns that read's answer to complete. */
+    private CompletableFuture<P4RuntimeReadClient.ReadResponse> releaseWithReadHeld() {
+        CompletableFuture<P4RuntimeReadClient.ReadResponse> held = new CompletableFuture<>();
+        p4Runtime.answer = read -> held;
+        h.manager.release(bypass.id(), "released by test");
+        return held;
+    }
+
+    private void release(Intent i) {
+        h.manager.release(BypassId.valueOf(i.key().toString()), "released by test");
+    }
+
+    /** Waits up to 10 s for the release to withdraw its intent. */
+    private void awaitWithdrawal() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (h.intents.withdrawn.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     public void releasesMadeWhileAReadIsUnderWayGoToTheSwitchTogetherInTheNextRead() {
-        CompletableFuture<P4RuntimeReadClient.ReadResponse> first = new CompletableFuture<>();
-        p4Runtime.answer = read -> first;
-        h.manager.release(bypass.id(), "released by test");
+        CompletableFuture<P4RuntimeReadClient.ReadResponse> first = releaseWithReadHeld();
         Intent second = bypassed(1);
         Intent third = bypassed(2);
         p4Runtime.answer = this::answer;
-        h.manager.release(BypassId.valueOf(second.key().toString()), "released by test");
-        h.manager.release(BypassId.valueOf(third.key().toString()), "released by test");
+        release(second);
+        release(third);
         assertEquals("one read under way at a time", 1, p4Runtime.reads.size());
         assertTrue(h.intents.withdrawn.isEmpty());
 
@@ -249,16 +264,14 @@ public class SwitchCountersTest {
 
     @Test
     public void aFailedReadOfSeveralReleasesIsAskedAgainForEachAlone() {
-        CompletableFuture<P4RuntimeReadClient.ReadResponse> first = new CompletableFuture<>();
-        p4Runtime.answer = read -> first;
-        h.manager.release(bypass.id(), "released by test");
+        CompletableFuture<P4RuntimeReadClient.ReadResponse> first = releaseWithReadHeld();
         Intent second = bypassed(1);
         Intent third = bypassed(2);
         // The switch refuses a read that names more than one bypass's entries, as it would one whose entry is gone.
         p4Runtime.answer = read -> read.handles.size() > 2 ? CompletableFuture.completedFuture(
                 FakeP4Runtime.response(List.of(), "NOT_FOUND: an entry of the read is gone")) : answer(read);
-        h.manager.release(BypassId.valueOf(second.key().toString()), "released by test");
-        h.manager.release(BypassId.valueOf(third.key().toString()), "released by test");
+        release(second);
+        release(third);
         first.complete(answer(p4Runtime.reads.get(0)).join());
 
         assertEquals(List.of(2, 4, 2, 2), p4Runtime.reads.stream().map(r -> r.handles.size())
@@ -270,16 +283,13 @@ public class SwitchCountersTest {
     public void aReadTheSwitchNeverAnswersDoesNotHoldTheReadsAfterIt() throws Exception {
         p4Runtime.answer = read -> new CompletableFuture<>();
         h.manager.release(bypass.id(), "released by test");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (h.intents.withdrawn.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        awaitWithdrawal();
         assertReleasedWith(BypassCounters.of(10, 1000, 20, 30000));
 
         Intent next = bypassed(1);
         p4Runtime.answer = this::answer;
         h.intents.withdrawn.clear();
-        h.manager.release(BypassId.valueOf(next.key().toString()), "released by test");
+        release(next);
         assertEquals("the next release reads the switch at once", 2, p4Runtime.reads.size());
         assertReleasedFromTheSwitch(List.of(next), 13);
     }
