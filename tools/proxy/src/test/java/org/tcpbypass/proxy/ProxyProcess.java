@@ -75,6 +75,20 @@ final class ProxyProcess implements AutoCloseable {
         return sum;
     }
 
+    /** The nice values of the process's threads whose name starts with {@code prefix}. */
+    List<Integer> threadNiceness(String prefix) throws IOException {
+        List<Integer> values = new ArrayList<>();
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = Files.list(Paths.get("/proc/" + process.pid() + "/task"))) {
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                if (Files.readString(t.resolve("comm")).startsWith(prefix)) {
+                    String s = Files.readString(t.resolve("stat"));
+                    values.add(Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]));
+                }
+            }
+        }
+        return values;
+    }
+
     private static double cpuSeconds(java.nio.file.Path stat) throws IOException {
         String s = Files.readString(stat);
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");

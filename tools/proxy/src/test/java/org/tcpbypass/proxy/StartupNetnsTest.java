@@ -6,6 +6,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.tcpbypass.proxy.linux.Capabilities;
+import org.tcpbypass.proxy.linux.Niceness;
 import org.tcpbypass.proxy.linux.PacketQueue;
 
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
@@ -83,6 +86,35 @@ public class StartupNetnsTest {
             assertThat(p.output(), containsString("threads: -1 is outside 1..256"));
             assertTrue8000Free(n);
         }
+    }
+
+    @Test
+    public void anOffloadingProxyRunsItsJitCompilersBelowItsOtherThreads() throws Exception {
+        try (Netns n = new Netns()) {
+            List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
+                                                                  "198.18.1.3:9000"));
+            args.addAll(List.of(OFFLOAD));
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]))) {
+                assertTrue(p.output(), p.listening());
+                long end = System.nanoTime() + 5_000_000_000L;
+                List<Integer> compilers = compilerNiceness(p);
+                while (!compilers.stream().allMatch(v -> v == Niceness.JIT) && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                    compilers = compilerNiceness(p);
+                }
+                assertFalse("the JVM has compiler threads", compilers.isEmpty());
+                assertEquals(Collections.nCopies(compilers.size(), Niceness.JIT), compilers);
+                int process = p.threadNiceness("java").get(0);
+                assertEquals("relay threads as the process", List.of(process), p.threadNiceness("relay-").stream()
+                        .distinct().collect(Collectors.toList()));
+            }
+        }
+    }
+
+    private static List<Integer> compilerNiceness(ProxyProcess p) throws IOException {
+        List<Integer> values = new java.util.ArrayList<>(p.threadNiceness("C1 CompilerThre"));
+        values.addAll(p.threadNiceness("C2 CompilerThre"));
+        return values;
     }
 
     @Test

@@ -28,4 +28,10 @@ interface LibC extends Library {
             throws LastErrorException;
 
     int close(int fd) throws LastErrorException;
+
+    int gettid();
+
+    int getpriority(int which, int who) throws LastErrorException;
+
+    int setpriority(int which, int who, int priority) throws LastErrorException;
 }

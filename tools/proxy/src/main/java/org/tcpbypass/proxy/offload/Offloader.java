@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.tcpbypass.proxy.Metrics;
 import org.tcpbypass.proxy.ProxyConfig;
 import org.tcpbypass.proxy.linux.HandoffFilter;
+import org.tcpbypass.proxy.linux.Niceness;
 import org.tcpbypass.proxy.linux.RawTcp;
 import org.tcpbypass.proxy.relay.Relay;
 
@@ -36,6 +37,8 @@ public final class Offloader implements AutoCloseable {
     static final long POSTPONE_MILLIS = 1000;
     static final int POSTPONE_PROMPT_ATTEMPTS = 10;
     static final long POSTPONE_MAX_MILLIS = 60_000;
+    /** How often compiler threads the JVM added are lowered (see {@link Niceness#lowerJitCompilers}). */
+    static final long JIT_CHECK_SECONDS = 1;
     /** Due hand-offs waiting for a slot beyond this many are skipped. */
     static final int MAX_WAITING = 100_000;
 
@@ -76,6 +79,16 @@ public final class Offloader implements AutoCloseable {
         });
         retries.scheduleWithFixedDelay(this::sweepReservations, config.handoff.reservationSweepSeconds,
                                        config.handoff.reservationSweepSeconds, TimeUnit.SECONDS);
+        retries.scheduleWithFixedDelay(Offloader::lowerJitCompilers, 0, JIT_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Keeps the JIT compilers from taking the CPU from hand-offs (see {@link Niceness#lowerJitCompilers}). */
+    private static void lowerJitCompilers() {
+        try {
+            Niceness.lowerJitCompilers();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot lower the JIT compiler threads' priority", e);
+        }
     }
 
     /** Frees the server-leg ports of bypasses the controller no longer lists as BYPASSED. */

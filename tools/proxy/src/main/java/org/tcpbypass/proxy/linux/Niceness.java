@@ -1,0 +1,76 @@
+package org.tcpbypass.proxy.linux;
+
+import com.sun.jna.LastErrorException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.stream.Stream;
+
+/**
+ * Nice values of this process's threads. Linux schedules threads one by one: setpriority(2) with a thread id changes
+ * that thread only.
+ */
+public final class Niceness {
+    /**
+     * The nice value of the JIT compiler threads once lowered: a nice-0 thread that becomes runnable takes the CPU
+     * from them at once, and they keep the CPU time nobody else wants.
+     */
+    public static final int JIT = 10;
+    private static final int PRIO_PROCESS = 0;
+    private static final int ESRCH = 3;
+    private static final Path TASKS = Paths.get("/proc/self/task");
+
+    private Niceness() {
+    }
+
+    /** The nice value of thread {@code tid} of this process. */
+    public static int of(int tid) throws IOException {
+        try {
+            return LibC.INSTANCE.getpriority(PRIO_PROCESS, tid);
+        } catch (LastErrorException e) {
+            throw new IOException("getpriority of thread " + tid + ": errno " + e.getErrorCode(), e);
+        }
+    }
+
+    /**
+     * Lowers HotSpot's JIT compiler threads (named "C1 CompilerThread…" and "C2 CompilerThread…") to nice {@link #JIT}.
+     * On a busy host they kept a hand-off thread off the CPU for up to 12 ms at a time, several times per hand-off,
+     * compiling code the hand-off had just made hot. Raising a thread's nice value needs no privilege. The JVM adds
+     * and removes compiler threads with the load, so this is called again from time to time.
+     *
+     * @return how many threads were lowered
+     */
+    public static int lowerJitCompilers() throws IOException {
+        int lowered = 0;
+        try (Stream<Path> tasks = Files.list(TASKS)) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String name;
+                try {
+                    name = Files.readString(task.resolve("comm"));
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
+                    continue;
+                }
+                int tid = Integer.parseInt(task.getFileName().toString());
+                try {
+                    if (LibC.INSTANCE.getpriority(PRIO_PROCESS, tid) < JIT) {
+                        LibC.INSTANCE.setpriority(PRIO_PROCESS, tid, JIT);
+                        lowered++;
+                    }
+                } catch (LastErrorException e) {
+                    // ESRCH: the thread ended meanwhile.
+                    if (e.getErrorCode() != ESRCH) {
+                        throw new IOException("cannot lower JIT compiler thread " + tid + ": errno "
+                                                      + e.getErrorCode(), e);
+                    }
+                }
+            }
+        }
+        return lowered;
+    }
+}
