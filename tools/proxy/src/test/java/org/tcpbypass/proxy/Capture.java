@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Records every segment to or from some endpoints, in a namespace, until closed. */
 final class Capture implements AutoCloseable {
+    private static final long POLL_NANOS = 20_000_000;
     private final List<Segment> segments = new ArrayList<>();
     private final ExecutorService pool;
     private final Future<?> loop;
@@ -19,12 +20,12 @@ final class Capture implements AutoCloseable {
 
     Capture(String ns, InetSocketAddress... endpoints) throws Exception {
         pool = Netns.executor(ns);
-        PacketCapture capture = pool.submit(() -> new PacketCapture(List.of(endpoints), 20, false))
+        PacketCapture capture = pool.submit(() -> new PacketCapture(List.of(endpoints), false))
                 .get(10, TimeUnit.SECONDS);
         loop = pool.submit(() -> {
             try (PacketCapture c = capture) {
                 while (running) {
-                    Segment s = c.next();
+                    Segment s = c.next(POLL_NANOS);
                     if (s != null) {
                         synchronized (segments) {
                             segments.add(s);

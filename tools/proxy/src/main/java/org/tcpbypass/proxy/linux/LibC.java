@@ -29,6 +29,8 @@ interface LibC extends Library {
 
     int close(int fd) throws LastErrorException;
 
+    int poll(Pointer fds, long count, int timeoutMillis) throws LastErrorException;
+
     int gettid();
 
     int getpriority(int which, int who) throws LastErrorException;

@@ -28,7 +28,8 @@ import java.util.logging.Logger;
 public final class Handoff {
     private static final Logger LOG = Logger.getLogger(Handoff.class.getName());
     private static final int RELEASED_DROP_SECONDS = 30;
-    private static final int CAPTURE_POLL_MILLIS = 5;
+    /** The longest the barrier waits on its capture before it looks at its timers again. */
+    private static final long CAPTURE_WAIT_NANOS = 5_000_000;
     /**
      * How long the capture may take to show the proxy's own window probes: they leave at once, but on a loaded
      * machine the capture's reader may run late; past this the hand-off is postponed, not abandoned.
@@ -95,8 +96,7 @@ public final class Handoff {
         PacketCapture own = null;
         try {
             own = PacketCapture.ofFlows(List.of(r.vip(), r.client(), r.proxyAddress(), r.server(),
-                                                r.client(), r.vip(), r.server(), r.proxyAddress()),
-                                        CAPTURE_POLL_MILLIS);
+                                                r.client(), r.vip(), r.server(), r.proxyAddress()));
             owner.filter.quiesce(flows);
             quiescedAt = steps.mark("quiesce");
             long drainDeadline = quiescedAt
@@ -182,6 +182,18 @@ public final class Handoff {
         // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
         return OffloadClient.OFFLOADING.equals(rec.state)
                 ? owner.controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
+    }
+
+    /** Nanoseconds from now to the first of {@code dues} still ahead (nanoTime values), at most {@code max}. */
+    private static long untilFirst(long max, long... dues) {
+        long now = System.nanoTime();
+        long wait = max;
+        for (long due : dues) {
+            if (due != Long.MAX_VALUE && due - now > 0) {
+                wait = Math.min(wait, due - now);
+            }
+        }
+        return wait;
     }
 
     private long millisUntil(long deadline) {
@@ -355,15 +367,19 @@ public final class Handoff {
         return any;
     }
 
-    /*
-     * A peer that has not answered the barrier's duplicate byte within twice the RTT gets it once more (same seq, so
-     * the same answer counts). Measured in the lab: about one hand-off in ten saw no answer from a peer that had sent
-     * a burst just before the zero window reached it, and waited out the probe timeout (50 ms) instead.
+    /**
+     * Sends the barrier's duplicate byte once more (same seq, so the same answer counts) to each peer that has not
+     * answered by its {@code reprobeAt}: twice the RTT after the probe, or at once after payload that came after the
+     * probe. A duplicate byte is data, so the peer answers it at once with a D-SACK (no rate limit, unlike an
+     * out-of-window ACK). Measured in the lab: about one hand-off in ten saw no answer from a peer that had sent a
+     * burst just before the zero window reached it, and waited out the probe timeout (50 ms); with the re-probe only
+     * at twice the RTT (tcpi_rtt includes the peers' delayed ACKs), a single hand-off whose peer had answered before
+     * its late burst waited 10 ms more for it (2026-12-01 23:29).
      */
-    private void reprobe(long[] seqs, boolean[] duplicateSent, boolean[] answered, boolean[] reprobed)
-            throws IOException {
+    private void reprobe(long[] seqs, boolean[] duplicateSent, boolean[] answered, boolean[] reprobed,
+                         long[] reprobeAt) throws IOException {
         for (int leg = 0; leg < 2; leg++) {
-            if (answered[leg] || reprobed[leg] || !duplicateSent[leg]) {
+            if (answered[leg] || reprobed[leg] || !duplicateSent[leg] || System.nanoTime() - reprobeAt[leg] < 0) {
                 continue;
             }
             reprobed[leg] = true;
@@ -372,8 +388,8 @@ public final class Handoff {
             InetSocketAddress peer = leg == 0 ? r.client() : r.server();
             owner.raw.sendDuplicateByte(local, peer, seqs[4 + leg] - 1 & MASK, seqs[2 * leg + 1], 0,
                                         newestStamp(socket, null), 0);
-            LOG.fine(() -> "hand-off " + r + ": " + peer + " has not answered the window probe within twice the RTT;"
-                    + " probed again");
+            LOG.fine(() -> "hand-off " + r + ": " + peer + " has not answered the window probe (twice the RTT"
+                    + " passed, or payload came after it); probed again");
         }
     }
 
@@ -436,9 +452,9 @@ public final class Handoff {
      * segments, and, with {@code answers}, until each peer answered with nothing new (a segment without
      * payload at the end of what it sent) or, as Linux answers at most one out-of-window segment per 500 ms
      * (tcp_invalid_ratelimit), until no payload came from it for twice the legs' RTT (at least the probe
-     * timeout). Payload a peer sent before the window-closing ACK reached it may arrive meanwhile: the peer's
-     * answer comes after it (its segments arrive in order), so waiting goes on for an answer at its end and the
-     * late payload is relayed by the drain that follows; a second probe would only meet the rate limit.
+     * timeout). Payload a peer sent before the window-closing ACK reached it may arrive meanwhile: waiting goes
+     * on for an answer at its end, the peer is probed again once that payload is read (see {@link #reprobe}), and
+     * the late payload is relayed by the drain that follows.
      *
      * @param deadline past it, a peer still sending payload postpones the hand-off
      */
@@ -461,14 +477,15 @@ public final class Handoff {
         }
         long quietUntil = System.nanoTime() + wait;
         long probesDue = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OWN_PROBES_MILLIS);
-        long reprobeAt = System.nanoTime()
+        long firstReprobe = System.nanoTime()
                 + Math.max(NUDGE_MIN_NANOS, 2_000L * Math.max(ci.rttMicros, si.rttMicros));
+        long[] reprobeAt = {firstReprobe, firstReprobe};
         boolean[] reprobed = new boolean[2];
         while (probes[0] == null || probes[1] == null || !answered[0] || !answered[1]) {
-            if (answers && System.nanoTime() > reprobeAt) {
-                reprobe(seqs, duplicateSent, answered, reprobed);
-            }
             Segment seg = own.poll();
+            if (seg == null && answers) {
+                reprobe(seqs, duplicateSent, answered, reprobed, reprobeAt);
+            }
             if (seg == null && System.nanoTime() > quietUntil) {
                 if (probes[0] != null && probes[1] != null) {
                     LOG.fine(() -> "hand-off " + r + ": no answer to the window probe from the "
@@ -481,7 +498,10 @@ public final class Handoff {
                                                          + OWN_PROBES_MILLIS + " ms");
                 }
             }
-            if (seg == null && (seg = own.next()) == null) {
+            if (seg == null && (seg = own.next(untilFirst(CAPTURE_WAIT_NANOS, quietUntil, probesDue,
+                                                          answers && !reprobed[0] ? reprobeAt[0] : Long.MAX_VALUE,
+                                                          answers && !reprobed[1] ? reprobeAt[1] : Long.MAX_VALUE)))
+                    == null) {
                 continue;
             }
             for (int leg = 0; leg < 2; leg++) {
@@ -505,6 +525,11 @@ public final class Handoff {
                     end[leg] = seg.seq + seg.payloadLength & MASK;
                     answered[leg] = false;
                     quietUntil = System.nanoTime() + wait;
+                    // The peer's answer may have left before this payload (measured in the lab: a burst after the
+                    // answer, then nothing until the re-probe at twice the RTT, or the probe timeout when the
+                    // re-probe had been spent): probe again as soon as what it sent is read.
+                    reprobed[leg] = false;
+                    reprobeAt[leg] = System.nanoTime();
                 } else if (seg.isFrom(peer, local) && (probes[leg] != null || duplicateSent[leg])
                         && !seg.occupiesSequence()
                         && seg.seq == end[leg] && (!sack[leg] || seg.sackBlocks > 0
