@@ -118,8 +118,12 @@ public final class Handoff {
             paused = true;
             steps.mark("freeze");
             PacketCapture capture = own;
-            LegState[] legs = r.worker().call(() -> readLegs(capture))
-                    .get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            long[] seqs = r.worker().call(() -> probe(capture, true)).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            // The probes are awaited here, not on the worker, which relays other connections meanwhile: in a lab run
+            // under load, read steps of up to 292 ms (this wait then included) ran on workers whose other connections
+            // did not drain within 2 s.
+            awaitProbes(own, seqs, false, Long.MAX_VALUE);
+            LegState[] legs = r.worker().call(this::readLegs).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
             steps.mark("read");
             LOG.fine(() -> "hand-off " + r + " client leg " + legs[0] + " server leg " + legs[1]);
             OffloadClient.Record rec = decide(request(legs[0], legs[1]));
@@ -543,11 +547,11 @@ public final class Handoff {
     }
 
     /*
-     * On the relay's worker, relay paused, both peers frozen: repair mode with one more window probe, whose
-     * TSecr is the peer's newest accepted TSval and whose TSval the newest this socket stamped.
+     * On the relay's worker, relay paused, both peers frozen, both legs in repair mode since one more window probe
+     * (probe, then awaitProbes), whose TSecr is the peer's newest accepted TSval and whose TSval the newest this
+     * socket stamped: the legs' state, checked.
      */
-    private LegState[] readLegs(PacketCapture own) throws IOException {
-        awaitProbes(own, probe(own, true), false, Long.MAX_VALUE);
+    private LegState[] readLegs() throws IOException {
         clientHeard = Math.min(decided, r.lastReadFromClientNanos());
         serverHeard = Math.min(decided, r.lastReadFromServerNanos());
         for (TcpSocket t : new TcpSocket[] {c, s}) {
