@@ -26,17 +26,8 @@ public final class Niceness {
     private Niceness() {
     }
 
-    /** The nice value of thread {@code tid} of this process. */
-    public static int of(int tid) throws IOException {
-        try {
-            return LibC.INSTANCE.getpriority(PRIO_PROCESS, tid);
-        } catch (LastErrorException e) {
-            throw new IOException("getpriority of thread " + tid + ": errno " + e.getErrorCode(), e);
-        }
-    }
-
     /**
-     * Lowers HotSpot's JIT compiler threads (named "C1 CompilerThread…" and "C2 CompilerThread…") to nice {@link #JIT}.
+     * Lowers HotSpot's JIT compiler threads ("C1 CompilerThread…", "C2 CompilerThread…") to nice {@link #JIT}.
      * On a busy host they kept a hand-off thread off the CPU for up to 12 ms at a time, several times per hand-off,
      * compiling code the hand-off had just made hot. Raising a thread's nice value needs no privilege. The JVM adds
      * and removes compiler threads with the load, so this is called again from time to time.

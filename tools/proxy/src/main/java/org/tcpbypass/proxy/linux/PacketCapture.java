@@ -98,7 +98,8 @@ public final class PacketCapture implements Closeable {
             }
             try {
                 // Rounded up: a shorter wait would spin.
-                if (LibC.INSTANCE.poll(pollFd, 1, (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000)) == 0) {
+                int millis = (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+                if (LibC.INSTANCE.poll(pollFd, 1, millis) == 0) {
                     return null;
                 }
             } catch (LastErrorException e) {

@@ -39,8 +39,10 @@ public class NicenessTest {
                 String name = Files.readString(task.resolve("comm"));
                 boolean compiler = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
                 if (compiler == compilers) {
-                    int tid = Integer.parseInt(task.getFileName().toString());
-                    values.put(tid, Niceness.of(tid));
+                    String stat = Files.readString(task.resolve("stat"));
+                    // Field 19 of stat(5), the 17th after the command name's closing parenthesis.
+                    values.put(Integer.parseInt(task.getFileName().toString()),
+                               Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
                 }
             }
         }
