@@ -7,9 +7,14 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The proxy as its own process (Main, this module's classpath), optionally inside a network namespace. */
 final class ProxyProcess implements AutoCloseable {
+    // Fields 14, 15 and 19 of stat(5), as statFields numbers them.
+    private static final int UTIME = 11;
+    private static final int STIME = 12;
+    private static final int NICE = 16;
     private final Process process;
     private final Path log;
 
@@ -59,18 +64,14 @@ final class ProxyProcess implements AutoCloseable {
 
     /** CPU seconds (user + system) the process has used so far. */
     double cpuSeconds() throws IOException {
-        return cpuSeconds(Paths.get("/proc/" + process.pid() + "/stat"));
+        return cpuSeconds(statFields(Paths.get("/proc/" + process.pid() + "/stat")));
     }
 
     /** CPU seconds (user + system) of the relay worker threads alone, without JIT compiler, GC or controller. */
     double relayThreadCpuSeconds() throws IOException {
         double sum = 0;
-        try (java.util.stream.Stream<java.nio.file.Path> tasks = Files.list(Paths.get("/proc/" + process.pid() + "/task"))) {
-            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
-                if (Files.readString(t.resolve("comm")).startsWith("relay-")) {
-                    sum += cpuSeconds(t.resolve("stat"));
-                }
-            }
+        for (String[] f : threadStats("relay-")) {
+            sum += cpuSeconds(f);
         }
         return sum;
     }
@@ -78,21 +79,33 @@ final class ProxyProcess implements AutoCloseable {
     /** The nice values of the process's threads whose name starts with {@code prefix}. */
     List<Integer> threadNiceness(String prefix) throws IOException {
         List<Integer> values = new ArrayList<>();
-        try (java.util.stream.Stream<java.nio.file.Path> tasks = Files.list(Paths.get("/proc/" + process.pid() + "/task"))) {
-            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
-                if (Files.readString(t.resolve("comm")).startsWith(prefix)) {
-                    String s = Files.readString(t.resolve("stat"));
-                    values.add(Integer.parseInt(s.substring(s.lastIndexOf(')') + 2).split(" ")[16]));
-                }
-            }
+        for (String[] f : threadStats(prefix)) {
+            values.add(Integer.parseInt(f[NICE]));
         }
         return values;
     }
 
-    private static double cpuSeconds(java.nio.file.Path stat) throws IOException {
+    /** The stat(5) fields of each thread whose name starts with {@code prefix} (see {@link #statFields}). */
+    private List<String[]> threadStats(String prefix) throws IOException {
+        List<String[]> stats = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Paths.get("/proc/" + process.pid() + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(t.resolve("comm")).startsWith(prefix)) {
+                    stats.add(statFields(t.resolve("stat")));
+                }
+            }
+        }
+        return stats;
+    }
+
+    /** The fields of a stat(5) file after the command name (which may hold spaces): index 0 is field 3, state. */
+    private static String[] statFields(Path stat) throws IOException {
         String s = Files.readString(stat);
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        return s.substring(s.lastIndexOf(')') + 2).split(" ");
+    }
+
+    private static double cpuSeconds(String[] f) {
+        return (Long.parseLong(f[UTIME]) + Long.parseLong(f[STIME])) / 100.0;
     }
 
     /** Stops it as an operator would (SIGTERM) and waits for its shutdown. */

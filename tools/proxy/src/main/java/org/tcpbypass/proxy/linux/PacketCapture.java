@@ -91,7 +91,7 @@ public final class PacketCapture implements Closeable {
     public Segment next(long timeoutNanos) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         while (true) {
-            Segment s = receive(MSG_DONTWAIT);
+            Segment s = poll();
             long left = deadline - System.nanoTime();
             if (s != null || left <= 0) {
                 return s;
