@@ -598,93 +598,96 @@ public class BypassScenariosTest {
         java.util.Map<String, Long> countersBefore = retransmissionCounters();
         long retransBefore = retransmissions();
         boolean attribute = report && proxy != null;
-        EndpointRetransmissions clientSent = attribute ? new EndpointRetransmissions(
+        // The captures stop, and leave no file behind, however the run ends.
+        try (EndpointRetransmissions clientSent = attribute ? new EndpointRetransmissions(
                 lab.topology().client().namespace(), lab.topology().client().ip().toString()) : null;
-        EndpointRetransmissions serverSent = attribute ? new EndpointRetransmissions(
-                lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null;
-        List<Future<long[]>> clients = new ArrayList<>();
-        List<Future<long[]>> servers = new ArrayList<>();
-        for (int i = 0; i < connections; i++) {
-            SocketChannel c = lab.socketIn(lab.topology().client());
-            c.connect(proxy == null ? lab.server() : lab.vip());
-            SocketChannel s = server.accept();
-            long seed = System.nanoTime();
-            clients.add(pool.submit(() -> exchange(c, bytes, seed, seed + 1, bytesPerSecond)));
-            servers.add(pool.submit(() -> exchange(s, bytes, seed + 1, seed, bytesPerSecond)));
-        }
-        HandOffRun run = new HandOffRun();
-        run.connections = connections;
-        run.gaps = new double[2 * connections];
-        for (int i = 0; i < connections; i++) {
-            run.gaps[2 * i] = clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
-            run.gaps[2 * i + 1] = servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
-        }
-        awaitClosed();
-        run.retrans = retransmissions() - retransBefore;
-        java.util.Map<String, Long> countersAfter = retransmissionCounters();
-        run.retransSegs = countersAfter.getOrDefault("TcpRetransSegs", 0L)
-                - countersBefore.getOrDefault("TcpRetransSegs", 0L);
-        StringBuilder split = new StringBuilder("retransmission counters:");
-        countersAfter.forEach((k, v) -> split.append(' ').append(k).append('=')
-                .append(v - countersBefore.getOrDefault(k, 0L)));
-        if (report) {
-            System.out.println(split);
-        }
-        List<Double> latencies = new ArrayList<>();
-        // Per hand-off, by the client's port and by the proxy's server-leg port: the quiesce (the logged end less every
-        // step) and the resumption (the logged end), in epoch seconds.
-        java.util.Map<Integer, double[]> clientWindows = new java.util.HashMap<>();
-        java.util.Map<Integer, double[]> serverWindows = new java.util.HashMap<>();
-        for (String line : proxy == null ? new String[0] : proxy.log().substring(logFrom).split("\n")) {
-            java.util.regex.Matcher m = HANDED_OFF.matcher(line);
-            if (!m.find()) {
-                continue;
+             EndpointRetransmissions serverSent = attribute ? new EndpointRetransmissions(
+                     lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null) {
+            List<Future<long[]>> clients = new ArrayList<>();
+            List<Future<long[]>> servers = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                SocketChannel c = lab.socketIn(lab.topology().client());
+                c.connect(proxy == null ? lab.server() : lab.vip());
+                SocketChannel s = server.accept();
+                long seed = System.nanoTime();
+                clients.add(pool.submit(() -> exchange(c, bytes, seed, seed + 1, bytesPerSecond)));
+                servers.add(pool.submit(() -> exchange(s, bytes, seed + 1, seed, bytesPerSecond)));
             }
-            double ms = 0;
-            double total = 0;
-            boolean decided = false;
-            java.util.regex.Matcher step = STEP.matcher(m.group(4));
-            while (step.find()) {
-                total += Double.parseDouble(step.group(2));
-                if (!decided) {
-                    ms += Double.parseDouble(step.group(2));
-                    decided = step.group(1).equals("decision");
+            HandOffRun run = new HandOffRun();
+            run.connections = connections;
+            run.gaps = new double[2 * connections];
+            for (int i = 0; i < connections; i++) {
+                run.gaps[2 * i] = clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
+                run.gaps[2 * i + 1] = servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
+            }
+            awaitClosed();
+            run.retrans = retransmissions() - retransBefore;
+            java.util.Map<String, Long> countersAfter = retransmissionCounters();
+            run.retransSegs = countersAfter.getOrDefault("TcpRetransSegs", 0L)
+                    - countersBefore.getOrDefault("TcpRetransSegs", 0L);
+            StringBuilder split = new StringBuilder("retransmission counters:");
+            countersAfter.forEach((k, v) -> split.append(' ').append(k).append('=')
+                    .append(v - countersBefore.getOrDefault(k, 0L)));
+            if (report) {
+                System.out.println(split);
+            }
+            List<Double> latencies = new ArrayList<>();
+            // Per hand-off, by the client's port and by the proxy's server-leg port: the quiesce (the logged end less
+            // every step) and the resumption (the logged end), in epoch seconds.
+            java.util.Map<Integer, double[]> clientWindows = new java.util.HashMap<>();
+            java.util.Map<Integer, double[]> serverWindows = new java.util.HashMap<>();
+            for (String line : proxy == null ? new String[0] : proxy.log().substring(logFrom).split("\n")) {
+                java.util.regex.Matcher m = HANDED_OFF.matcher(line);
+                if (!m.find()) {
+                    continue;
+                }
+                double ms = 0;
+                double total = 0;
+                boolean decided = false;
+                java.util.regex.Matcher step = STEP.matcher(m.group(4));
+                while (step.find()) {
+                    total += Double.parseDouble(step.group(2));
+                    if (!decided) {
+                        ms += Double.parseDouble(step.group(2));
+                        decided = step.group(1).equals("decision");
+                    }
+                }
+                double end = java.time.LocalDateTime.parse(m.group(1)).atZone(java.time.ZoneId.systemDefault())
+                        .toInstant().toEpochMilli() / 1e3;
+                double[] window = {end - total / 1e3 - 0.001, end + 0.001};
+                clientWindows.put(Integer.parseInt(m.group(2)), window);
+                serverWindows.put(Integer.parseInt(m.group(3)), window);
+                latencies.add(ms);
+                if (report) {
+                    System.out.printf(java.util.Locale.ROOT, "hand-off %d of %d: latency %.1f ms (%s)%n",
+                                      latencies.size(), connections, ms, m.group(4));
                 }
             }
-            double end = java.time.LocalDateTime.parse(m.group(1)).atZone(java.time.ZoneId.systemDefault())
-                    .toInstant().toEpochMilli() / 1e3;
-            double[] window = {end - total / 1e3 - 0.001, end + 0.001};
-            clientWindows.put(Integer.parseInt(m.group(2)), window);
-            serverWindows.put(Integer.parseInt(m.group(3)), window);
-            latencies.add(ms);
+            if (attribute) {
+                List<EndpointRetransmissions.Retransmission> fromClient = clientSent.stop();
+                List<EndpointRetransmissions.Retransmission> fromServer = serverSent.stop();
+                for (EndpointRetransmissions.Retransmission r : fromClient) {
+                    run.duringHandOff += during("client", clientWindows.get(r.sourcePort), r);
+                }
+                for (EndpointRetransmissions.Retransmission r : fromServer) {
+                    run.duringHandOff += during("server", serverWindows.get(r.destinationPort), r);
+                }
+                run.outsideHandOff = fromClient.size() + fromServer.size() - run.duringHandOff;
+                System.out.printf(java.util.Locale.ROOT, "segments the endpoints sent again (capture): %d, of which the"
+                                          + " hand-off's (sent again before the resumption, or first sent before it or"
+                                          + " in its first 20 ms): %d%n",
+                                  fromClient.size() + fromServer.size(), run.duringHandOff);
+            }
+            run.handedOff = latencies.size();
+            run.latencies = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            java.util.Arrays.sort(run.gaps);
             if (report) {
-                System.out.printf(java.util.Locale.ROOT, "hand-off %d of %d: latency %.1f ms (%s)%n",
-                                  latencies.size(), connections, ms, m.group(4));
+                System.out.printf(java.util.Locale.ROOT, "endpoint gaps (ms): %s%n",
+                                  java.util.Arrays.toString(run.gaps));
+                System.out.println(run.line());
             }
+            return run;
         }
-        if (attribute) {
-            List<EndpointRetransmissions.Retransmission> fromClient = clientSent.stop();
-            List<EndpointRetransmissions.Retransmission> fromServer = serverSent.stop();
-            for (EndpointRetransmissions.Retransmission r : fromClient) {
-                run.duringHandOff += during("client", clientWindows.get(r.sourcePort), r);
-            }
-            for (EndpointRetransmissions.Retransmission r : fromServer) {
-                run.duringHandOff += during("server", serverWindows.get(r.destinationPort), r);
-            }
-            run.outsideHandOff = fromClient.size() + fromServer.size() - run.duringHandOff;
-            System.out.printf(java.util.Locale.ROOT, "segments the endpoints sent again (capture): %d, of which the"
-                                      + " hand-off's (sent again before the resumption, or first sent before it or"
-                                      + " in its first 20 ms): %d%n",
-                              fromClient.size() + fromServer.size(), run.duringHandOff);
-        }
-        run.handedOff = latencies.size();
-        run.latencies = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        java.util.Arrays.sort(run.gaps);
-        if (report) {
-            System.out.printf(java.util.Locale.ROOT, "endpoint gaps (ms): %s%n", java.util.Arrays.toString(run.gaps));
-            System.out.println(run.line());
-        }
-        return run;
     }
 
     /**

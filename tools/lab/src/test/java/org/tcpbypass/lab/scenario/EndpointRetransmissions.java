@@ -54,6 +54,7 @@ final class EndpointRetransmissions implements AutoCloseable {
     private final String source;
     private final File pcap;
     private final Process tcpdump;
+    private boolean kept;
 
     /** Captures the TCP segments {@code source} sends and receives on eth0 of {@code namespace}. */
     EndpointRetransmissions(String namespace, String source) throws IOException, InterruptedException {
@@ -68,13 +69,14 @@ final class EndpointRetransmissions implements AutoCloseable {
         // tcpdump opens the interface within milliseconds; segments before that would be missed.
         TimeUnit.MILLISECONDS.sleep(500);
         if (!tcpdump.isAlive()) {
+            Files.deleteIfExists(pcap.toPath());
             throw new IOException("tcpdump exited with " + tcpdump.exitValue() + " in " + namespace);
         }
     }
 
     /** Stops the capture and returns the retransmitted segments, in capture order; keeps the capture when any. */
     List<Retransmission> stop() throws IOException, InterruptedException {
-        close();
+        stopCapture();
         Process read = new ProcessBuilder("tcpdump", "-nn", "-tt", "-S", "-r", pcap.getPath())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String text = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -120,13 +122,22 @@ final class EndpointRetransmissions implements AutoCloseable {
         if (found.isEmpty()) {
             Files.deleteIfExists(pcap.toPath());
         } else {
+            kept = true;
             System.out.println("capture of " + source + " kept: " + pcap);
         }
         return found;
     }
 
+    /** Stops the capture if it still runs; deletes it unless {@link #stop()} kept it. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws IOException, InterruptedException {
+        stopCapture();
+        if (!kept) {
+            Files.deleteIfExists(pcap.toPath());
+        }
+    }
+
+    private void stopCapture() throws InterruptedException {
         if (tcpdump.isAlive()) {
             tcpdump.destroy();
             tcpdump.waitFor(5, TimeUnit.SECONDS);
