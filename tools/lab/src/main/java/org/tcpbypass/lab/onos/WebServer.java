@@ -1,8 +1,11 @@
 package org.tcpbypass.lab.onos;
 
-import com.sun.net.httpserver.HttpServer;
-import org.glassfish.jersey.jdkhttp.JdkHttpServerFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.servlet.ServletContextHandler;
+import org.eclipse.jetty.servlet.ServletHolder;
 import org.glassfish.jersey.server.ResourceConfig;
+import org.glassfish.jersey.servlet.ServletContainer;
 import org.onlab.osgi.ServiceDirectory;
 import org.onlab.rest.BaseResource;
 
@@ -21,9 +24,10 @@ import java.util.Base64;
 import java.util.Set;
 
 /**
- * ONOS's web container for one app: serves a JAX-RS application (Jersey, as ONOS does) on a loopback
- * address, with ONOS's HTTP basic authentication (user onos, password rocks, roles admin and viewer), and
- * points ONOS's BaseResource service look-ups at the lab's service registry.
+ * ONOS's web container for one app: serves a JAX-RS application as ONOS deploys an app's web.xml (Jersey's servlet
+ * at /* of the app's context path, in Jetty 9.4) on a loopback address, with ONOS's HTTP basic authentication (user
+ * onos, password rocks, roles admin and viewer), and points ONOS's BaseResource service look-ups at the lab's
+ * service registry.
  */
 public final class WebServer implements AutoCloseable {
 
@@ -32,9 +36,9 @@ public final class WebServer implements AutoCloseable {
     /** ONOS's default REST password. */
     public static final String PASSWORD = "rocks";
 
-    private final HttpServer server;
+    private final Server server;
 
-    private WebServer(HttpServer server) {
+    private WebServer(Server server) {
         this.server = server;
     }
 
@@ -55,20 +59,32 @@ public final class WebServer implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot point BaseResource at the lab's services", e);
         }
-        // ONOS's Jetty answers with TCP_NODELAY; without it, Nagle and delayed ACKs add ~40 ms per exchange.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         ResourceConfig rc = ResourceConfig.forApplication(application).register(new BasicAuth());
-        return new WebServer(JdkHttpServerFactory.createHttpServer(base, rc));
-    }
-
-    /** The port served. */
-    public int port() {
-        return server.getAddress().getPort();
+        Server server = new Server();
+        // Jetty's connector answers with TCP_NODELAY, as ONOS's does (Nagle and delayed ACKs would add ~40 ms).
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost(base.getHost());
+        connector.setPort(base.getPort());
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath(base.getPath().replaceAll("/$", ""));
+        context.addServlet(new ServletHolder(new ServletContainer(rc)), "/*");
+        server.setHandler(context);
+        try {
+            server.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot serve " + base, e);
+        }
+        return new WebServer(server);
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the web server", e);
+        }
     }
 
     @Priority(Priorities.AUTHENTICATION)
