@@ -98,7 +98,7 @@ public final class Main {
             "  --request-timeout MS      per REST request (default 2000)",
             "  --offload-timeout MS      decision to BYPASSED, else fall back (default 5000)",
             "  --report-interval MS      connection reports to the app, 0 = off (default 1000)",
-            "  --drain-timeout MS        wait for both legs to drain (default 2000)",
+            "  --drain-timeout MS        wait for both legs to drain (default 4000)",
             "  --probe-timeout MS        wait for the peers' answers to the probe (default 50)",
             "  --max-handoffs N          concurrent hand-offs (default 16)",
             "  --resume-spacing MS       between two hand-offs' resumptions, 0 = none (default 2)",

@@ -174,7 +174,7 @@ public final class ProxyConfig {
         public final int reservationSweepSeconds;
 
         Handoff(Fields f) throws ConfigException {
-            drainTimeoutMillis = f.integer("drainTimeoutMillis", 2000, 1, 60000);
+            drainTimeoutMillis = f.integer("drainTimeoutMillis", 4000, 1, 60000);
             probeTimeoutMillis = f.integer("probeTimeoutMillis", 50, 1, 10000);
             maxConcurrent = f.integer("maxConcurrent", 16, 1, 1024);
             resumeSpacingMillis = f.integer("resumeSpacingMillis", 2, 0, 1000);

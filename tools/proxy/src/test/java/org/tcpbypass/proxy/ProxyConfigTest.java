@@ -117,7 +117,7 @@ public class ProxyConfigTest {
         assertEquals(65536, c.bufferBytes);
         assertTrue("splice is the default relay", c.splice);
         assertEquals("tcpbypass", c.nftTable);
-        assertEquals(2000, c.handoff.drainTimeoutMillis);
+        assertEquals(4000, c.handoff.drainTimeoutMillis);
         assertEquals(2, c.handoff.resumeSpacingMillis);
         assertFalse(c.rttRamp.enabled);
         assertEquals(20, c.rttRamp.stepMillis);
