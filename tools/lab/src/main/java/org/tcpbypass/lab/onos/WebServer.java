@@ -73,9 +73,19 @@ public final class WebServer implements AutoCloseable {
         try {
             server.start();
         } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception stop) {
+                e.addSuppressed(stop);
+            }
             throw new IllegalStateException("cannot serve " + base, e);
         }
         return new WebServer(server);
+    }
+
+    /** The port served (the one chosen when the base URI gave port 0). */
+    public int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
     @Override
