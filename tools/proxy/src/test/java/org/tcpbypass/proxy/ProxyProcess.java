@@ -1,20 +1,18 @@
 package org.tcpbypass.proxy;
 
+import org.tcpbypass.proxy.linux.ThreadStats;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /** The proxy as its own process (Main, this module's classpath), optionally inside a network namespace. */
 final class ProxyProcess implements AutoCloseable {
-    // Fields 14, 15 and 19 of stat(5), as statFields numbers them.
-    private static final int UTIME = 11;
-    private static final int STIME = 12;
-    private static final int NICE = 16;
     private final Process process;
     private final Path log;
 
@@ -64,14 +62,14 @@ final class ProxyProcess implements AutoCloseable {
 
     /** CPU seconds (user + system) the process has used so far. */
     double cpuSeconds() throws IOException {
-        return cpuSeconds(statFields(Paths.get("/proc/" + process.pid() + "/stat")));
+        return ThreadStats.cpuSeconds(ThreadStats.fields(Paths.get("/proc/" + process.pid() + "/stat")));
     }
 
     /** CPU seconds (user + system) of the relay worker threads alone, without JIT compiler, GC or controller. */
     double relayThreadCpuSeconds() throws IOException {
         double sum = 0;
         for (String[] f : threadStats("relay-")) {
-            sum += cpuSeconds(f);
+            sum += ThreadStats.cpuSeconds(f);
         }
         return sum;
     }
@@ -80,32 +78,13 @@ final class ProxyProcess implements AutoCloseable {
     List<Integer> threadNiceness(String prefix) throws IOException {
         List<Integer> values = new ArrayList<>();
         for (String[] f : threadStats(prefix)) {
-            values.add(Integer.parseInt(f[NICE]));
+            values.add(Integer.parseInt(f[ThreadStats.NICE]));
         }
         return values;
     }
 
-    /** The stat(5) fields of each thread whose name starts with {@code prefix} (see {@link #statFields}). */
-    private List<String[]> threadStats(String prefix) throws IOException {
-        List<String[]> stats = new ArrayList<>();
-        try (Stream<Path> tasks = Files.list(Paths.get("/proc/" + process.pid() + "/task"))) {
-            for (Path t : (Iterable<Path>) tasks::iterator) {
-                if (Files.readString(t.resolve("comm")).startsWith(prefix)) {
-                    stats.add(statFields(t.resolve("stat")));
-                }
-            }
-        }
-        return stats;
-    }
-
-    /** The fields of a stat(5) file after the command name (which may hold spaces): index 0 is field 3, state. */
-    private static String[] statFields(Path stat) throws IOException {
-        String s = Files.readString(stat);
-        return s.substring(s.lastIndexOf(')') + 2).split(" ");
-    }
-
-    private static double cpuSeconds(String[] f) {
-        return (Long.parseLong(f[UTIME]) + Long.parseLong(f[STIME])) / 100.0;
+    private Collection<String[]> threadStats(String prefix) throws IOException {
+        return ThreadStats.of(process.pid(), name -> name.startsWith(prefix)).values();
     }
 
     /** Stops it as an operator would (SIGTERM) and waits for its shutdown. */

@@ -2,12 +2,8 @@ package org.tcpbypass.proxy.linux;
 
 import org.junit.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -34,18 +30,12 @@ public class NicenessTest {
     /** Nice values by thread id of this process's JIT compiler threads, or of all the others. */
     private static Map<Integer, Integer> niceness(boolean compilers) throws Exception {
         Map<Integer, Integer> values = new HashMap<>();
-        try (Stream<Path> tasks = Files.list(Paths.get("/proc/self/task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String name = Files.readString(task.resolve("comm"));
-                boolean compiler = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
-                if (compiler == compilers) {
-                    String stat = Files.readString(task.resolve("stat"));
-                    // Field 19 of stat(5), the 17th after the command name's closing parenthesis.
-                    values.put(Integer.parseInt(task.getFileName().toString()),
-                               Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
-                }
-            }
-        }
+        ThreadStats.of(ProcessHandle.current().pid(), name -> isCompiler(name) == compilers)
+                .forEach((tid, fields) -> values.put(tid, Integer.parseInt(fields[ThreadStats.NICE])));
         return values;
+    }
+
+    private static boolean isCompiler(String name) {
+        return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
     }
 }
