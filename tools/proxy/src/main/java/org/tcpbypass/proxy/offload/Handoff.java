@@ -276,7 +276,10 @@ public final class Handoff {
                 }
             }
         } catch (TimeoutException e) {
-            String left = r.worker().call(r::cancelDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            String left = r.worker().call(r::settleDrain).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            if (drained.isDone() && !drained.isCompletedExceptionally()) {
+                return;
+            }
             throw new PostponedException("legs not drained " + when + " (" + left + ")");
         }
     }

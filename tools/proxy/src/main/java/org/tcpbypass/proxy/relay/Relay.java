@@ -229,6 +229,27 @@ public final class Relay {
     }
 
     /**
+     * Ends a drain at its deadline: relays what is buffered and looks at the legs once more, as this worker would at
+     * its next event or recheck (under load these run late, and a drain finished by then must not be postponed),
+     * then cancels the drain unless that completed it.
+     *
+     * @return what was still to drain, for the log
+     */
+    public String settleDrain() {
+        if (drain != null) {
+            try {
+                pump();
+                if (drain != null && state != State.RELAYING) {
+                    checkDrain();
+                }
+            } catch (IOException e) {
+                abort();
+            }
+        }
+        return cancelDrain();
+    }
+
+    /**
      * Checks a drain in progress now rather than at its next recheck (a quarter RTT, up to 10 ms later under load):
      * a hand-off that nudges the peers reads the legs' queues anyway.
      */
