@@ -500,9 +500,11 @@ public final class Handoff {
                             + owner.config.handoff.probeTimeoutMillis + " ms or twice the RTT");
                     break;
                 }
+                requireEstablished();
                 if (System.nanoTime() > probesDue) {
-                    throw new PostponedException("the proxy's own window probes did not show within "
-                                                         + OWN_PROBES_MILLIS + " ms");
+                    throw new PostponedException("the proxy's own window probe on the "
+                            + (probes[0] == null ? probes[1] == null ? "client and server legs" : "client leg"
+                                                 : "server leg") + " did not show within " + OWN_PROBES_MILLIS + " ms");
                 }
             }
             if (seg == null && (seg = own.next(untilFirst(CAPTURE_WAIT_NANOS, quietUntil, probesDue,
@@ -547,6 +549,22 @@ public final class Handoff {
         }
         lastToClient = probes[0];
         lastToServer = probes[1];
+    }
+
+    /*
+     * Linux sends a window probe only on an ESTABLISHED socket: a peer's FIN that arrived after the last drain (a
+     * client done with its requests closes as soon as the drain delivers the last answer) leaves its leg without
+     * one. Seen in lab scenario 2 as a hand-off that waited out OWN_PROBES_MILLIS with both queues empty, the other
+     * peer quiesced meanwhile. Such a connection ends; there is nothing to hand off.
+     */
+    private void requireEstablished() throws IOException {
+        for (TcpSocket leg : new TcpSocket[] {c, s}) {
+            int state = leg.info().state;
+            if (state != TcpSocket.TcpInfo.STATE_ESTABLISHED) {
+                throw new IOException("a leg is half-closed (the " + (leg == c ? "client" : "server")
+                                              + " leg is in TCP state " + state + ")");
+            }
+        }
     }
 
     /*
