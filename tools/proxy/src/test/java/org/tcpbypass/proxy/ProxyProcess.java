@@ -74,6 +74,15 @@ final class ProxyProcess implements AutoCloseable {
         return sum;
     }
 
+    /** CPU seconds (user + system) of the JIT compiler threads. */
+    double compilerThreadCpuSeconds() throws IOException {
+        double sum = 0;
+        for (String[] f : ThreadStats.of(process.pid(), name -> name.contains("CompilerThre")).values()) {
+            sum += ThreadStats.cpuSeconds(f);
+        }
+        return sum;
+    }
+
     /** The nice values of the process's threads whose name starts with {@code prefix}. */
     List<Integer> threadNiceness(String prefix) throws IOException {
         List<Integer> values = new ArrayList<>();
