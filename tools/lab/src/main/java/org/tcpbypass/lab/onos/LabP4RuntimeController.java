@@ -117,7 +117,7 @@ public final class LabP4RuntimeController {
             List<PiCounterCellId> ids = new ArrayList<>();
             for (PiHandle h : handles) {
                 if (!(h instanceof PiCounterCellHandle)) {
-                    throw new UnsupportedOperationException("not a counter cell: " + h);
+                    throw new UnsupportedOperationException("the lab reads counter cells only, and this is none: " + h);
                 }
                 ids.add(((PiCounterCellHandle) h).cellId());
             }
