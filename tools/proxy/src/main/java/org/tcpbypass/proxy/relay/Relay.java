@@ -204,6 +204,12 @@ public final class Relay {
         }
         drain = new Drain(pause);
         CompletableFuture<Void> done = drain.done;
+        pumpAndCheckDrain();
+        return done;
+    }
+
+    // Relays what is buffered, which checks the drain; a relay no longer relaying fails it.
+    private void pumpAndCheckDrain() {
         try {
             pump();
             if (drain != null && state != State.RELAYING) {
@@ -212,7 +218,6 @@ public final class Relay {
         } catch (IOException e) {
             abort();
         }
-        return done;
     }
 
     /**
@@ -237,14 +242,7 @@ public final class Relay {
      */
     public String settleDrain() {
         if (drain != null) {
-            try {
-                pump();
-                if (drain != null && state != State.RELAYING) {
-                    checkDrain();
-                }
-            } catch (IOException e) {
-                abort();
-            }
+            pumpAndCheckDrain();
         }
         return cancelDrain();
     }

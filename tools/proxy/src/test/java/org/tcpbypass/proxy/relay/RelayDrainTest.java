@@ -119,7 +119,8 @@ public class RelayDrainTest {
     public void aDrainStillWaitingAtTheDeadlineIsCancelledAndRelayingGoesOn() throws Exception {
         CompletableFuture<Void> drained = worker.call(() -> relay.drain(false)).get(5, TimeUnit.SECONDS);
         String left = worker.call(relay::settleDrain).get(5, TimeUnit.SECONDS);
-        assertThat(left, containsString("server leg 0 unread, "));
+        assertTrue("the backend's closed window holds the bytes: " + left,
+                   left.matches(".*server leg 0 unread, [1-9][0-9]* unacknowledged.*"));
         assertTrue(drained.isCompletedExceptionally());
         try {
             drained.get();
