@@ -1,5 +1,6 @@
 package org.tcpbypass.proxy;
 
+import org.tcpbypass.proxy.linux.Niceness;
 import org.tcpbypass.proxy.linux.ThreadStats;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** The proxy as its own process (Main, this module's classpath), optionally inside a network namespace. */
 final class ProxyProcess implements AutoCloseable {
@@ -67,17 +69,17 @@ final class ProxyProcess implements AutoCloseable {
 
     /** CPU seconds (user + system) of the relay worker threads alone, without JIT compiler, GC or controller. */
     double relayThreadCpuSeconds() throws IOException {
-        double sum = 0;
-        for (String[] f : threadStats("relay-")) {
-            sum += ThreadStats.cpuSeconds(f);
-        }
-        return sum;
+        return threadCpuSeconds(name -> name.startsWith("relay-"));
     }
 
     /** CPU seconds (user + system) of the JIT compiler threads. */
     double compilerThreadCpuSeconds() throws IOException {
+        return threadCpuSeconds(Niceness::isJitCompiler);
+    }
+
+    private double threadCpuSeconds(Predicate<String> name) throws IOException {
         double sum = 0;
-        for (String[] f : ThreadStats.of(process.pid(), name -> name.contains("CompilerThre")).values()) {
+        for (String[] f : ThreadStats.of(process.pid(), name).values()) {
             sum += ThreadStats.cpuSeconds(f);
         }
         return sum;

@@ -26,6 +26,11 @@ public final class Niceness {
     private Niceness() {
     }
 
+    /** Whether a thread name (comm, cut to 15 characters) is one of HotSpot's JIT compiler threads. */
+    public static boolean isJitCompiler(String threadName) {
+        return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
+    }
+
     /**
      * Lowers HotSpot's JIT compiler threads ("C1 CompilerThread…", "C2 CompilerThread…") to nice {@link #JIT}.
      * On a busy host they kept a hand-off thread off the CPU for up to 12 ms at a time, several times per hand-off,
@@ -44,7 +49,7 @@ public final class Niceness {
                 } catch (NoSuchFileException e) {
                     continue;
                 }
-                if (!name.startsWith("C1 CompilerThre") && !name.startsWith("C2 CompilerThre")) {
+                if (!isJitCompiler(name)) {
                     continue;
                 }
                 int tid = Integer.parseInt(task.getFileName().toString());

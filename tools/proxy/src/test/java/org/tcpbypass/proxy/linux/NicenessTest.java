@@ -30,12 +30,8 @@ public class NicenessTest {
     /** Nice values by thread id of this process's JIT compiler threads, or of all the others. */
     private static Map<Integer, Integer> niceness(boolean compilers) throws Exception {
         Map<Integer, Integer> values = new HashMap<>();
-        ThreadStats.of(ProcessHandle.current().pid(), name -> isCompiler(name) == compilers)
+        ThreadStats.of(ProcessHandle.current().pid(), name -> Niceness.isJitCompiler(name) == compilers)
                 .forEach((tid, fields) -> values.put(tid, Integer.parseInt(fields[ThreadStats.NICE])));
         return values;
-    }
-
-    private static boolean isCompiler(String name) {
-        return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
     }
 }
