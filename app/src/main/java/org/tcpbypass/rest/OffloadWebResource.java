@@ -14,6 +14,7 @@ import org.tcpbypass.codec.JsonFields;
 
 import javax.ws.rs.Consumes;
 import javax.ws.rs.DELETE;
+import javax.ws.rs.DefaultValue;
 import javax.ws.rs.GET;
 import javax.ws.rs.POST;
 import javax.ws.rs.Path;
@@ -59,6 +60,8 @@ public class OffloadWebResource extends AbstractWebResource {
     private static final String WAIT = "wait";
     private static final String STATE = "state";
     private static final String IF_STATE = "ifState";
+    /** ifState's value for "whatever the state", as If-Match: * in HTTP; also its default. */
+    static final String ANY_STATE = "*";
     private static final String DEVICE_ID = "deviceId";
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final Pattern IDEMPOTENCY_KEY_FORMAT = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -150,19 +153,23 @@ public class OffloadWebResource extends AbstractWebResource {
      * another state answers 409 with the record, unchanged. 404 for an unknown id; 400 for an unknown state.
      *
      * @param id      record id
-     * @param ifState release only in this state, e.g. OFFLOADING (any case); optional
+     * @param ifState release only in this state, e.g. OFFLOADING (any case), or * for any state (the default)
      * @return 200 OK with the ended record, 202 ACCEPTED with the record still being released, or 409 CONFLICT
      *         with the record in another state
      * @onos.rsModel Offload
      */
+    // The default spares Jersey 2.27 an IllegalArgumentException, thrown and caught for a @QueryParam that is absent
+    // and has none: once per proxy's DELETE, 2.2 % of the lab JVM's CPU in the offload benchmark (async-profiler).
     @DELETE
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response release(@PathParam("id") String id, @QueryParam("ifState") String ifState) {
+    public Response release(@PathParam("id") String id,
+                            @DefaultValue("*") @QueryParam("ifState") String ifState) {
         BypassId bypassId = bypassId(id);
-        Predicate<Bypass> precondition = stateFilter(IF_STATE, ifState);
+        boolean anyState = ANY_STATE.equals(ifState);
+        Predicate<Bypass> precondition = stateFilter(IF_STATE, anyState ? null : ifState);
         BypassService service = get(BypassService.class);
-        if (ifState != null) {
+        if (!anyState) {
             Bypass current = current(service, bypassId);
             if (!precondition.test(current)) {
                 return Response.status(Response.Status.CONFLICT)

@@ -190,6 +190,19 @@ public class OffloadWebResourceTest extends BypassResourceTest {
     }
 
     @Test
+    public void eachRequestSeesItsOwnHeadersAndUriThoughOneResourceServesThemAll() {
+        // BypassWebApplication serves /offloads from a single instance: its @Context fields must be the request's.
+        expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.created(offloading(17)));
+        expect(service.offload(request(), null)).andReturn(OffloadOutcome.created(offloading(18)));
+        replay(service);
+
+        Response keyed = post(KEY, fixture("post-offload.json"));
+        Response plain = post(fixture("post-offload.json"));
+        assertEquals(target("offloads/17").getUri(), keyed.getLocation());
+        assertEquals(target("offloads/18").getUri(), plain.getLocation());
+    }
+
+    @Test
     public void repeatedIdempotencyKeyAnswersOkWithTheFirstRequestsRecord() {
         Bypass first = bypassed(17);
         expect(service.offload(request(), KEY)).andReturn(OffloadOutcome.repeated(first));
@@ -447,6 +460,20 @@ public class OffloadWebResourceTest extends BypassResourceTest {
         assertEquals(json(bypassed(18)), body(tooLate));
         assertError(400, "ifState: 'GONE' is not one of [PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED]",
                     target("offloads/18").queryParam("ifState", "GONE").request().delete());
+        assertError(400, "ifState: '' is not one of [PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED]",
+                    target("offloads/18").queryParam("ifState", "").request().delete());
+    }
+
+    @Test
+    public void deleteIfStateAnyReleasesWhateverTheState() {
+        Bypass released = bypassed(17).withState(BypassState.RELEASED, OffloadWebResource.RELEASE_REASON,
+                                                 CREATED + 500);
+        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON)).andReturn(released);
+        replay(service);
+        Response response = target("offloads/17").queryParam("ifState", OffloadWebResource.ANY_STATE)
+                .request().delete();
+        assertEquals(200, response.getStatus());
+        assertEquals(json(released), body(response));
     }
 
     @Test

@@ -106,7 +106,7 @@ public class UiPageTest extends JerseyTest {
      * Creates the test: the app's REST application plus the harness page, on a free port.
      */
     public UiPageTest() {
-        super(new ResourceConfig(new BypassWebApplication().getClasses()).register(HarnessResource.class));
+        super(ResourceConfig.forApplication(new BypassWebApplication()).register(HarnessResource.class));
         set(TestProperties.CONTAINER_PORT, 0);
         AuthorizationFilter.disableForTests();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.tcpbypass.proxy.linux.HandoffFilter;
 import org.tcpbypass.proxy.linux.PacketCapture;
+import org.tcpbypass.proxy.linux.RunDelay;
 import org.tcpbypass.proxy.linux.Segment;
 import org.tcpbypass.proxy.linux.TcpSocket;
 import org.tcpbypass.proxy.relay.Relay;
@@ -866,10 +867,15 @@ public final class Handoff {
         }
     }
 
-    /** Durations of a hand-off's steps, for the log. */
+    /**
+     * Durations of a hand-off's steps, for the log, each with the time its thread waited for a CPU where that was
+     * 1 ms or more: a slow step on a busy host is then told apart from one that waited for the network or a peer.
+     */
     private static final class Steps {
+        private static final long SHOWN_RUN_DELAY_NANOS = 1_000_000;
         private final StringBuilder text = new StringBuilder("after");
         private long last;
+        private long lastRunDelay = RunDelay.nanos();
 
         Steps(long start) {
             last = start;
@@ -877,9 +883,18 @@ public final class Handoff {
 
         long mark(String step) {
             long now = System.nanoTime();
-            text.append(' ').append(step).append(' ').append((now - last) / 100_000 / 10.0).append(" ms");
+            long runDelay = RunDelay.nanos();
+            text.append(' ').append(step).append(' ').append(millis(now - last)).append(" ms");
+            if (runDelay != RunDelay.UNKNOWN && runDelay - lastRunDelay >= SHOWN_RUN_DELAY_NANOS) {
+                text.append(" (").append(millis(runDelay - lastRunDelay)).append(" waiting for a CPU)");
+            }
             last = now;
+            lastRunDelay = runDelay;
             return now;
+        }
+
+        private static double millis(long nanos) {
+            return nanos / 100_000 / 10.0;
         }
 
         @Override
