@@ -66,6 +66,7 @@ public final class Main {
         FLAGS.put("--max-handoffs", "handoff.maxConcurrent");
         FLAGS.put("--resume-spacing", "handoff.resumeSpacingMillis");
         FLAGS.put("--reservation-sweep", "handoff.reservationSweepSeconds");
+        FLAGS.put("--handoff-niceness", "handoff.niceness");
         FLAGS.put("--rtt-ramp", "rttRamp.enabled");
         FLAGS.put("--rtt-ramp-step", "rttRamp.stepMillis");
         FLAGS.put("--rtt-ramp-interval", "rttRamp.intervalMillis");
@@ -103,6 +104,7 @@ public final class Main {
             "  --max-handoffs N          concurrent hand-offs (default 16)",
             "  --resume-spacing MS       between two hand-offs' resumptions, 0 = none (default 2)",
             "  --reservation-sweep S     how often handed-off ports are checked for release (default 30)",
+            "  --handoff-niceness N      hand-off threads' nice value, -20..19, given CAP_SYS_NICE (default -10)",
             "  --rtt-ramp true|false     raise both senders' RTT in steps before a hand-off (default false)",
             "  --rtt-ramp-step MS        delay step (default 20)",
             "  --rtt-ramp-interval MS    time between steps (default 200)",

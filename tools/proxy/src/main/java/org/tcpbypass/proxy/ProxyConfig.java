@@ -172,6 +172,8 @@ public final class ProxyConfig {
         public final int resumeSpacingMillis;
         /** How often the controller is asked which handed-off server-leg ports can be freed. */
         public final int reservationSweepSeconds;
+        /** The hand-off threads' nice value, where the proxy may raise their priority (CAP_SYS_NICE). */
+        public final int niceness;
 
         Handoff(Fields f) throws ConfigException {
             drainTimeoutMillis = f.integer("drainTimeoutMillis", 4000, 1, 60000);
@@ -179,6 +181,7 @@ public final class ProxyConfig {
             maxConcurrent = f.integer("maxConcurrent", 16, 1, 1024);
             resumeSpacingMillis = f.integer("resumeSpacingMillis", 2, 0, 1000);
             reservationSweepSeconds = f.integer("reservationSweepSeconds", 30, 1, 3600);
+            niceness = f.integer("niceness", -10, -20, 19);
             f.rejectUnknown();
         }
     }

@@ -47,6 +47,8 @@ public class HandoffNetnsTest {
     private static final InetSocketAddress VIP = new InetSocketAddress(Netns.PROXY_CLIENT_SIDE_IP, 8000);
     private static final InetSocketAddress SERVER = new InetSocketAddress(Netns.SERVER_IP, 9000);
     private static final long MOD = 1L << 32;
+    /** What the proxy's log may add after a step's duration: how long its thread waited for a CPU. */
+    private static final String CPU_WAIT = "(?: \\([0-9.]+ waiting for a CPU\\))?";
 
     private static Path password;
 
@@ -490,7 +492,8 @@ public class HandoffNetnsTest {
                 assertThat(out, not(containsString("legs not drained")));
                 // The one hand-off drained, passed the barrier and asked the controller, which refused (409).
                 assertEquals("offloads asked for: " + out, 1, posts(controller));
-                Matcher asked = Pattern.compile("hand-off of .* after quiesce \\S+ ms drain (\\d+\\.\\d) ms").matcher(out);
+                Matcher asked = Pattern.compile("hand-off of .* after quiesce \\S+ ms" + CPU_WAIT
+                                                        + " drain (\\d+\\.\\d) ms").matcher(out);
                 assertTrue(out, asked.find());
                 System.out.printf(Locale.ROOT, "server let through %d times: drained %s ms after the quiesce%n",
                                   count(out, "let through"), asked.group(1));
@@ -549,8 +552,8 @@ public class HandoffNetnsTest {
                                                               received.get(60, TimeUnit.SECONDS)));
                 proxy.close();
                 String out = proxy.output();
-                Matcher stalled = Pattern.compile("abandoned (\\d+\\.\\d) ms, relaying on: a peer took none")
-                        .matcher(out);
+                Matcher stalled = Pattern.compile("abandoned (\\d+\\.\\d) ms" + CPU_WAIT
+                                                          + ", relaying on: a peer took none").matcher(out);
                 List<Double> postponed = new ArrayList<>();
                 while (stalled.find()) {
                     postponed.add(Double.parseDouble(stalled.group(1)));

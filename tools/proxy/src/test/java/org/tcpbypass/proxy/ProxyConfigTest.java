@@ -35,7 +35,7 @@ public class ProxyConfigTest {
             + "                 \"offloadTimeoutMillis\": 200,\n"
             + "                 \"reportIntervalMillis\": 0},\n"
             + "  \"handoff\": {\"drainTimeoutMillis\": 300, \"probeTimeoutMillis\": 40, \"maxConcurrent\": 2,\n"
-            + "              \"resumeSpacingMillis\": 0},\n"
+            + "              \"resumeSpacingMillis\": 0, \"niceness\": -3},\n"
             + "  \"rttRamp\": {\"enabled\": true, \"stepMillis\": 10, \"intervalMillis\": 50,\n"
             + "              \"dwellMillis\": 1000, \"maxMillis\": 300, \"queue\": 12, \"mechanism\": \"netem\",\n"
             + "              \"ifb\": \"ifb-ramp1\", \"preference\": 500},\n"
@@ -83,6 +83,7 @@ public class ProxyConfigTest {
         assertEquals(40, c.handoff.probeTimeoutMillis);
         assertEquals(2, c.handoff.maxConcurrent);
         assertEquals(0, c.handoff.resumeSpacingMillis);
+        assertEquals(-3, c.handoff.niceness);
         assertTrue(c.rttRamp.enabled);
         assertEquals(10, c.rttRamp.stepMillis);
         assertEquals(50, c.rttRamp.intervalMillis);
@@ -119,6 +120,7 @@ public class ProxyConfigTest {
         assertEquals("tcpbypass", c.nftTable);
         assertEquals(4000, c.handoff.drainTimeoutMillis);
         assertEquals(2, c.handoff.resumeSpacingMillis);
+        assertEquals(-10, c.handoff.niceness);
         assertFalse(c.rttRamp.enabled);
         assertEquals(20, c.rttRamp.stepMillis);
         assertEquals(200, c.rttRamp.intervalMillis);
@@ -209,6 +211,8 @@ public class ProxyConfigTest {
                 "127.0.0.1:2", "--controller-url", "ftp://x/y", "--name", "p");
         rejects("listeners[0].offload.bytes: 0 is outside", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
                 "--offload-bytes", "0");
+        rejects("handoff.niceness: -21 is outside -20..19", "--listen", "127.0.0.1:80", "--backend", "127.0.0.1:2",
+                "--handoff-niceness", "-21");
     }
 
     @Test

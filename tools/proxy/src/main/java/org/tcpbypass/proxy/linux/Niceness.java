@@ -20,10 +20,31 @@ public final class Niceness {
      */
     public static final int JIT = 10;
     private static final int PRIO_PROCESS = 0;
+    private static final int EPERM = 1;
     private static final int ESRCH = 3;
+    private static final int EACCES = 13;
     private static final Path TASKS = Paths.get("/proc/self/task");
 
     private Niceness() {
+    }
+
+    /**
+     * Sets the calling thread's nice value (only this thread's: see the class comment). A value below the thread's
+     * current one needs CAP_SYS_NICE (or RLIMIT_NICE); without it nothing changes.
+     *
+     * @param nice -20 (highest priority) to 19
+     * @return true if set, false if not permitted
+     */
+    public static boolean setForCallingThread(int nice) throws IOException {
+        try {
+            LibC.INSTANCE.setpriority(PRIO_PROCESS, LibC.INSTANCE.gettid(), nice);
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == EACCES || e.getErrorCode() == EPERM) {
+                return false;
+            }
+            throw new IOException("cannot set this thread's nice value to " + nice + ": errno " + e.getErrorCode(), e);
+        }
     }
 
     /** Whether a thread name (comm, cut to 15 characters) is one of HotSpot's JIT compiler threads. */

@@ -882,8 +882,9 @@ public final class Handoff {
         }
 
         long mark(String step) {
-            long now = System.nanoTime();
+            // The count first: reading it is a syscall the thread may be preempted in, a wait the next step shows.
             long runDelay = RunDelay.nanos();
+            long now = System.nanoTime();
             text.append(' ').append(step).append(' ').append(millis(now - last)).append(" ms");
             if (runDelay != RunDelay.UNKNOWN && runDelay - lastRunDelay >= SHOWN_RUN_DELAY_NANOS) {
                 text.append(" (").append(millis(runDelay - lastRunDelay)).append(" waiting for a CPU)");

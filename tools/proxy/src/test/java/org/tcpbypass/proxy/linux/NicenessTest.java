@@ -1,12 +1,22 @@
 package org.tcpbypass.proxy.linux;
 
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import org.junit.Test;
 
+import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assume.assumeTrue;
 
 public class NicenessTest {
     @Test
@@ -25,6 +35,71 @@ public class NicenessTest {
             }
         }
         assertEquals("nothing left to lower", 0, Niceness.lowerJitCompilers());
+    }
+
+    @Test
+    public void setsTheCallingThreadsNiceValueAndNoOtherThreads() throws Exception {
+        assumeTrue("needs CAP_SYS_NICE", Capabilities.effective(SYS_NICE));
+        int callerBefore = niceOfCallingThread();
+        int[] setAndNice = onNewThread(() -> new int[] {Niceness.setForCallingThread(-5) ? 1 : 0,
+                niceOfCallingThread()});
+        assertEquals("set", 1, setAndNice[0]);
+        assertEquals("the new thread's nice value", -5, setAndNice[1]);
+        assertEquals("the calling test thread keeps its own", callerBefore, niceOfCallingThread());
+    }
+
+    @Test
+    public void withoutCapSysNiceAHigherPriorityIsRefusedAndNothingChanges() throws Exception {
+        int[] beforeSetAfter = onNewThread(() -> {
+            dropSysNiceFromCallingThread();
+            int before = niceOfCallingThread();
+            return new int[] {before, Niceness.setForCallingThread(before - 5) ? 1 : 0, niceOfCallingThread()};
+        });
+        assertEquals("refused", 0, beforeSetAfter[1]);
+        assertEquals("unchanged", beforeSetAfter[0], beforeSetAfter[2]);
+    }
+
+    private static final int SYS_NICE = 23;
+
+    private static <T> T onNewThread(Callable<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                result.complete(body.call());
+            } catch (Exception | AssertionError e) {
+                result.completeExceptionally(e);
+            }
+        });
+        t.start();
+        t.join();
+        return result.get();
+    }
+
+    private static int niceOfCallingThread() throws Exception {
+        String[] fields = ThreadStats.fields(Paths.get("/proc/self/task/" + LibC.INSTANCE.gettid() + "/stat"));
+        return Integer.parseInt(fields[ThreadStats.NICE]);
+    }
+
+    /** capget(2)/capset(2) act on the calling thread only: the other threads keep CAP_SYS_NICE. */
+    private interface Caps extends Library {
+        Caps INSTANCE = Native.load("c", Caps.class);
+
+        int capget(Pointer header, Pointer data) throws LastErrorException;
+
+        int capset(Pointer header, Pointer data) throws LastErrorException;
+    }
+
+    private static void dropSysNiceFromCallingThread() {
+        Memory header = new Memory(8);
+        header.setInt(0, 0x20080522);  // _LINUX_CAPABILITY_VERSION_3: two sets of 32 bits
+        header.setInt(4, 0);           // the calling thread
+        Memory data = new Memory(24);  // {effective, permitted, inheritable} for bits 0-31, then 32-63
+        Caps.INSTANCE.capget(header, data);
+        data.setInt(0, data.getInt(0) & ~(1 << SYS_NICE));
+        Caps.INSTANCE.capset(header, data);
+        Memory now = new Memory(24);
+        Caps.INSTANCE.capget(header, now);
+        assertTrue("CAP_SYS_NICE dropped from the thread's effective set", (now.getInt(0) & (1 << SYS_NICE)) == 0);
     }
 
     /** Nice values by thread id of this process's JIT compiler threads, or of all the others. */
