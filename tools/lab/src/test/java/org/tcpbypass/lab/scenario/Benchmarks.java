@@ -133,8 +133,12 @@ public final class Benchmarks {
     /** The benchmark's 4-tuples: offload n uses port FIRST_PORT + n on both legs, n below PORTS. */
     static final int FIRST_PORT = 1024;
     static final int PORTS = 65536 - FIRST_PORT;
-    /** The most the warm-up takes: the offloads that leave the measured runs ports of their own, and time. */
-    static final int WARM_UP_MAX_OFFLOADS = PORTS - (CLIENTS + 1) * OFFLOADS_PER_CLIENT;
+    /**
+     * The warm-up's own ports, below those of the measured runs (never offloaded before them); its rounds go round
+     * them again, each 4-tuple released before it is offloaded again, as a proxy reuses its ports.
+     */
+    static final int WARM_UP_PORTS = PORTS - (CLIENTS + 1) * OFFLOADS_PER_CLIENT;
+    /** The longest the warm-up takes. */
     static final long WARM_UP_MAX_NANOS = 180_000_000_000L;
 
     // POST /offloads?wait until BYPASSED, then DELETE, which answers once the switch's entries are withdrawn (200; 202
@@ -143,7 +147,9 @@ public final class Benchmarks {
     // CLIENTS at once until the JIT compilers settle: a controller serves offloads for days, but here one C2 thread
     // compiling Jersey's, gRPC's and ONOS's paths still took 22 % of the 2 cores after 8,000 offloads (perf,
     // 2026-12-01), and a one-client run between warm-up and measurement changes the profile the compiled code was made
-    // for.
+    // for. It goes round its own ports as long as the JIT needs: stopped where every 4-tuple had been offloaded once
+    // (54,400 offloads), it left the compilers busy for 20-47 % of its last round in three of four runs on 2026-12-02,
+    // and re-offloading released tuples is as fast (tools/lab/README.md).
     private static void offloadsPerSecond(Lab lab) throws InterruptedException {
         String path = lab.controller().control().path();
         // The thrift path is two orders of magnitude slower: a tenth of the offloads keeps its run under a minute.
@@ -160,25 +166,29 @@ public final class Benchmarks {
         System.out.printf(Locale.ROOT, "offloads_per_s=%.0f path=%s%n", concurrent.perSecond(), path);
     }
 
-    /** Runs warm-up rounds until the JIT compilers settle or a limit is reached; returns the offloads made. */
+    /**
+     * Runs warm-up rounds until the JIT compilers settle or {@link #WARM_UP_MAX_NANOS} has passed; returns the first
+     * offload number after the warm-up's ports.
+     */
     private static int warmUp(Lab lab, int perClientPerRound) throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        int round = CLIENTS * perClientPerRound;
+        int roundsPerPass = WARM_UP_PORTS / round;
         int made = 0;
         long start = System.nanoTime();
         double share;
         do {
             long compiled = jit.getTotalCompilationTime();
             long t0 = System.nanoTime();
-            offloads(lab, CLIENTS, perClientPerRound, made);
-            made += CLIENTS * perClientPerRound;
+            offloads(lab, CLIENTS, perClientPerRound, made / round % roundsPerPass * round);
+            made += round;
             share = (jit.getTotalCompilationTime() - compiled) / ((System.nanoTime() - t0) / 1e6);
-        } while (share >= JIT_SETTLED && made + CLIENTS * perClientPerRound <= WARM_UP_MAX_OFFLOADS
-                && System.nanoTime() - start < WARM_UP_MAX_NANOS);
+        } while (share >= JIT_SETTLED && System.nanoTime() - start < WARM_UP_MAX_NANOS);
         System.out.printf(Locale.ROOT, "bench: warm-up %d offloads by %d clients in %.1f s; JIT compilation %.1f %% of"
-                                  + " the last round's time (the warm-up stops below %.0f %%, at %d offloads or after"
-                                  + " %d s)%n", made, CLIENTS, (System.nanoTime() - start) / 1e9, share * 100,
-                          JIT_SETTLED * 100, WARM_UP_MAX_OFFLOADS, WARM_UP_MAX_NANOS / 1_000_000_000L);
-        return made;
+                                  + " the last round's time (the warm-up stops below %.0f %% or after %d s)%n", made,
+                          CLIENTS, (System.nanoTime() - start) / 1e9, share * 100, JIT_SETTLED * 100,
+                          WARM_UP_MAX_NANOS / 1_000_000_000L);
+        return roundsPerPass * round;
     }
 
     // Offload n uses port FIRST_PORT + n for the client and the proxy; the benchmark's lab runs no proxy, so no real

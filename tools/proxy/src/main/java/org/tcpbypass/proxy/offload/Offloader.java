@@ -90,7 +90,7 @@ public final class Offloader implements AutoCloseable {
     /*
      * A hand-off holds two connections at a zero window: every millisecond its thread waits for a CPU stalls their
      * traffic, while the relay threads only move bytes and the hand-off's own CPU time is small. In the lab's scenario
-     * 2 (50 connections through BMv2 on 2 cores), hand-off threads at nice 0 waited up to 133 ms for a CPU in one step
+     * 2 (50 connections through BMv2 on 2 cores), hand-off threads at nice 0 waited up to 215 ms for a CPU in one step
      * (/proc/thread-self/schedstat, logged with each step).
      */
     private static void raiseHandoffPriority(int niceness) {
