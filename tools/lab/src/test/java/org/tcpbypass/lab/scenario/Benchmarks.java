@@ -148,7 +148,7 @@ public final class Benchmarks {
     // compiling Jersey's, gRPC's and ONOS's paths still took 22 % of the 2 cores after 8,000 offloads (perf,
     // 2026-12-01), and a one-client run between warm-up and measurement changes the profile the compiled code was made
     // for. It goes round its own ports as long as the JIT needs: stopped where every 4-tuple had been offloaded once
-    // (54,400 offloads), it left the compilers busy for 20-47 % of its last round in three of four runs on 2026-12-02,
+    // (54,400 offloads), it left the compilers busy for 20-47 % of its last round in four of six runs on 2026-12-02,
     // and re-offloading released tuples is as fast (tools/lab/README.md).
     private static void offloadsPerSecond(Lab lab) throws InterruptedException {
         String path = lab.controller().control().path();
