@@ -469,7 +469,6 @@ public class OffloadWebResourceTest extends BypassResourceTest {
                     target("offloads/18").queryParam("ifState", "").request().delete());
     }
 
-
     @Test
     public void oversizedBodyAnswers413AndReachesNoService() {
         replay(service);

@@ -11,6 +11,8 @@ public final class Capabilities {
     public static final int NET_ADMIN = 12;
     /** CAP_NET_RAW: the packet socket that learns the peers' timestamps. */
     public static final int NET_RAW = 13;
+    /** CAP_SYS_NICE: the hand-off threads' higher priority ({@link Niceness#setForCallingThread}). */
+    public static final int SYS_NICE = 23;
 
     private Capabilities() {
     }

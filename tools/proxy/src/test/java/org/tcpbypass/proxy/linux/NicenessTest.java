@@ -39,7 +39,7 @@ public class NicenessTest {
 
     @Test
     public void setsTheCallingThreadsNiceValueAndNoOtherThreads() throws Exception {
-        assumeTrue("needs CAP_SYS_NICE", Capabilities.effective(SYS_NICE));
+        assumeTrue("needs CAP_SYS_NICE", Capabilities.effective(Capabilities.SYS_NICE));
         int callerBefore = niceOfCallingThread();
         int[] setAndNice = onNewThread(() -> new int[] {Niceness.setForCallingThread(-5) ? 1 : 0,
                 niceOfCallingThread()});
@@ -58,8 +58,6 @@ public class NicenessTest {
         assertEquals("refused", 0, beforeSetAfter[1]);
         assertEquals("unchanged", beforeSetAfter[0], beforeSetAfter[2]);
     }
-
-    private static final int SYS_NICE = 23;
 
     private static <T> T onNewThread(Callable<T> body) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
@@ -95,11 +93,12 @@ public class NicenessTest {
         header.setInt(4, 0);           // the calling thread
         Memory data = new Memory(24);  // {effective, permitted, inheritable} for bits 0-31, then 32-63
         Caps.INSTANCE.capget(header, data);
-        data.setInt(0, data.getInt(0) & ~(1 << SYS_NICE));
+        data.setInt(0, data.getInt(0) & ~(1 << Capabilities.SYS_NICE));
         Caps.INSTANCE.capset(header, data);
         Memory now = new Memory(24);
         Caps.INSTANCE.capget(header, now);
-        assertTrue("CAP_SYS_NICE dropped from the thread's effective set", (now.getInt(0) & (1 << SYS_NICE)) == 0);
+        assertTrue("CAP_SYS_NICE dropped from the thread's effective set",
+                   (now.getInt(0) & (1 << Capabilities.SYS_NICE)) == 0);
     }
 
     /** Nice values by thread id of this process's JIT compiler threads, or of all the others. */
