@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -246,7 +247,9 @@ public class RelayNetnsTest {
                 double jit0 = proxy.compilerThreadCpuSeconds();
                 long t0 = System.nanoTime();
                 transfer(cp, connections, perConnection, 100);
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                long t1 = System.nanoTime();
+                Figures.window(relay, t0, t1);
+                double seconds = (t1 - t0) / 1e9;
                 double cpu = proxy.cpuSeconds() - cpu0;
                 double relayCpu = proxy.relayThreadCpuSeconds() - relay0;
                 double jit = proxy.compilerThreadCpuSeconds() - jit0;
@@ -307,9 +310,21 @@ public class RelayNetnsTest {
 
         static synchronized void record(String line) throws IOException {
             System.out.println(line);
-            Path p = Paths.get("target", "proxy-figures.txt");
-            Files.writeString(p, line + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
-                              java.nio.file.StandardOpenOption.APPEND);
+            append(Paths.get("target", "proxy-figures.txt"), line);
+        }
+
+        /**
+         * Appends when a relay's measured transfer ran, in CLOCK_MONOTONIC seconds (System.nanoTime on Linux), to
+         * target/relay-windows.txt: relay-profile.sh keeps the samples perf took inside it.
+         */
+        static synchronized void window(String relay, long startNanos, long endNanos) throws IOException {
+            append(Paths.get("target", "relay-windows.txt"), String.format(Locale.ROOT, "%s %d.%09d %d.%09d", relay,
+                    startNanos / 1_000_000_000L, startNanos % 1_000_000_000L, endNanos / 1_000_000_000L,
+                    endNanos % 1_000_000_000L));
+        }
+
+        private static void append(Path p, String line) throws IOException {
+            Files.writeString(p, line + System.lineSeparator(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         }
     }
 
