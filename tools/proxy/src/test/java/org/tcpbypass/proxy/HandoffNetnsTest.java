@@ -37,6 +37,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 /**
  * Hand-offs in network namespaces against a stand-in controller: the state read at hand-off equals what a packet
@@ -72,7 +73,11 @@ public class HandoffNetnsTest {
         }
         args.addAll(List.of(extra));
         ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
-        assertTrue(p.output(), p.listening());
+        if (!p.listening()) {
+            // Not returned, so no try-with-resources of the caller's would end it.
+            p.close();
+            fail(p.output());
+        }
         return p;
     }
 

@@ -48,12 +48,13 @@ public class StartupNetnsTest {
             List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
                                                                   "198.18.1.3:9000"));
             args.addAll(List.of(OFFLOAD));
-            ProxyProcess p = new ProxyProcess(prefix, args);
-            assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
-            assertThat(p.output(), containsString("offloading needs CAP_NET_ADMIN"));
-            assertFalse(p.listening());
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertTrue8000Free(n);
+            try (ProxyProcess p = new ProxyProcess(prefix, args)) {
+                assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+                assertThat(p.output(), containsString("offloading needs CAP_NET_ADMIN"));
+                assertFalse(p.listening());
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertTrue8000Free(n);
+            }
         }
     }
 
@@ -68,23 +69,25 @@ public class StartupNetnsTest {
                      InetAddress.getByName(Netns.PROXY_CLIENT_SIDE_IP)))) {
             List<String> args = new java.util.ArrayList<>(List.of("--config", config.toString()));
             args.addAll(List.of(OFFLOAD));
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
-            assertEquals(Main.EXIT_START, p.exitStatus());
-            assertThat(p.output(), containsString("cannot listen on /198.18.0.2:8001"));
-            assertFalse(p.listening());
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertTrue8000Free(n);
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]))) {
+                assertEquals(Main.EXIT_START, p.exitStatus());
+                assertThat(p.output(), containsString("cannot listen on /198.18.0.2:8001"));
+                assertFalse(p.listening());
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertTrue8000Free(n);
+            }
         }
     }
 
     @Test
     public void badValueExitsWithStatus2() throws Exception {
         try (Netns n = new Netns()) {
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, "--listen", "198.18.0.2:8000", "--backend",
-                                                      "198.18.1.3:9000", "--threads", "-1");
-            assertEquals(Main.EXIT_CONFIG, p.exitStatus());
-            assertThat(p.output(), containsString("threads: -1 is outside 1..256"));
-            assertTrue8000Free(n);
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, "--listen", "198.18.0.2:8000", "--backend",
+                                                          "198.18.1.3:9000", "--threads", "-1")) {
+                assertEquals(Main.EXIT_CONFIG, p.exitStatus());
+                assertThat(p.output(), containsString("threads: -1 is outside 1..256"));
+                assertTrue8000Free(n);
+            }
         }
     }
 
@@ -124,19 +127,20 @@ public class StartupNetnsTest {
             List<String> args = new java.util.ArrayList<>(List.of("--listen", "198.18.0.2:8000", "--backend",
                     "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-mechanism", "queue"));
             args.addAll(List.of(OFFLOAD));
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]));
-            assertTrue(p.output(), p.listening());
-            assertThat(p.output(), containsString("RTT ramp holds segments in netfilter queue 7301 (nftables table ip"
-                                                          + " tbp_start_ramp)"));
-            assertThat(Netns.exec(n.proxy, "nft", "list", "table", "ip", "tbp_start_ramp"),
-                       containsString("queue num 7301 bypass"));
-            assertThat(Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue"),
-                       containsString("7301"));
-            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
-            p.close();
-            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, args.toArray(new String[0]))) {
+                assertTrue(p.output(), p.listening());
+                assertThat(p.output(), containsString("RTT ramp holds segments in netfilter queue 7301 (nftables"
+                                                              + " table ip tbp_start_ramp)"));
+                assertThat(Netns.exec(n.proxy, "nft", "list", "table", "ip", "tbp_start_ramp"),
+                           containsString("queue num 7301 bypass"));
+                assertThat(Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue"),
+                           containsString("7301"));
+                assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                p.close();
+                assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
+            }
         }
     }
 
@@ -145,22 +149,23 @@ public class StartupNetnsTest {
         try (Netns n = new Netns()) {
             boolean netem = Netns.hasNetem(n.proxy);
             String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
-                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true")));
-            assertTrue(p.output(), p.listening());
-            if (netem) {
-                assertThat(p.output(), containsString("RTT ramp holds segments in netem on IFB tbp-ramp (ingress"
-                                                              + " filters at preference 49301)"));
-                assertEquals("the interfaces' qdiscs are as before", qdiscs, Netns.exec(n.proxy, "tc", "qdisc",
-                        "show").replaceAll("(?m)^qdisc \\S+ \\S+ dev tbp-ramp .*\n", ""));
-            } else {
-                assertThat(p.output(), containsString("RTT ramp holds segments in netfilter queue 7301"));
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                        "--backend", "198.18.1.3:9000", "--rtt-ramp", "true")))) {
+                assertTrue(p.output(), p.listening());
+                if (netem) {
+                    assertThat(p.output(), containsString("RTT ramp holds segments in netem on IFB tbp-ramp (ingress"
+                                                                  + " filters at preference 49301)"));
+                    assertEquals("the interfaces' qdiscs are as before", qdiscs, Netns.exec(n.proxy, "tc", "qdisc",
+                            "show").replaceAll("(?m)^qdisc \\S+ \\S+ dev tbp-ramp .*\n", ""));
+                } else {
+                    assertThat(p.output(), containsString("RTT ramp holds segments in netfilter queue 7301"));
+                    assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                }
+                p.close();
                 assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
             }
-            p.close();
-            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
-            assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
         }
     }
 
@@ -169,14 +174,15 @@ public class StartupNetnsTest {
         try (Netns n = new Netns()) {
             Assume.assumeFalse("this kernel has netem", Netns.hasNetem(n.proxy));
             String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
-                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-mechanism", "netem")));
-            assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
-            assertThat(p.output(), containsString("rttRamp's netem path needs sch_htb and sch_netem"));
-            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
-            assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertTrue8000Free(n);
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                        "--backend", "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-mechanism", "netem")))) {
+                assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+                assertThat(p.output(), containsString("rttRamp's netem path needs sch_htb and sch_netem"));
+                assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertTrue8000Free(n);
+            }
         }
     }
 
@@ -184,28 +190,30 @@ public class StartupNetnsTest {
     public void withTheRampOffNoQueueNoRampTableNoQdisc() throws Exception {
         try (Netns n = new Netns()) {
             String qdiscs = Netns.exec(n.proxy, "tc", "qdisc", "show");
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
-                                                                               "--backend", "198.18.1.3:9000")));
-            assertTrue(p.output(), p.listening());
-            assertEquals("table inet tbp_start", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
-            assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
-            assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
-            p.close();
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                                                                                   "--backend", "198.18.1.3:9000")))) {
+                assertTrue(p.output(), p.listening());
+                assertEquals("table inet tbp_start", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertEquals("", Netns.exec(n.proxy, "cat", "/proc/net/netfilter/nfnetlink_queue").trim());
+                assertEquals(qdiscs, Netns.exec(n.proxy, "tc", "qdisc", "show"));
+                assertThat(Netns.exec(n.proxy, "ip", "link", "show"), not(containsString("tbp-ramp")));
+                p.close();
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+            }
         }
     }
 
     @Test
     public void aBadRampValueChangesNothing() throws Exception {
         try (Netns n = new Netns()) {
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
-                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-step", "50",
-                    "--rtt-ramp-max", "40")));
-            assertEquals(Main.EXIT_CONFIG, p.exitStatus());
-            assertThat(p.output(), containsString("rttRamp.stepMillis: 50 exceeds rttRamp.maxMillis 40"));
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertTrue8000Free(n);
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                        "--backend", "198.18.1.3:9000", "--rtt-ramp", "true", "--rtt-ramp-step", "50",
+                        "--rtt-ramp-max", "40")))) {
+                assertEquals(Main.EXIT_CONFIG, p.exitStatus());
+                assertThat(p.output(), containsString("rttRamp.stepMillis: 50 exceeds rttRamp.maxMillis 40"));
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertTrue8000Free(n);
+            }
         }
     }
 
@@ -213,13 +221,14 @@ public class StartupNetnsTest {
     public void aQueueHeldByAnotherProcessIsAClearErrorAndChangesNothing() throws Exception {
         try (Netns n = new Netns();
              PacketQueue taken = Netns.in(n.proxy, () -> new PacketQueue(7301, 10))) {
-            ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
-                    "--backend", "198.18.1.3:9000", "--rtt-ramp", "true")));
-            assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
-            assertThat(p.output(), containsString("cannot bind netfilter queue 7301 (errno 1: another process holds"
-                                                          + " it)"));
-            assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
-            assertTrue8000Free(n);
+            try (ProxyProcess p = ProxyProcess.inNamespace(n.proxy, concat(List.of("--listen", "198.18.0.2:8000",
+                        "--backend", "198.18.1.3:9000", "--rtt-ramp", "true")))) {
+                assertEquals(Main.EXIT_ENVIRONMENT, p.exitStatus());
+                assertThat(p.output(), containsString("cannot bind netfilter queue 7301 (errno 1: another process holds"
+                                                              + " it)"));
+                assertEquals("", Netns.exec(n.proxy, "nft", "list", "tables").trim());
+                assertTrue8000Free(n);
+            }
         }
     }
 
