@@ -511,13 +511,16 @@ public class BypassScenariosTest {
                            run.retransSegs, lessThanOrEqualTo((long) run.duringHandOff + run.outsideHandOff));
             }
             double[] single = runs.subList(0, 10).stream().mapToDouble(r -> r.latencies[0]).sorted().toArray();
-            assertThat("single hand-off latency p50 (ms)", percentile(single, 50), lessThanOrEqualTo(20.0));
-            assertThat("single hand-off latency p99 (ms)", percentile(single, 99), lessThanOrEqualTo(50.0));
+            assertThat("single hand-off latency p50 (ms)", percentile(single, 50), lessThanOrEqualTo(SINGLE_P50_MS));
+            assertThat("single hand-off latency p99 (ms)", percentile(single, 99), lessThanOrEqualTo(SINGLE_P99_MS));
             HandOffRun fifty = runs.get(10);
             assertThat("gap p99 with 50 at once (ms)", percentile(fifty.gaps, 99), lessThanOrEqualTo(1000.0));
         }
     }
 
+    /** Scenario 7's targets for a single hand-off's latency (issue 11). */
+    private static final double SINGLE_P50_MS = 20.0;
+    private static final double SINGLE_P99_MS = 50.0;
     /** Each of scenario 7's 50 simultaneous connections: bytes each way, and bytes per second each way. */
     private static final long FIFTY_BYTES = 256 * 1024;
     private static final long FIFTY_RATE = 10 * 1024;
@@ -664,8 +667,11 @@ public class BypassScenariosTest {
                 }
             }
             if (attribute) {
-                List<EndpointRetransmissions.Retransmission> fromClient = clientSent.stop();
-                List<EndpointRetransmissions.Retransmission> fromServer = serverSent.stop();
+                // A single hand-off over its p99 target is what the captures are kept for too: where its time went.
+                String slow = connections == 1 && !latencies.isEmpty() && latencies.get(0) > SINGLE_P99_MS
+                        ? String.format(java.util.Locale.ROOT, "hand-off latency %.1f ms", latencies.get(0)) : null;
+                List<EndpointRetransmissions.Retransmission> fromClient = clientSent.stop(slow);
+                List<EndpointRetransmissions.Retransmission> fromServer = serverSent.stop(slow);
                 for (EndpointRetransmissions.Retransmission r : fromClient) {
                     run.duringHandOff += during("client", clientWindows.get(r.sourcePort), r);
                 }

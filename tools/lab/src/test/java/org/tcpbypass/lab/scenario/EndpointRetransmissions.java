@@ -74,8 +74,11 @@ final class EndpointRetransmissions implements AutoCloseable {
         }
     }
 
-    /** Stops the capture and returns the retransmitted segments, in capture order; keeps the capture when any. */
-    List<Retransmission> stop() throws IOException, InterruptedException {
+    /**
+     * Stops the capture and returns the retransmitted segments, in capture order; keeps the capture when any, or when
+     * {@code keepBecause} names another reason (null: none).
+     */
+    List<Retransmission> stop(String keepBecause) throws IOException, InterruptedException {
         stopCapture();
         Process read = new ProcessBuilder("tcpdump", "-nn", "-tt", "-S", "-r", pcap.getPath())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -118,12 +121,13 @@ final class EndpointRetransmissions implements AutoCloseable {
                 context.removeFirst();
             }
         }
-        // A capture with segments sent again is kept for a closer look (tcpdump -r); the others are not.
-        if (found.isEmpty()) {
+        // A capture with segments sent again, or one the caller wants, is kept for a closer look (tcpdump -r).
+        if (found.isEmpty() && keepBecause == null) {
             Files.deleteIfExists(pcap.toPath());
         } else {
             kept = true;
-            System.out.println("capture of " + source + " kept: " + pcap);
+            System.out.println("capture of " + source + " kept" + (keepBecause != null ? " (" + keepBecause + ")" : "")
+                                       + ": " + pcap);
         }
         return found;
     }
