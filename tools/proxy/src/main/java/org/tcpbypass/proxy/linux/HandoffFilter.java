@@ -111,13 +111,27 @@ public final class HandoffFilter implements AutoCloseable {
         apply(Netlink.SetChange.add(FROZEN, 0, List.of(f.incoming)));
     }
 
-    /** Undoes {@link #quiesce} and, when {@code frozen}, {@link #freeze}, in one transaction. */
+    /**
+     * Undoes {@link #quiesce} and, when {@code frozen}, {@link #freeze}, in one transaction; a leg whose peer is being
+     * let through ({@link #quiesce(Flows, int, boolean)}) has no quiesce element, which fails that transaction
+     * (ENOENT) as a whole, so the elements are then deleted one by one.
+     */
     public void thaw(Flows f, boolean frozen) throws IOException {
         Netlink.SetChange quiesced = Netlink.SetChange.delete(QUIESCED, List.of(f.outgoing));
-        if (frozen) {
-            apply(Netlink.SetChange.delete(FROZEN, List.of(f.incoming)), quiesced);
-        } else {
-            apply(quiesced);
+        try {
+            if (frozen) {
+                apply(Netlink.SetChange.delete(FROZEN, List.of(f.incoming)), quiesced);
+            } else {
+                apply(quiesced);
+            }
+        } catch (Netlink.NetlinkException e) {
+            if (e.errno != Netlink.ENOENT) {
+                throw e;
+            }
+            deleteEach(QUIESCED, f.outgoing);
+            if (frozen) {
+                deleteEach(FROZEN, f.incoming);
+            }
         }
     }
 
@@ -132,9 +146,14 @@ public final class HandoffFilter implements AutoCloseable {
      * timed out are skipped.
      */
     public void unrelease(Flows f) throws IOException {
-        for (byte[] key : f.incoming) {
+        deleteEach(RELEASED, f.incoming);
+    }
+
+    /** Deletes each of {@code keys} from {@code set} that is there. */
+    private void deleteEach(String set, byte[][] keys) throws IOException {
+        for (byte[] key : keys) {
             try {
-                apply(Netlink.SetChange.delete(RELEASED, List.of(key)));
+                apply(Netlink.SetChange.delete(set, List.of(key)));
             } catch (Netlink.NetlinkException e) {
                 if (e.errno != Netlink.ENOENT) {
                     throw e;
