@@ -21,14 +21,14 @@ import java.util.concurrent.TimeUnit;
  * client, 198.18.1.2 towards the server) and server (198.18.1.3), joined by two veth pairs. Test code runs
  * in a namespace on threads that entered it with setns(2).
  */
-final class Netns implements AutoCloseable {
+public final class Netns implements AutoCloseable {
     static final String CLIENT_IP = "198.18.0.1";
     static final String PROXY_CLIENT_SIDE_IP = "198.18.0.2";
     static final String PROXY_SERVER_SIDE_IP = "198.18.1.2";
     static final String SERVER_IP = "198.18.1.3";
 
     final String client;
-    final String proxy;
+    public final String proxy;
     final String server;
     private final List<String> created = new ArrayList<>();
 
@@ -43,14 +43,14 @@ final class Netns implements AutoCloseable {
     }
 
     /** Skips the test unless root with ip and nft on PATH. */
-    static void assumeAvailable() throws IOException {
+    public static void assumeAvailable() throws IOException {
         Assume.assumeTrue("needs CAP_NET_ADMIN (run as root, as CI does)",
                           Capabilities.effective(Capabilities.NET_ADMIN));
         Assume.assumeTrue("needs the ip command (iproute2)", Capabilities.onPath("ip") != null);
         Assume.assumeTrue("needs the nft command (Debian package nftables)", Capabilities.onPath("nft") != null);
     }
 
-    Netns() throws IOException {
+    public Netns() throws IOException {
         String prefix = "tbp" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         client = prefix + "-c";
         proxy = prefix + "-p";
@@ -113,7 +113,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Runs a command inside {@code ns}. */
-    static String exec(String ns, String... command) throws IOException {
+    public static String exec(String ns, String... command) throws IOException {
         List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         c.addAll(List.of(command));
         return run(c.toArray(new String[0]));
@@ -130,7 +130,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Runs {@code task} on a new thread inside {@code ns}. */
-    static <T> T in(String ns, Callable<T> task) throws Exception {
+    public static <T> T in(String ns, Callable<T> task) throws Exception {
         ExecutorService e = executor(ns);
         try {
             return e.submit(task).get(60, TimeUnit.SECONDS);

@@ -130,6 +130,15 @@ public final class Segment {
         return source.equals(from) && destination.equals(to);
     }
 
+    /**
+     * Whether the sender reports data held above its cumulative ACK: a SACK block other than a leading D-SACK (a
+     * first block starting below the ACK reports a duplicate it received, not a hole; RFC 2883).
+     */
+    public boolean sacksOutOfOrderData() {
+        boolean dsack = sackBlocks > 0 && (int) (firstSackLeft - ack) < 0;
+        return sackBlocks > (dsack ? 1 : 0);
+    }
+
     /** Whether this segment carries payload or FIN (occupies sequence space). */
     public boolean occupiesSequence() {
         return payloadLength > 0 || (flags & (FIN | SYN)) != 0;

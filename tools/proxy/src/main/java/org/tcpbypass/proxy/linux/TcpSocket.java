@@ -25,6 +25,8 @@ public final class TcpSocket {
     private static final int TCP_REPAIR_WINDOW = 29;
     private static final int SOL_SOCKET = 1;
     private static final int SO_OOBINLINE = 10;
+    private static final int SO_MEMINFO = 55;
+    private static final int SK_MEMINFO_BYTES = 64;
     private static final int TCP_RECV_QUEUE = 1;
     private static final int TCP_SEND_QUEUE = 2;
     private static final long SIOCINQ = 0x541B;
@@ -140,6 +142,17 @@ public final class TcpSocket {
         return ioctl(SIOCINQ, "SIOCINQ");
     }
 
+    /**
+     * Memory the socket holds for received data (SO_MEMINFO's rmem_alloc, buffer sizes included): with nothing
+     * unread ({@link #inputQueued()} 0) it is data received above a hole, waiting for the peer to fill it.
+     */
+    public int receiveMemory() throws IOException {
+        Memory m = new Memory(SK_MEMINFO_BYTES);
+        m.clear();
+        get(SOL_SOCKET, SO_MEMINFO, m, "SO_MEMINFO");
+        return m.getInt(0);
+    }
+
     /** Bytes written and not yet acknowledged by the peer. */
     public int outputQueued() throws IOException {
         return ioctl(SIOCOUTQ, "SIOCOUTQ");
@@ -181,9 +194,13 @@ public final class TcpSocket {
     }
 
     private void get(int option, Memory m, String name) throws IOException {
+        get(SOL_TCP, option, m, name);
+    }
+
+    private void get(int level, int option, Memory m, String name) throws IOException {
         IntByReference length = new IntByReference((int) m.size());
         try {
-            LibC.INSTANCE.getsockopt(fd, SOL_TCP, option, m, length);
+            LibC.INSTANCE.getsockopt(fd, level, option, m, length);
         } catch (LastErrorException e) {
             throw error(name, e);
         }

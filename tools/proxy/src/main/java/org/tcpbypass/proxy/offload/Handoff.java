@@ -584,7 +584,7 @@ public final class Handoff {
                 throw new IOException("a leg's queue is not empty in repair mode");
             }
         }
-        if (lastToClient.sackBlocks > 0 || lastToServer.sackBlocks > 0) {
+        if (lastToClient.sacksOutOfOrderData() || lastToServer.sacksOutOfOrderData()) {
             throw new PostponedException("a leg holds out-of-order data (its ACK carries SACK blocks)");
         }
         LegState client = LegState.read(c, lastToClient);

@@ -192,8 +192,8 @@ public final class Relay {
     }
 
     /**
-     * Waits until everything buffered has been relayed and both legs' queues are empty (nothing unread, nothing
-     * unacknowledged), neither leg having seen its peer's FIN; then, with {@code pause}, relaying pauses. Checked
+     * Waits until everything buffered has been relayed and both legs' queues are empty (nothing unread, nothing held
+     * above a hole, nothing unacknowledged), neither leg having seen its peer's FIN; then, with {@code pause}, relaying pauses. Checked
      * on every relay event and, while ACKs are awaited, every quarter RTT (1 to 10 ms) on this worker.
      *
      * @return completes when drained; fails when a leg is half-closed or the relay stops relaying
@@ -263,12 +263,15 @@ public final class Relay {
             TcpSocket c = TcpSocket.of(client);
             TcpSocket s = TcpSocket.of(server);
             return "buffered " + toServer.pendingBytes() + " to the server, " + toClient.pendingBytes()
-                    + " to the client; client leg " + c.inputQueued() + " unread, " + c.outputQueued()
-                    + " unacknowledged (" + c.notSentQueued() + " not sent); server leg " + s.inputQueued()
-                    + " unread, " + s.outputQueued() + " unacknowledged (" + s.notSentQueued() + " not sent)";
+                    + " to the client; client leg " + legState(c) + "; server leg " + legState(s);
         } catch (IOException | RuntimeException e) {
             return "legs unreadable: " + e.getMessage();
         }
+    }
+
+    private static String legState(TcpSocket leg) throws IOException {
+        return leg.inputQueued() + " unread (receive memory " + leg.receiveMemory() + "), " + leg.outputQueued()
+                + " unacknowledged (" + leg.notSentQueued() + " not sent)";
     }
 
     private void checkDrain() {
@@ -287,7 +290,8 @@ public final class Relay {
             if (toServer.pending() || toClient.pending()) {
                 return;
             }
-            if (c.inputQueued() != 0 || s.inputQueued() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
+            // Receive memory covers what is unread and what waits above a hole (SACKed to the peer): both must go.
+            if (c.receiveMemory() != 0 || s.receiveMemory() != 0 || c.outputQueued() != 0 || s.outputQueued() != 0) {
                 recheckDrain(Math.max(c.info().rttMicros, s.info().rttMicros));
                 return;
             }

@@ -6,6 +6,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 /** The segments the hand-off crafts, read back by the parser the capture uses. */
 public class RawTcpTest {
@@ -39,25 +41,47 @@ public class RawTcpTest {
 
     @Test
     public void firstSackBlockLeftEdgeIsReadForADsack() {
-        // An ACK with NOP NOP SACK{[0xfffffffe, 0xffffffff), [100, 200)}: a D-SACK for the byte before the wrap.
-        byte[] ack = RawTcp.ack(CLIENT, PROXY, 5, 0xffffffffL, 80, -1, 0, 0);
-        ByteBuffer p = ByteBuffer.allocate(ack.length + 20);
-        p.put(ack, 0, 20).put(ack, 20, 20);
-        p.put((byte) 1).put((byte) 1).put((byte) 5).put((byte) 18)
-                .putInt((int) 0xfffffffeL).putInt((int) 0xffffffffL).putInt(100).putInt(200);
-        p.putShort(2, (short) p.capacity());
-        p.put(32, (byte) (40 / 4 << 4));
-        Segment s = Segment.parse(ByteBuffer.wrap(p.array()), 0);
+        // SACK{[0xfffffffe, 0xffffffff), [100, 200)} under ACK 0xffffffff: a D-SACK for the byte before the wrap.
+        Segment s = sackingAck(0xffffffffL, 0xfffffffeL, 0xffffffffL, 100, 200);
         assertEquals(2, s.sackBlocks);
         assertEquals(0xfffffffeL, s.firstSackLeft);
         assertEquals(0, s.payloadLength);
+        assertTrue("the second block is above the ACK", s.sacksOutOfOrderData());
     }
 
     @Test
+    public void aDsackAloneReportsNoOutOfOrderData() {
+        // A duplicate received (a spurious retransmission): reported below the ACK, nothing held above it.
+        assertFalse(sackingAck(5000, 3552, 5000).sacksOutOfOrderData());
+        assertFalse("across the wrap", sackingAck(100, 0xfffffff0L, 20).sacksOutOfOrderData());
+    }
+
+    @Test
+    public void aBlockAboveTheAckIsOutOfOrderData() {
+        assertTrue(sackingAck(5000, 6448, 7896).sacksOutOfOrderData());
+        assertTrue("across the wrap", sackingAck(0xfffffff0L, 100, 1548).sacksOutOfOrderData());
+    }
+
+        @Test
     public void noSackOptionMeansNoFirstBlock() {
         Segment s = Segment.parse(ByteBuffer.wrap(RawTcp.ack(CLIENT, PROXY, 5, 6, 80, 1, 2, 0)), 0);
         assertEquals(0, s.sackBlocks);
         assertEquals(-1, s.firstSackLeft);
+    }
+
+    /** An ACK from the client with NOP NOP SACK{edges, in pairs}. */
+    private static Segment sackingAck(long ack, long... edges) {
+        byte[] bare = RawTcp.ack(CLIENT, PROXY, 5, ack, 80, -1, 0, 0);
+        int option = 2 + 2 + 4 * edges.length;
+        ByteBuffer p = ByteBuffer.allocate(bare.length + option);
+        p.put(bare, 0, 40);
+        p.put((byte) 1).put((byte) 1).put((byte) 5).put((byte) (2 + 4 * edges.length));
+        for (long edge : edges) {
+            p.putInt((int) edge);
+        }
+        p.putShort(2, (short) p.capacity());
+        p.put(32, (byte) ((20 + option) / 4 << 4));
+        return Segment.parse(ByteBuffer.wrap(p.array()), 0);
     }
 
     private static long pseudoHeaderSum(byte[] p) {
