@@ -114,7 +114,7 @@ public final class TcpSocket {
         get(TCP_INFO, m, "TCP_INFO");
         int scales = m.getByte(6) & 0xff;
         return new TcpInfo(m.getByte(0) & 0xff, m.getByte(5) & 0xff, scales & 0xf, scales >>> 4,
-                           m.getInt(16), m.getInt(24), m.getInt(68), m.getInt(84));
+                           m.getInt(16), m.getInt(24), m.getInt(68), m.getInt(84), m.getInt(8), m.getByte(4) & 0xff);
     }
 
     /** Acknowledges received data at once instead of delaying the ACK (until the kernel leaves quick-ACK mode). */
@@ -259,9 +259,13 @@ public final class TcpSocket {
         public final int rttMicros;
         /** MSS this socket announced. */
         public final int advMss;
+        /** Retransmission timeout, microseconds, backoff included. */
+        public final int rtoMicros;
+        /** The retransmission or window-probe timer's exponent: timeouts in a row without progress. */
+        public final int backoff;
 
         TcpInfo(int state, int options, int sndWscale, int rcvWscale, int sndMss, int unacked, int rttMicros,
-                int advMss) {
+                int advMss, int rtoMicros, int backoff) {
             this.state = state;
             this.options = options;
             this.sndWscale = sndWscale;
@@ -270,6 +274,8 @@ public final class TcpSocket {
             this.unacked = unacked;
             this.rttMicros = rttMicros;
             this.advMss = advMss;
+            this.rtoMicros = rtoMicros;
+            this.backoff = backoff;
         }
 
         /** Whether an option bit (OPT_*) was negotiated. */

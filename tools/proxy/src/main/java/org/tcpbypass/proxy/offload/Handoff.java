@@ -585,7 +585,7 @@ public final class Handoff {
             }
         }
         if (lastToClient.sacksOutOfOrderData() || lastToServer.sacksOutOfOrderData()) {
-            throw new PostponedException("a leg holds out-of-order data (its ACK carries SACK blocks)");
+            throw new PostponedException("a leg holds out-of-order data (its probe SACKs data above its ACK)");
         }
         LegState client = LegState.read(c, lastToClient);
         LegState server = LegState.read(s, lastToServer);

@@ -193,8 +193,9 @@ public final class Relay {
 
     /**
      * Waits until everything buffered has been relayed and both legs' queues are empty (nothing unread, nothing held
-     * above a hole, nothing unacknowledged), neither leg having seen its peer's FIN; then, with {@code pause}, relaying pauses. Checked
-     * on every relay event and, while ACKs are awaited, every quarter RTT (1 to 10 ms) on this worker.
+     * above a hole, nothing unacknowledged), neither leg having seen its peer's FIN; then, with {@code pause},
+     * relaying pauses. Checked on every relay event and, while ACKs are awaited, every quarter RTT (1 to 10 ms) on
+     * this worker.
      *
      * @return completes when drained; fails when a leg is half-closed or the relay stops relaying
      */
@@ -269,9 +270,12 @@ public final class Relay {
         }
     }
 
+    // The RTO and its backoff say whether unacknowledged bytes wait on a retransmission timer (a lost segment).
     private static String legState(TcpSocket leg) throws IOException {
+        TcpSocket.TcpInfo info = leg.info();
         return leg.inputQueued() + " unread (receive memory " + leg.receiveMemory() + "), " + leg.outputQueued()
-                + " unacknowledged (" + leg.notSentQueued() + " not sent)";
+                + " unacknowledged (" + leg.notSentQueued() + " not sent; RTO " + info.rtoMicros / 1000 + " ms, backoff "
+                + info.backoff + ")";
     }
 
     private void checkDrain() {

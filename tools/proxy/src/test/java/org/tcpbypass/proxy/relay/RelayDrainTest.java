@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
@@ -123,6 +124,9 @@ public class RelayDrainTest {
         assertTrue("the backend's closed window holds the bytes: " + left,
                    left.matches(".*server leg 0 unread \\(receive memory 0\\), [1-9][0-9]* unacknowledged.*"));
         assertTrue(drained.isCompletedExceptionally());
+        // The closed window puts the server leg in persist mode: each unanswered window probe doubles its timer.
+        awaitTrue("the server leg's probe timer backs off", () -> TcpSocket.of(proxyServerLeg).info().backoff > 0);
+        assertThat(TcpSocket.of(proxyServerLeg).info().rtoMicros, greaterThanOrEqualTo(200_000));
         try {
             drained.get();
             fail("a cancelled drain completes exceptionally");
