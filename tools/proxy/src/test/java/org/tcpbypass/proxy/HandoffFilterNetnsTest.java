@@ -31,12 +31,8 @@ public class HandoffFilterNetnsTest {
                 }
                 return null;
             });
-            assertThat("no quiesce entry left", set(n, "quiesced"), not(containsString("elements")));
-            assertThat("no freeze entry left", set(n, "frozen"), not(containsString("elements")));
+            assertThat("no quiesce entry left", n.nftSet(TABLE, "quiesced"), not(containsString("elements")));
+            assertThat("no freeze entry left", n.nftSet(TABLE, "frozen"), not(containsString("elements")));
         }
-    }
-
-    private static String set(Netns n, String name) throws Exception {
-        return Netns.exec(n.proxy, "nft", "list", "set", "inet", TABLE, name);
     }
 }

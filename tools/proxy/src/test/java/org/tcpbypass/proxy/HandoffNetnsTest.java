@@ -632,8 +632,7 @@ public class HandoffNetnsTest {
                 // The proxy's log says where a fallback that left the entry stopped.
                 assertThat("no quiesce entry left; proxy log:\n" + proxy.output(), quiesced(n),
                            not(containsString("elements")));
-                assertThat("no freeze entry left", Netns.exec(n.proxy, "nft", "list", "set", "inet", "tbp_test",
-                                                              "frozen"), not(containsString("elements")));
+                assertThat("no freeze entry left", n.nftSet("tbp_test", "frozen"), not(containsString("elements")));
                 upload.cancel(true);
                 server.get(30, TimeUnit.SECONDS);
                 proxy.close();
@@ -646,7 +645,7 @@ public class HandoffNetnsTest {
     }
 
     private static String quiesced(Netns n) throws IOException {
-        return Netns.exec(n.proxy, "nft", "list", "set", "inet", "tbp_test", "quiesced");
+        return n.nftSet("tbp_test", "quiesced");
     }
 
     /** Stall of refused hand-offs under continuous traffic both ways; p50/p99 to target/proxy-figures.txt. */

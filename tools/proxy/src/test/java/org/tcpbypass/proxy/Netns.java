@@ -119,6 +119,11 @@ public final class Netns implements AutoCloseable {
         return run(c.toArray(new String[0]));
     }
 
+    /** What {@code nft list set} shows of {@code set} in {@code table} (family inet) in the proxy's namespace. */
+    String nftSet(String table, String set) throws IOException {
+        return exec(proxy, "nft", "list", "set", "inet", table, set);
+    }
+
     /** Moves the calling thread into {@code ns}. */
     static void enter(String ns) {
         int fd = Sys.INSTANCE.open("/var/run/netns/" + ns, 0);

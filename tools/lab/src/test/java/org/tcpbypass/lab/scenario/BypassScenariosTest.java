@@ -24,6 +24,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -557,7 +558,7 @@ public class BypassScenariosTest {
                     ? within(r.epochSeconds, handOff[0], handOff[1] + UNPLACED_SECONDS)
                     : within(r.firstSentSeconds, handOff[0], handOff[1] + RESUME_BURST_SECONDS)));
         String where = handOff == null ? "on a connection without a hand-off"
-                : String.format(java.util.Locale.ROOT, "%.1f ms after its hand-off's quiesce (resumed at %.1f ms,"
+                : String.format(Locale.ROOT, "%.1f ms after its hand-off's quiesce (resumed at %.1f ms,"
                                         + " first sent at %.1f ms): %s", (r.epochSeconds - handOff[0]) * 1e3,
                                 (handOff[1] - handOff[0]) * 1e3, (r.firstSentSeconds - handOff[0]) * 1e3,
                                 during ? "the hand-off's" : "the path's");
