@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +34,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.lessThan;
 import static org.hamcrest.Matchers.lessThanOrEqualTo;
 import static org.hamcrest.Matchers.not;
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThat;
@@ -431,6 +433,92 @@ public class HandoffNetnsTest {
                 cp.shutdownNow();
             }
         }
+    }
+
+    /**
+     * The barrier's probe is answered by a peer at the end of what it sent or at the end of its send window, whichever
+     * is less. Here the server's late segment is seen by the proxy's capture and dropped by its input filter (the
+     * leg takes it only from a retransmission, after the hand-off), while a hole on the client leg holds the drain
+     * until the server has sent it: the server's answer carries the leg's rcvNxt, below the end of what the capture
+     * showed, and counts at once (counting only answers at that end, the barrier waited out the probe timeout). The
+     * late bytes and those around the hole are relayed byte-exact once the refused hand-off resumes relaying.
+     */
+    @Test
+    public void anAnswerBelowPayloadTheLegNeverTookCounts() throws Exception {
+        int hole = 1111;
+        int above = 5000;
+        int late = 1222;
+        byte[] upload = new byte[hole + above];
+        Arrays.fill(upload, 0, hole, (byte) 'h');
+        Arrays.fill(upload, hole, upload.length, (byte) 'a');
+        byte[] download = new byte[late];
+        Arrays.fill(download, (byte) 'l');
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            CountDownLatch sendLate = new CountDownLatch(1);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(alreadyOffloaded(0)));
+                 java.net.ServerSocket listener = Netns.in(n.server, () -> new java.net.ServerSocket(
+                         SERVER.getPort(), 4, SERVER.getAddress()));
+                 ProxyProcess proxy = proxy(n, controller, "--offload", "handshake")) {
+                // Only these segments have these sizes (IPv4 20, TCP 20, timestamps 12, payload); each rule drops
+                // its segment's retransmissions too, until its table goes.
+                dropInput(n, "tbp_hole_test", "tcp dport " + VIP.getPort() + " ip length " + (52 + hole));
+                dropInput(n, "tbp_late_test", "tcp sport " + SERVER.getPort() + " ip length " + (52 + late));
+                Future<byte[]> server = sp.submit(() -> {
+                    try (Socket s = listener.accept()) {
+                        s.setTcpNoDelay(true);
+                        assertTrue(sendLate.await(30, TimeUnit.SECONDS));
+                        s.getOutputStream().write(download);
+                        return s.getInputStream().readNBytes(upload.length);
+                    }
+                });
+                try (Socket c = Netns.in(n.client, () -> {
+                    Socket x = new Socket();
+                    x.setTcpNoDelay(true);
+                    x.connect(VIP, 5000);
+                    return x;
+                })) {
+                    // Two segments: the first is lost, the second lands above the hole and holds the drain.
+                    c.getOutputStream().write(upload, 0, hole);
+                    c.getOutputStream().write(upload, hole, above);
+                    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (!quiesced(n).contains("elements") && System.nanoTime() < end) {
+                        Thread.sleep(5);
+                    }
+                    assertThat("the hand-off quiesced the legs", quiesced(n), containsString("elements"));
+                    Thread.sleep(50);
+                    assertEquals("the drain still waits for the hole; proxy log:\n" + proxy.output(), 0,
+                                 posts(controller));
+                    sendLate.countDown();
+                    Thread.sleep(50);
+                    Netns.exec(n.proxy, "nft", "delete", "table", "inet", "tbp_hole_test");
+                    while (!proxy.output().contains("relaying on") && System.nanoTime() < end) {
+                        Thread.sleep(10);
+                    }
+                    assertThat(proxy.output(), containsString("relaying on"));
+                    assertEquals("offered once", 1, posts(controller));
+                    Netns.exec(n.proxy, "nft", "delete", "table", "inet", "tbp_late_test");
+                    c.setSoTimeout(10_000);
+                    assertArrayEquals("the late bytes, relayed after the refusal", download,
+                                      c.getInputStream().readNBytes(late));
+                    assertArrayEquals("the bytes around the hole, in order", upload, server.get(10, TimeUnit.SECONDS));
+                }
+                proxy.close();
+                assertThat("the server's answer counted at once; proxy log:\n" + proxy.output(), proxy.output(),
+                           not(containsString("no answer to the window probe")));
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
+    /** In the proxy's namespace, a table of its own whose input chain drops the segments {@code match} selects. */
+    private static void dropInput(Netns n, String table, String match) throws IOException {
+        Netns.exec(n.proxy, "nft", "add table inet " + table);
+        Netns.exec(n.proxy, "nft", "add chain inet " + table + " input { type filter hook input priority 0; }");
+        Netns.exec(n.proxy, "nft", "add rule inet " + table + " input " + match + " drop");
     }
 
     /**

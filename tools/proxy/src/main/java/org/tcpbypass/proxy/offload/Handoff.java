@@ -79,6 +79,8 @@ public final class Handoff {
     private int letThroughs;
     private Segment lastToClient;
     private Segment lastToServer;
+    // Per leg: the end of the furthest payload the capture showed from its peer, -1 before any (see answersProbe).
+    private final long[] peerSent = {-1, -1};
     // No later than the peer stamped the TSval the proxy reports for it (see reopenTsVal).
     private long clientHeard;
     private long serverHeard;
@@ -473,7 +475,9 @@ public final class Handoff {
         // its answer may come back before that probe is captured: an answer counts once either has left.
         boolean[] duplicateSent = new boolean[2];
         boolean[] answered = {!answers, !answers};
-        long[] end = {seqs[1], seqs[3]};
+        // Payload the capture showed before this (read by drainOwn) counts: it may have reached the leg after its
+        // rcvNxt was read, and the peer's answer then carries its end.
+        long[] end = {furthest(seqs[1], peerSent[0]), furthest(seqs[3], peerSent[1])};
         // With SACK the answer is told apart from an ACK the peer sent before the probe reached it: it reports
         // the probe's duplicate byte (a D-SACK).
         TcpSocket.TcpInfo ci = c.info();
@@ -541,9 +545,8 @@ public final class Handoff {
                     reprobed[leg] = false;
                     reprobeAt[leg] = System.nanoTime();
                 } else if (seg.isFrom(peer, local) && (probes[leg] != null || duplicateSent[leg])
-                        && !seg.occupiesSequence()
-                        && seg.seq == end[leg] && (!sack[leg] || seg.sackBlocks > 0
-                                                   && seg.firstSackLeft == (sndUna - 1 & MASK))) {
+                        && !seg.occupiesSequence() && answersProbe(seg.seq, seqs[2 * leg + 1], end[leg])
+                        && (!sack[leg] || seg.sackBlocks > 0 && seg.firstSackLeft == (sndUna - 1 & MASK))) {
                     answered[leg] = true;
                 }
             }
@@ -694,7 +697,17 @@ public final class Handoff {
                 lastToClient = seg;
             } else if (seg.isFrom(r.proxyAddress(), r.server())) {
                 lastToServer = seg;
+            } else if (seg.payloadLength > 0) {
+                notePeerSent(seg.isFrom(r.client(), r.vip()) ? 0 : seg.isFrom(r.server(), r.proxyAddress()) ? 1 : -1,
+                             seg);
             }
+        }
+    }
+
+    private void notePeerSent(int leg, Segment seg) {
+        long end = seg.seq + seg.payloadLength & MASK;
+        if (leg >= 0 && (peerSent[leg] < 0 || (int) (end - peerSent[leg]) > 0)) {
+            peerSent[leg] = end;
         }
     }
 
@@ -827,6 +840,26 @@ public final class Handoff {
                 }
             }, delay, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Whether a pure segment with sequence number {@code seq} from a peer may answer the barrier's probe: a peer stamps
+     * its segments with snd_nxt, or with the end of its send window when that is less (Linux's
+     * tcp_acceptable_seq), so the answer's seq lies between the leg's rcvNxt as the probe read it (the peer
+     * took the zero window there; payload past it did not reach the leg) and the end of the furthest payload seen
+     * from it ({@code end}; payload that reached the leg after the read was acknowledged with the zero window, which
+     * moves the window's end with it). Measured in the lab (2026-12-02 15:48): 4,192 bytes from the client reached
+     * the leg between the read and the probe; its answers carried their end, 4,192 past the rcvNxt read, and the
+     * barrier, which took only that rcvNxt, waited out the probe timeout. A seq past {@code end} is payload not
+     * seen yet.
+     */
+    static boolean answersProbe(long seq, long rcvNxt, long end) {
+        return (seq - rcvNxt & MASK) <= (end - rcvNxt & MASK);
+    }
+
+    /** The later of two sequence numbers; {@code b} may be -1 (none). */
+    private static long furthest(long a, long b) {
+        return b < 0 || (int) (a - b) >= 0 ? a : b;
     }
 
     /**
