@@ -687,7 +687,10 @@ public final class Handoff {
         owner.metrics.fallback(quiescedAt == 0 ? 0 : System.nanoTime() - quiescedAt);
     }
 
-    /** Reads what the capture holds, keeping the newest segment the proxy sent on each leg. */
+    /**
+     * Reads what the capture holds, keeping the newest segment the proxy sent on each leg and the end of the furthest
+     * payload from each peer.
+     */
     private void drainOwn(PacketCapture own) throws IOException {
         if (own == null) {
             return;
@@ -697,18 +700,16 @@ public final class Handoff {
                 lastToClient = seg;
             } else if (seg.isFrom(r.proxyAddress(), r.server())) {
                 lastToServer = seg;
-            } else if (seg.payloadLength > 0) {
-                notePeerSent(seg.isFrom(r.client(), r.vip()) ? 0 : seg.isFrom(r.server(), r.proxyAddress()) ? 1 : -1,
-                             seg);
+            } else if (seg.payloadLength > 0 && seg.isFrom(r.client(), r.vip())) {
+                notePeerSent(0, seg);
+            } else if (seg.payloadLength > 0 && seg.isFrom(r.server(), r.proxyAddress())) {
+                notePeerSent(1, seg);
             }
         }
     }
 
     private void notePeerSent(int leg, Segment seg) {
-        long end = seg.seq + seg.payloadLength & MASK;
-        if (leg >= 0 && (peerSent[leg] < 0 || (int) (end - peerSent[leg]) > 0)) {
-            peerSent[leg] = end;
-        }
+        peerSent[leg] = furthest(seg.seq + seg.payloadLength & MASK, peerSent[leg]);
     }
 
     /*
