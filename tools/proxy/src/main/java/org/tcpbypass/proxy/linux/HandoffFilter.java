@@ -10,7 +10,9 @@ import java.util.List;
  * per hand-off. Three sets of flows, keyed {@code saddr . sport . daddr . dport}:
  * <ul>
  *   <li>{@code quiesced}: the proxy's own segments of these flows leave with window 0 (output hook), so the
- *       peers stop sending new payload without anything being dropped;</li>
+ *       peers stop sending new payload without anything being dropped; the segments the hand-off crafts (marked)
+ *       keep the window they were given, so a handed-off connection's peers are reopened before its sockets
+ *       close;</li>
  *   <li>{@code frozen}: every incoming segment of these flows is dropped (prerouting, raw priority, before
  *       conntrack), so the sockets, in repair mode while the state read from them is offered to the controller,
  *       neither take payload nor answer anything (an answer would carry a TSval newer than the one reported).
@@ -80,7 +82,7 @@ public final class HandoffFilter implements AutoCloseable {
                 + "  chain output {\n"
                 + "    type filter hook output priority raw; policy accept;\n"
                 + "    meta mark " + RawTcp.MARK + " notrack\n"
-                + "    " + flow + " @" + QUIESCED + " tcp window set 0\n"
+                + "    meta mark != " + RawTcp.MARK + " " + flow + " @" + QUIESCED + " tcp window set 0\n"
                 + "  }\n"
                 + "}\n");
     }
