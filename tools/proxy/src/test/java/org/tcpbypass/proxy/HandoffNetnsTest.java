@@ -463,8 +463,8 @@ public class HandoffNetnsTest {
                  ProxyProcess proxy = proxy(n, controller, "--offload", "handshake")) {
                 // Only these segments have these sizes (IPv4 20, TCP 20, timestamps 12, payload); each rule drops
                 // its segment's retransmissions too, until its table goes.
-                dropInput(n, "tbp_hole_test", "tcp dport " + VIP.getPort() + " ip length " + (52 + hole));
-                dropInput(n, "tbp_late_test", "tcp sport " + SERVER.getPort() + " ip length " + (52 + late));
+                n.dropInput("tbp_hole_test", "tcp dport " + VIP.getPort() + " ip length " + (52 + hole));
+                n.dropInput("tbp_late_test", "tcp sport " + SERVER.getPort() + " ip length " + (52 + late));
                 Future<byte[]> server = sp.submit(() -> {
                     try (Socket s = listener.accept()) {
                         s.setTcpNoDelay(true);
@@ -512,13 +512,6 @@ public class HandoffNetnsTest {
                 cp.shutdownNow();
             }
         }
-    }
-
-    /** In the proxy's namespace, a table of its own whose input chain drops the segments {@code match} selects. */
-    private static void dropInput(Netns n, String table, String match) throws IOException {
-        Netns.exec(n.proxy, "nft", "add table inet " + table);
-        Netns.exec(n.proxy, "nft", "add chain inet " + table + " input { type filter hook input priority 0; }");
-        Netns.exec(n.proxy, "nft", "add rule inet " + table + " input " + match + " drop");
     }
 
     /**

@@ -124,6 +124,16 @@ public final class Netns implements AutoCloseable {
         return exec(proxy, "nft", "list", "set", "inet", table, set);
     }
 
+    /**
+     * In the proxy's namespace, a table (family inet) of its own whose input chain drops the segments {@code match}
+     * selects, until the table is deleted.
+     */
+    public void dropInput(String table, String match) throws IOException {
+        exec(proxy, "nft", "add table inet " + table);
+        exec(proxy, "nft", "add chain inet " + table + " input { type filter hook input priority 0; }");
+        exec(proxy, "nft", "add rule inet " + table + " input " + match + " drop");
+    }
+
     /** Moves the calling thread into {@code ns}. */
     static void enter(String ns) {
         int fd = Sys.INSTANCE.open("/var/run/netns/" + ns, 0);

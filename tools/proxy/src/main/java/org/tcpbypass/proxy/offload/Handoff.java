@@ -859,9 +859,9 @@ public final class Handoff {
         return (seq - rcvNxt & MASK) <= (end - rcvNxt & MASK);
     }
 
-    /** The later of two sequence numbers; {@code b} may be -1 (none). */
+    /** The later of two sequence numbers (mod 2^32, as {@link LegState#newest}); {@code b} may be -1 (none). */
     private static long furthest(long a, long b) {
-        return b < 0 || (int) (a - b) >= 0 ? a : b;
+        return b < 0 ? a : LegState.newest(a, b);
     }
 
     /**

@@ -100,10 +100,7 @@ public class RelayDrainHoleNetnsTest {
     @Test
     public void aDrainWaitsForTheHoleToBeFilledAndDeliversEveryByte() throws Exception {
         int clientPort = ((InetSocketAddress) client.getLocalAddress()).getPort();
-        Netns.exec(ns.proxy, "nft", "add", "table", "inet", TABLE);
-        Netns.exec(ns.proxy, "nft", "add chain inet " + TABLE + " input { type filter hook input priority 0; }");
-        Netns.exec(ns.proxy, "nft", "add rule inet " + TABLE + " input tcp sport " + clientPort
-                + " ip length " + HOLE_IP_LENGTH + " drop");
+        ns.dropInput(TABLE, "tcp sport " + clientPort + " ip length " + HOLE_IP_LENGTH);
         byte[] sent = new byte[HOLE + ABOVE];
         Arrays.fill(sent, 0, HOLE, (byte) 'h');
         Arrays.fill(sent, HOLE, sent.length, (byte) 'a');
