@@ -195,6 +195,65 @@ public class HandoffNetnsTest {
         }
     }
 
+    /**
+     * A bypass the controller reports BYPASSED is completed whatever fails after that answer: here the host's firewall
+     * drops the proxy's crafted segments from then on, so the ACKs that reopen the peers cannot be sent (EPERM). The
+     * proxy still closes both legs silently, lifts their quiesce and never relays beside the bypass, which the switch
+     * now carries (the peers resume at their next window probe). It failed before the fix: the failed step fell back
+     * to relaying, whose own reopening ACKs failed the same way, and the proxy reset both legs of a bypassed
+     * connection.
+     */
+    @Test
+    public void aBypassThatWonIsCompletedWhenReopeningThePeersFails() throws Exception {
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            AtomicBoolean firewalled = new AtomicBoolean();
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(r -> {
+                if (r.method.equals("POST")) {
+                    return FakeController.record(201, "17", "OFFLOADING", null);
+                }
+                if (r.path.equals("/offloads/17") && firewalled.compareAndSet(false, true)) {
+                    try {
+                        Netns.exec(n.proxy, "nft", "add table inet tbp_firewall { chain out { type filter hook output"
+                                + " priority 0; meta mark " + org.tcpbypass.proxy.linux.RawTcp.MARK + " drop; }; }");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+                return FakeController.record(200, "17", "BYPASSED", null);
+            })));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
+                 Capture capture = new Capture(n.proxy, VIP, SERVER);
+                 ProxyProcess proxy = proxy(n, controller)) {
+                Future<Traffic.Result> client = cp.submit(() -> Traffic.client(cp, VIP, 1, 64 << 20, 64 << 20, 1000));
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!proxy.output().contains("handed off") && !proxy.output().contains("relaying on")
+                        && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(700);
+                capture.close();
+                assertTrue("the firewall went in with the BYPASSED answer", firewalled.get());
+                String log = proxy.output();
+                assertThat(log, containsString("as bypass 17"));
+                assertThat(log, containsString("cannot send the ACK reopening"));
+                assertThat(log, not(containsString("relaying on")));
+                assertThat(log, not(containsString("resetting")));
+                for (Segment s : capture.segments()) {
+                    boolean fromProxy = s.source.equals(VIP) || s.destination.equals(SERVER);
+                    assertFalse("proxy sent FIN or RST: " + s,
+                                fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
+                }
+                assertFalse("client must not have finished: the proxy vanished silently", client.isDone());
+                assertThat("the legs' quiesce was lifted", quiesced(n), not(containsString("elements")));
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
     /** Compares one leg of the request with the capture; {@code peer} is the proxy's peer on that leg. */
     private static void checkLeg(String leg, JsonNode l, Capture capture, InetSocketAddress peer,
                                  InetSocketAddress local) {
@@ -578,7 +637,7 @@ public class HandoffNetnsTest {
                 assertThat(out, not(containsString("legs not drained")));
                 // The one hand-off drained, passed the barrier and asked the controller, which refused (409).
                 assertEquals("offloads asked for: " + out, 1, posts(controller));
-                Matcher asked = Pattern.compile("hand-off of .* after quiesce \\S+ ms" + CPU_WAIT
+                Matcher asked = Pattern.compile("hand-off of .* after queued \\S+ ms" + CPU_WAIT + " quiesce \\S+ ms" + CPU_WAIT
                                                         + " drain (\\d+\\.\\d) ms").matcher(out);
                 assertTrue(out, asked.find());
                 System.out.printf(Locale.ROOT, "server let through %d times: drained %s ms after the quiesce%n",

@@ -637,7 +637,7 @@ public class BypassScenariosTest {
             }
             List<Double> latencies = new ArrayList<>();
             // Per hand-off, by the client's port and by the proxy's server-leg port: the quiesce (the logged end less
-            // every step) and the resumption (the logged end), in epoch seconds.
+            // every step after the queue) and the resumption (the logged end), in epoch seconds.
             java.util.Map<Integer, double[]> clientWindows = new java.util.HashMap<>();
             java.util.Map<Integer, double[]> serverWindows = new java.util.HashMap<>();
             for (String line : proxy == null ? new String[0] : proxy.log().substring(logFrom).split("\n")) {
@@ -647,10 +647,14 @@ public class BypassScenariosTest {
                 }
                 double ms = 0;
                 double total = 0;
+                double queued = 0;
                 boolean decided = false;
                 java.util.regex.Matcher step = STEP.matcher(m.group(4));
                 while (step.find()) {
                     total += Double.parseDouble(step.group(2));
+                    if (step.group(1).equals("queued")) {
+                        queued = Double.parseDouble(step.group(2));
+                    }
                     if (!decided) {
                         ms += Double.parseDouble(step.group(2));
                         decided = step.group(1).equals("decision");
@@ -658,7 +662,7 @@ public class BypassScenariosTest {
                 }
                 double end = java.time.LocalDateTime.parse(m.group(1)).atZone(java.time.ZoneId.systemDefault())
                         .toInstant().toEpochMilli() / 1e3;
-                double[] window = {end - total / 1e3 - 0.001, end + 0.001};
+                double[] window = {end - (total - queued) / 1e3 - 0.001, end + 0.001};
                 clientWindows.put(Integer.parseInt(m.group(2)), window);
                 serverWindows.put(Integer.parseInt(m.group(3)), window);
                 latencies.add(ms);

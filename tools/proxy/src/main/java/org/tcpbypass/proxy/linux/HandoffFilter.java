@@ -143,6 +143,11 @@ public final class HandoffFilter implements AutoCloseable {
               Netlink.SetChange.delete(FROZEN, List.of(f.incoming)));
     }
 
+    /** Undoes {@link #freeze} alone; an element already gone is skipped. */
+    public void unfreeze(Flows f) throws IOException {
+        deleteEach(FROZEN, f.incoming);
+    }
+
     /**
      * Once a bypass has ended: stops dropping its flows (a new connection may reuse a 4-tuple); elements already
      * timed out are skipped.

@@ -11,6 +11,7 @@ import org.tcpbypass.proxy.relay.Relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -69,7 +70,9 @@ public final class Handoff {
     private final TcpSocket s;
     private final HandoffFilter.Flows flows;
     private final Steps steps;
-    private final long decided = System.nanoTime();
+    // When the hand-off was queued (the policy fired, or the RTT ramp ended): its latency counts from there.
+    private final long queuedAt;
+    private final long started = System.nanoTime();
     private long quiescedAt;
     private boolean frozen;
     private boolean paused;
@@ -85,18 +88,21 @@ public final class Handoff {
     private long clientHeard;
     private long serverHeard;
 
-    Handoff(Offloader owner, Relay r) {
+    Handoff(Offloader owner, Relay r, long queuedAt) {
         this.owner = owner;
+        this.queuedAt = queuedAt;
         this.r = r;
         this.c = TcpSocket.of(r.clientChannel());
         this.s = TcpSocket.of(r.serverChannel());
         this.flows = new HandoffFilter.Flows(r.client(), r.vip(), r.proxyAddress(), r.server());
-        this.steps = new Steps(decided);
+        this.steps = new Steps(queuedAt);
     }
 
     /** Runs the hand-off; returns whether it was postponed (nothing happened that a later try cannot redo). */
     boolean run() {
         PacketCapture own = null;
+        // The executor's queue (behind the hand-offs in progress) and the relay worker's turn to hold the sockets.
+        steps.mark("queued");
         try {
             own = PacketCapture.ofFlows(List.of(r.vip(), r.client(), r.proxyAddress(), r.server(),
                                                 r.client(), r.vip(), r.server(), r.proxyAddress()));
@@ -577,8 +583,8 @@ public final class Handoff {
      * socket stamped: the legs' state, checked.
      */
     private LegState[] readLegs() throws IOException {
-        clientHeard = Math.min(decided, r.lastReadFromClientNanos());
-        serverHeard = Math.min(decided, r.lastReadFromServerNanos());
+        clientHeard = Math.min(started, r.lastReadFromClientNanos());
+        serverHeard = Math.min(started, r.lastReadFromServerNanos());
         for (TcpSocket t : new TcpSocket[] {c, s}) {
             if (t.info().state != TcpSocket.TcpInfo.STATE_ESTABLISHED) {
                 throw new IOException("a leg left ESTABLISHED while quiesced");
@@ -607,39 +613,82 @@ public final class Handoff {
     }
 
     /*
-     * BYPASSED. Incoming segments are dropped before the sockets close (no straggler draws an RST), the
-     * sockets close in repair mode (no FIN, no RST) while their segments still announce window 0, and only
-     * then does each peer get the window the other endpoint last announced, in the bypass's numbering.
+     * BYPASSED: the switch carries the connection from here, so nothing below brings the relay back (a relay resumed
+     * beside the bypass would answer for a connection the switch now rewrites, and a fallback that fails resets it):
+     * a step that fails is logged and the others still run. Incoming segments are dropped before the sockets close
+     * (no straggler draws an RST), each peer gets the window the other endpoint last announced, in the bypass's
+     * numbering, and only then do the sockets close in repair mode (no FIN, no RST) while anything they send still says
+     * window 0.
      */
-    private void handOver(LegState client, LegState server, String bypass) throws Exception {
-        owner.filter.release(flows, RELEASED_DROP_SECONDS);
-        frozen = false;
-        if (owner.resumes.await() > 0) {
-            steps.mark("spacing");
+    private void handOver(LegState client, LegState server, String bypass) {
+        List<String> failures = new ArrayList<>();
+        // Without the straggler drop the freeze drops them instead, for as long.
+        frozen = !attempt(failures, "cannot drop its stragglers; the freeze does for " + RELEASED_DROP_SECONDS + " s",
+                          () -> owner.filter.release(flows, RELEASED_DROP_SECONDS));
+        if (frozen) {
+            owner.retries.schedule(() -> {
+                try {
+                    owner.filter.unfreeze(flows);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot lift the freeze of handed-off " + r, e);
+                }
+            }, RELEASED_DROP_SECONDS, TimeUnit.SECONDS);
         }
-        int toClient = window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift);
-        int toServer = window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift);
-        reopen(r.vip(), r.client(), client.sndNxt, client.rcvNxt, toClient, client.tsValOrNone(), serverHeard,
-               client.peerTsVal);
-        reopen(r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt, toServer, server.tsValOrNone(),
-               clientHeard, server.peerTsVal);
+        attempt(failures, "resumed without spacing", () -> {
+            if (owner.resumes.await() > 0) {
+                steps.mark("spacing");
+            }
+        });
+        attempt(failures, "cannot send the ACK reopening the client (its next window probe resumes it)", () -> reopen(
+                r.vip(), r.client(), client.sndNxt, client.rcvNxt,
+                window(restart(server.window.sndWnd, client.advertisedMss), client.localWindowShift),
+                client.tsValOrNone(), serverHeard, client.peerTsVal));
+        attempt(failures, "cannot send the ACK reopening the server (its next window probe resumes it)", () -> reopen(
+                r.proxyAddress(), r.server(), server.sndNxt, server.rcvNxt,
+                window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift),
+                server.tsValOrNone(), clientHeard, server.peerTsVal));
         long resumed = steps.mark("resume");
         // The endpoints talk through the switch from here on. The sockets, in repair mode, their incoming segments
         // dropped and anything they send still saying window 0 (the quiesce spares only the marked reopening ACKs),
         // close silently after the resumption: the endpoints' stall does not wait for the relay worker's turn
         // (6-9 ms median, up to 148 ms, with 50 hand-offs at once in the lab). Closed, the server leg's port is free
-        // to be held, in the same turn.
-        r.worker().call(() -> {
+        // to be held, in the same turn. A worker that has not taken its turn in time still closes them when it does.
+        CompletableFuture<Object> closed = r.worker().call(() -> {
             r.closeHandedOff();
             owner.ports.reserve(bypass, r.proxyAddress(), flows);
             return null;
-        }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
-        steps.mark("close");
-        owner.filter.thaw(flows, false);
-        int tracked = owner.filter.forgetConnections(r.client(), r.vip(), r.proxyAddress(), r.server());
-        owner.metrics.offloaded(resumed - decided, resumed - quiescedAt);
+        });
+        attempt(failures, "the relay worker has not closed the sockets yet (they close in its turn)", () -> {
+            closed.get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+            steps.mark("close");
+        });
+        attempt(failures, "cannot lift the quiesce", () -> owner.filter.thaw(flows, false));
+        int[] tracked = {0};
+        attempt(failures, "cannot delete the conntrack entries", () -> tracked[0] = owner.filter.forgetConnections(
+                r.client(), r.vip(), r.proxyAddress(), r.server()));
+        owner.metrics.offloaded(resumed - queuedAt, resumed - quiescedAt);
         LOG.info(() -> "handed off " + r + " as bypass " + bypass + " " + steps
-                + (tracked > 0 ? " (" + tracked + " conntrack entries deleted)" : ""));
+                + (tracked[0] > 0 ? " (" + tracked[0] + " conntrack entries deleted)" : "")
+                + (failures.isEmpty() ? "" : "; " + String.join("; ", failures)));
+    }
+
+    /** One step of a hand-over; a failure is logged and noted in {@code failures}, never thrown (see handOver). */
+    private boolean attempt(List<String> failures, String failed, HandOverStep step) {
+        try {
+            step.run();
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            failures.add(failed);
+            LOG.log(Level.WARNING, "hand-off of " + r + " as a bypass: " + failed, e);
+            return false;
+        }
+    }
+
+    private interface HandOverStep {
+        void run() throws Exception;
     }
 
     /*
@@ -831,7 +880,7 @@ public final class Handoff {
     private void reopen(InetSocketAddress from, InetSocketAddress to, long sndNxt, long rcvNxt, int window,
                         long tsVal, long tsSince, long tsEcr) throws IOException {
         long seq = sndNxt + 1 & MASK;
-        owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
+        // The copies go whether or not the first ACK could be sent (a send refused for lack of buffers may pass later).
         for (long delay : REOPEN_COPIES_MILLIS) {
             owner.retries.schedule(() -> {
                 try {
@@ -842,6 +891,7 @@ public final class Handoff {
                 }
             }, delay, TimeUnit.MILLISECONDS);
         }
+        owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
     }
 
     /**

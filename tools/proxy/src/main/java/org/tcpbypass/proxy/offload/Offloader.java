@@ -144,15 +144,16 @@ public final class Offloader implements AutoCloseable {
     }
 
     private void queue(Relay relay, int attempt) {
+        long queuedAt = System.nanoTime();
         try {
-            executor.execute(() -> handOff(relay, attempt));
+            executor.execute(() -> handOff(relay, attempt, queuedAt));
         } catch (RejectedExecutionException e) {
             metrics.skipped();
             stopRamp(relay);
         }
     }
 
-    private void handOff(Relay relay, int attempt) {
+    private void handOff(Relay relay, int attempt, long queuedAt) {
         boolean held;
         try {
             held = relay.worker().call(relay::holdSockets).get(Handoff.WORKER_CALL_SECONDS, TimeUnit.SECONDS);
@@ -168,7 +169,7 @@ public final class Offloader implements AutoCloseable {
         }
         boolean postponed;
         try {
-            postponed = new Handoff(this, relay).run();
+            postponed = new Handoff(this, relay, queuedAt).run();
         } finally {
             relay.worker().execute(relay::releaseSockets);
         }
