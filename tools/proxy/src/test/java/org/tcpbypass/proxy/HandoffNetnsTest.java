@@ -254,6 +254,60 @@ public class HandoffNetnsTest {
         }
     }
 
+    /**
+     * The cancel after the deadline goes unanswered (the controller answers later than the proxy waits): the bypass
+     * may have won, so the proxy asks again instead of relaying on, and completes the hand-off on the second answer,
+     * 409 with the BYPASSED record. It failed before the fix: the unanswered cancel fell back to relaying beside a
+     * bypass the controller then reported live.
+     */
+    @Test
+    public void anUnansweredCancelIsAskedAgainAndABypassThatWonIsCompleted() throws Exception {
+        AtomicInteger deletes = new AtomicInteger();
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(r -> {
+                switch (r.method) {
+                    case "POST":
+                        return FakeController.record(201, "17", "OFFLOADING", null);
+                    case "DELETE":
+                        FakeController.Answer bypassed = FakeController.record(409, "17", "BYPASSED", null);
+                        // The first answer comes after the proxy's read timeout (500 ms + the 5 s a release may take).
+                        return deletes.getAndIncrement() == 0
+                                ? new FakeController.Answer(bypassed.status, bypassed.body, 6500) : bypassed;
+                    default:
+                        return FakeController.record(200, "17", "OFFLOADING", null);
+                }
+            })));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
+                 Capture capture = new Capture(n.proxy, VIP, SERVER);
+                 ProxyProcess proxy = proxy(n, controller, "--offload-timeout", "1000", "--request-timeout", "500")) {
+                Future<Traffic.Result> client = cp.submit(() -> Traffic.client(cp, VIP, 1, 64 << 20, 64 << 20, 1000));
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!proxy.output().contains("handed off") && !proxy.output().contains("relaying on")
+                        && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(300);
+                capture.close();
+                String log = proxy.output();
+                assertThat(log, containsString("no answer to the cancel of bypass 17"));
+                assertThat(log, containsString("as bypass 17"));
+                assertThat(log, not(containsString("relaying on")));
+                assertEquals("cancels asked", 2, controller.requests("DELETE", "/offloads/17").size());
+                for (Segment s : capture.segments()) {
+                    boolean fromProxy = s.source.equals(VIP) || s.destination.equals(SERVER);
+                    assertFalse("proxy sent FIN or RST: " + s,
+                                fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
+                }
+                assertFalse("client must not have finished: the proxy vanished silently", client.isDone());
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+            }
+        }
+    }
+
     /** Compares one leg of the request with the capture; {@code peer} is the proxy's peer on that leg. */
     private static void checkLeg(String leg, JsonNode l, Capture capture, InetSocketAddress peer,
                                  InetSocketAddress local) {

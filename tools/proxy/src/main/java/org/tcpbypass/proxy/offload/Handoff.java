@@ -39,6 +39,9 @@ public final class Handoff {
     private static final long OWN_PROBES_MILLIS = 1000;
     static final long WORKER_CALL_SECONDS = 5;
     private static final long RELEASE_WAIT_MILLIS = 5000;
+    /** How many times the cancel is asked while the controller does not answer, and the pause after the first. */
+    private static final int CANCEL_ATTEMPTS = 3;
+    private static final long CANCEL_PAUSE_MILLIS = 100;
     private static final long MASK = 0xffffffffL;
     private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
     /**
@@ -166,7 +169,7 @@ public final class Handoff {
      * key when no answer came, so a lost answer cannot create a second bypass), wait while still OFFLOADING
      * until the deadline, which counts from the quiesce, then cancel only while still OFFLOADING: a bypass
      * that won the race is completed, never relayed beside. Relaying resumes only on an answer that is not
-     * BYPASSED.
+     * BYPASSED (see cancel).
      */
     private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
         String key = UUID.randomUUID().toString();
@@ -191,10 +194,32 @@ public final class Handoff {
         if (!OffloadClient.OFFLOADING.equals(rec.state)) {
             return rec;
         }
-        rec = owner.controller.cancel(rec.id);
+        rec = cancel(rec.id);
         // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
         return OffloadClient.OFFLOADING.equals(rec.state)
                 ? owner.controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
+    }
+
+    /*
+     * DELETE ?ifState=OFFLOADING, asked again while the controller does not answer: without its answer the bypass may
+     * have won, and relaying beside it would split the connection in two. The peers wait quiesced meanwhile, losing
+     * nothing; only after CANCEL_ATTEMPTS unanswered does the hand-off give up and relay on.
+     */
+    private OffloadClient.Record cancel(String id) throws IOException, InterruptedException {
+        long pause = CANCEL_PAUSE_MILLIS;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return owner.controller.cancel(id);
+            } catch (OffloadClient.ControllerException e) {
+                if (e.answered || attempt == CANCEL_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.log(Level.WARNING, "hand-off of " + r + ": no answer to the cancel of bypass " + id
+                        + " (" + e.getMessage() + "); asking again", e);
+                Thread.sleep(pause);
+                pause *= 2;
+            }
+        }
     }
 
     /** Nanoseconds from now to the first of {@code dues} still ahead (nanoTime values), at most {@code max}. */
