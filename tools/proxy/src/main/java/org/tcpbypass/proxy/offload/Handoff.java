@@ -640,25 +640,13 @@ public final class Handoff {
     /*
      * BYPASSED: the switch carries the connection from here, so nothing below brings the relay back (a relay resumed
      * beside the bypass would answer for a connection the switch now rewrites, and a fallback that fails resets it):
-     * a step that fails is logged and the others still run. Incoming segments are dropped before the sockets close
-     * (no straggler draws an RST), each peer gets the window the other endpoint last announced, in the bypass's
-     * numbering, and only then do the sockets close in repair mode (no FIN, no RST) while anything they send still says
-     * window 0.
+     * a step that fails is logged and the others still run. Each peer gets the window the other endpoint last
+     * announced, in the bypass's numbering; incoming segments stay dropped (the freeze, then the straggler drop), so no
+     * straggler meets a closed socket and draws an RST; only then do the sockets close in repair mode (no FIN, no RST)
+     * while anything they send still says window 0.
      */
     private void handOver(LegState client, LegState server, String bypass) {
         List<String> failures = new ArrayList<>();
-        // Without the straggler drop the freeze drops them instead, for as long.
-        frozen = !attempt(failures, "cannot drop its stragglers; the freeze does for " + RELEASED_DROP_SECONDS + " s",
-                          () -> owner.filter.release(flows, RELEASED_DROP_SECONDS));
-        if (frozen) {
-            owner.retries.schedule(() -> {
-                try {
-                    owner.filter.unfreeze(flows);
-                } catch (IOException e) {
-                    LOG.log(Level.WARNING, "cannot lift the freeze of handed-off " + r, e);
-                }
-            }, RELEASED_DROP_SECONDS, TimeUnit.SECONDS);
-        }
         attempt(failures, "resumed without spacing", () -> {
             if (owner.resumes.await() > 0) {
                 steps.mark("spacing");
@@ -673,6 +661,20 @@ public final class Handoff {
                 window(restart(client.window.sndWnd, server.advertisedMss), server.localWindowShift),
                 server.tsValOrNone(), clientHeard, server.peerTsVal));
         long resumed = steps.mark("resume");
+        // The freeze dropped the stragglers until now, the straggler drop takes over (the reopening does not wait for
+        // this netlink round trip); without it the freeze drops them instead, for as long.
+        frozen = !attempt(failures, "cannot drop its stragglers; the freeze does for " + RELEASED_DROP_SECONDS + " s",
+                          () -> owner.filter.release(flows, RELEASED_DROP_SECONDS));
+        if (frozen) {
+            owner.retries.schedule(() -> {
+                try {
+                    owner.filter.unfreeze(flows);
+                } catch (IOException e) {
+                    LOG.log(Level.WARNING, "cannot lift the freeze of handed-off " + r, e);
+                }
+            }, RELEASED_DROP_SECONDS, TimeUnit.SECONDS);
+        }
+        steps.mark("release");
         // The endpoints talk through the switch from here on. The sockets, in repair mode, their incoming segments
         // dropped and anything they send still saying window 0 (the quiesce spares only the marked reopening ACKs),
         // close silently after the resumption: the endpoints' stall does not wait for the relay worker's turn
@@ -905,18 +907,21 @@ public final class Handoff {
     private void reopen(InetSocketAddress from, InetSocketAddress to, long sndNxt, long rcvNxt, int window,
                         long tsVal, long tsSince, long tsEcr) throws IOException {
         long seq = sndNxt + 1 & MASK;
-        // The copies go whether or not the first ACK could be sent (a send refused for lack of buffers may pass later).
-        for (long delay : REOPEN_COPIES_MILLIS) {
-            owner.retries.schedule(() -> {
-                try {
-                    owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()),
-                                      tsEcr);
-                } catch (IOException e) {
-                    LOG.log(Level.FINE, "cannot send a copy of the ACK reopening " + to, e);
-                }
-            }, delay, TimeUnit.MILLISECONDS);
+        try {
+            owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
+        } finally {
+            // The copies go whether or not the first could be sent (a send refused for lack of buffers may pass later).
+            for (long delay : REOPEN_COPIES_MILLIS) {
+                owner.retries.schedule(() -> {
+                    try {
+                        owner.raw.sendAck(from, to, seq, rcvNxt, window,
+                                          reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
+                    } catch (IOException e) {
+                        LOG.log(Level.FINE, "cannot send a copy of the ACK reopening " + to, e);
+                    }
+                }, delay, TimeUnit.MILLISECONDS);
+            }
         }
-        owner.raw.sendAck(from, to, seq, rcvNxt, window, reopenTsVal(tsVal, tsSince, System.nanoTime()), tsEcr);
     }
 
     /**
