@@ -15,6 +15,7 @@ import org.tcpbypass.lab.net.Shell;
 import org.tcpbypass.proxy.linux.TcpSocket;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -444,8 +445,9 @@ public class BypassScenariosTest {
      * Scenario 7, the hand-off itself, with the proxy's default settings: ten times one connection alone, then 50
      * connections handed off at once. Each connection carries paced traffic both ways, 0.5 MB/s alone and 10 KB/s
      * each of the 50 (relayed packets cross the switch twice; faster traffic would queue in BMv2, hand-off or not).
-     * Prints, per hand-off, the proxy's latency (policy fired to BYPASSED seen) and each endpoint's largest gap
-     * between payload arrivals, and per run one line
+     * Prints, per hand-off, the proxy's latency (policy fired to BYPASSED seen) and each endpoint's gap across it
+     * (the longest between payload arrivals overlapping the policy firing to the reopening), for the singles with the
+     * endpoints' RTT, and per run one line
      * {@code handoff connections=N handed_off=N latency_ms_p50=X latency_ms_p99=X gap_ms_p50=X gap_ms_p99=X
      * retrans=N} (retrans: both endpoints' TcpRetransSegs + TCPLossProbes + TCPTimeouts over the run) and, from
      * captures at the endpoints, how many segments they sent again and how many of those during a hand-off; first, as
@@ -511,6 +513,14 @@ public class BypassScenariosTest {
                 assertThat("segments counted as sent again (TcpRetransSegs), all in the captures: " + run.line(),
                            run.retransSegs, lessThanOrEqualTo((long) run.duringHandOff + run.outsideHandOff));
             }
+            double[] over = runs.subList(0, 10).stream().mapToDouble(r -> r.gapLessLatency).sorted().toArray();
+            double[] rtts = runs.subList(0, 10).stream().mapToDouble(r -> r.rttMillis).sorted().toArray();
+            long within = runs.subList(0, 10).stream().filter(r -> r.gapLessLatency <= r.rttMillis).count();
+            // Issue 11 asks gap <= latency + 1 RTT; the RTT here is the larger of the endpoints' smoothed RTTs.
+            System.out.printf(Locale.ROOT, "singles: gap across the hand-off less its latency p50 %.1f ms, max %.1f ms;"
+                                      + " endpoints' smoothed RTT p50 %.2f ms, max %.2f ms; gap within latency + 1 RTT:"
+                                      + " %d of 10%n", percentile(over, 50), over[over.length - 1],
+                              percentile(rtts, 50), rtts[rtts.length - 1], within);
             double[] single = runs.subList(0, 10).stream().mapToDouble(r -> r.latencies[0]).sorted().toArray();
             assertThat("single hand-off latency p50 (ms)", percentile(single, 50), lessThanOrEqualTo(SINGLE_P50_MS));
             assertThat("single hand-off latency p99 (ms)", percentile(single, 99), lessThanOrEqualTo(SINGLE_P99_MS));
@@ -585,6 +595,9 @@ public class BypassScenariosTest {
         long retrans;
         /** TcpRetransSegs alone. */
         long retransSegs;
+        /** A single hand-off's larger endpoint gap less its latency, and its endpoints' larger smoothed RTT (ms). */
+        double gapLessLatency = Double.NaN;
+        double rttMillis = Double.NaN;
 
         String line() {
             return String.format(java.util.Locale.ROOT, "handoff connections=%d handed_off=%d latency_ms_p50=%.1f"
@@ -607,22 +620,32 @@ public class BypassScenariosTest {
                 lab.topology().client().namespace(), lab.topology().client().ip().toString()) : null;
              EndpointRetransmissions serverSent = attribute ? new EndpointRetransmissions(
                      lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null) {
-            List<Future<long[]>> clients = new ArrayList<>();
-            List<Future<long[]>> servers = new ArrayList<>();
+            List<Future<Received>> clients = new ArrayList<>();
+            List<Future<Received>> servers = new ArrayList<>();
+            int[] clientPorts = new int[connections];
+            int[] serverPorts = new int[connections];
+            // A single connection's endpoints also read their RTT (ss) before they close.
+            boolean rtt = report && connections == 1;
             for (int i = 0; i < connections; i++) {
                 SocketChannel c = lab.socketIn(lab.topology().client());
                 c.connect(proxy == null ? lab.server() : lab.vip());
                 SocketChannel s = server.accept();
+                clientPorts[i] = ((InetSocketAddress) c.getLocalAddress()).getPort();
+                serverPorts[i] = ((InetSocketAddress) s.getRemoteAddress()).getPort();
                 long seed = System.nanoTime();
-                clients.add(pool.submit(() -> exchange(c, bytes, seed, seed + 1, bytesPerSecond)));
-                servers.add(pool.submit(() -> exchange(s, bytes, seed + 1, seed, bytesPerSecond)));
+                LabHost clientHost = rtt ? lab.topology().client() : null;
+                LabHost serverHost = rtt ? lab.topology().server() : null;
+                clients.add(pool.submit(() -> exchange(c, bytes, seed, seed + 1, bytesPerSecond, clientHost)));
+                servers.add(pool.submit(() -> exchange(s, bytes, seed + 1, seed, bytesPerSecond, serverHost)));
             }
             HandOffRun run = new HandOffRun();
             run.connections = connections;
             run.gaps = new double[2 * connections];
+            List<Received> atClient = new ArrayList<>();
+            List<Received> atServer = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
-                run.gaps[2 * i] = clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
-                run.gaps[2 * i + 1] = servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS)[0] / 1e6;
+                atClient.add(clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+                atServer.add(servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
             }
             awaitClosed();
             run.retrans = retransmissions() - retransBefore;
@@ -640,6 +663,8 @@ public class BypassScenariosTest {
             // every step after the queue) and the resumption (the logged end), in epoch seconds.
             java.util.Map<Integer, double[]> clientWindows = new java.util.HashMap<>();
             java.util.Map<Integer, double[]> serverWindows = new java.util.HashMap<>();
+            // And by the client's port: when the policy fired and when the peers were reopened (epoch seconds).
+            java.util.Map<Integer, double[]> firedAndResumed = new java.util.HashMap<>();
             for (String line : proxy == null ? new String[0] : proxy.log().substring(logFrom).split("\n")) {
                 java.util.regex.Matcher m = HANDED_OFF.matcher(line);
                 if (!m.find()) {
@@ -648,7 +673,9 @@ public class BypassScenariosTest {
                 double ms = 0;
                 double total = 0;
                 double queued = 0;
+                double toResume = 0;
                 boolean decided = false;
+                boolean resumed = false;
                 java.util.regex.Matcher step = STEP.matcher(m.group(4));
                 while (step.find()) {
                     total += Double.parseDouble(step.group(2));
@@ -659,16 +686,50 @@ public class BypassScenariosTest {
                         ms += Double.parseDouble(step.group(2));
                         decided = step.group(1).equals("decision");
                     }
+                    if (!resumed) {
+                        toResume += Double.parseDouble(step.group(2));
+                        resumed = step.group(1).equals("resume");
+                    }
                 }
-                double end = java.time.LocalDateTime.parse(m.group(1)).atZone(java.time.ZoneId.systemDefault())
-                        .toInstant().toEpochMilli() / 1e3;
+                java.time.Instant logged = java.time.LocalDateTime.parse(m.group(1))
+                        .atZone(java.time.ZoneId.systemDefault()).toInstant();
+                double end = logged.getEpochSecond() + logged.getNano() / 1e9;
                 double[] window = {end - (total - queued) / 1e3 - 0.001, end + 0.001};
                 clientWindows.put(Integer.parseInt(m.group(2)), window);
                 serverWindows.put(Integer.parseInt(m.group(3)), window);
+                firedAndResumed.put(Integer.parseInt(m.group(2)),
+                                    new double[] {end - total / 1e3, end - (total - toResume) / 1e3});
                 latencies.add(ms);
                 if (report) {
                     System.out.printf(java.util.Locale.ROOT, "hand-off %d of %d: latency %.1f ms (%s)%n",
                                       latencies.size(), connections, ms, m.group(4));
+                }
+            }
+            // Each endpoint's gap across its hand-off: the longest between payload arrivals overlapping the time from
+            // the policy firing to the reopening (their stall); without a hand-off, its longest.
+            for (int i = 0; i < connections; i++) {
+                double[] handOff = firedAndResumed.get(clientPorts[i]);
+                Received c = atClient.get(i);
+                Received s = atServer.get(i);
+                if (handOff == null) {
+                    run.gaps[2 * i] = c.largestGap / 1e6;
+                    run.gaps[2 * i + 1] = s.largestGap / 1e6;
+                    continue;
+                }
+                long[] atC = c.across(handOff[0], handOff[1]);
+                long[] atS = s.across(handOff[0], handOff[1]);
+                run.gaps[2 * i] = (atC[1] - atC[0]) / 1e6;
+                run.gaps[2 * i + 1] = (atS[1] - atS[0]) / 1e6;
+                if (report && connections == 1) {
+                    run.gapLessLatency = Math.max(run.gaps[0], run.gaps[1]) - latencies.get(0);
+                    run.rttMillis = Math.max(c.rttMillis, s.rttMillis);
+                    System.out.printf(java.util.Locale.ROOT, "gap across the hand-off: at the client %.1f ms (from"
+                                              + " %.1f ms after the policy fired to %.1f ms after the reopening), at the"
+                                              + " server %.1f ms (%.1f to %.1f); endpoints' RTT (ss, smoothed) %.2f and"
+                                              + " %.2f ms, min %.2f and %.2f ms%n",
+                                      run.gaps[0], c.sinceEpoch(atC[0], handOff[0]), c.sinceEpoch(atC[1], handOff[1]),
+                                      run.gaps[1], s.sinceEpoch(atS[0], handOff[0]), s.sinceEpoch(atS[1], handOff[1]),
+                                      c.rttMillis, s.rttMillis, c.minRttMillis, s.minRttMillis);
                 }
             }
             if (attribute) {
@@ -701,14 +762,61 @@ public class BypassScenariosTest {
         }
     }
 
+    /** What one endpoint received: the gaps between its payload arrivals and, when asked, its RTT. */
+    private static final class Received {
+        // System.nanoTime() less the epoch in nanoseconds, to place arrivals against the proxy's log.
+        final long epochOffset;
+        long largestGap;
+        /** Gaps of over a millisecond: {last arrival before, first after} in System.nanoTime(). */
+        final List<long[]> gaps = new ArrayList<>();
+        double rttMillis = Double.NaN;
+        double minRttMillis = Double.NaN;
+
+        Received() {
+            java.time.Instant now = java.time.Instant.now();
+            epochOffset = System.nanoTime() - (now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        }
+
+        /**
+         * The longest gap overlapping {@code [from, to]} (epoch seconds), else the nearest, as {before, after} in
+         * System.nanoTime().
+         */
+        long[] across(double from, double to) {
+            long a = (long) (from * 1e9) + epochOffset;
+            long b = (long) (to * 1e9) + epochOffset;
+            long[] longest = null;
+            long[] nearest = null;
+            long distance = Long.MAX_VALUE;
+            for (long[] g : gaps) {
+                if (g[0] < b && g[1] > a && (longest == null || g[1] - g[0] > longest[1] - longest[0])) {
+                    longest = g;
+                }
+                long d = Math.max(g[0] - b, a - g[1]);
+                if (d < distance) {
+                    distance = d;
+                    nearest = g;
+                }
+            }
+            return longest != null ? longest : nearest != null ? nearest : new long[] {a, a};
+        }
+
+        /** Milliseconds from {@code epochSeconds} to {@code nanoTime}. */
+        double sinceEpoch(long nanoTime, double epochSeconds) {
+            return (nanoTime - epochOffset - epochSeconds * 1e9) / 1e6;
+        }
+    }
+
+    // ss -ti's smoothed and minimum RTT, in milliseconds.
+    private static final java.util.regex.Pattern SS_RTT = java.util.regex.Pattern.compile(" rtt:([0-9.]+)/");
+    private static final java.util.regex.Pattern SS_MIN_RTT = java.util.regex.Pattern.compile(" minrtt:([0-9.]+)");
+
     /**
      * Sends {@code bytes} paced at {@code bytesPerSecond} while receiving the peer's as fast as they come; checks
-     * the received bytes against the peer's seed.
-     *
-     * @return {largest gap between payload arrivals in nanoseconds}
+     * the received bytes against the peer's seed; with a {@code host} (the channel's), reads the connection's RTT
+     * there halfway.
      */
-    private long[] exchange(SocketChannel ch, long bytes, long seed, long peerSeed, long bytesPerSecond)
-            throws Exception {
+    private Received exchange(SocketChannel ch, long bytes, long seed, long peerSeed, long bytesPerSecond,
+                              LabHost host) throws Exception {
         try (SocketChannel c = ch) {
             Future<byte[]> sender = pool.submit(() -> {
                 Random r = new Random(seed);
@@ -742,14 +850,19 @@ public class BypassScenariosTest {
             byte[] want = new byte[16 * 1024];
             int wantLeft = 0;
             ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+            Received received = new Received();
+            // Read halfway, long after the hand-off and before either side closes (a closing socket has no RTT).
+            Future<String> ss = null;
             long total = 0;
             long last = 0;
-            long gap = 0;
             int n;
             while ((n = c.read(b)) >= 0) {
                 long now = System.nanoTime();
                 if (last != 0) {
-                    gap = Math.max(gap, now - last);
+                    received.largestGap = Math.max(received.largestGap, now - last);
+                    if (now - last > 1_000_000) {
+                        received.gaps.add(new long[] {last, now});
+                    }
                 }
                 last = now;
                 b.flip();
@@ -765,10 +878,22 @@ public class BypassScenariosTest {
                     total++;
                 }
                 b.clear();
+                if (host != null && ss == null && total >= bytes / 2) {
+                    String filter = "( sport = :" + ((InetSocketAddress) c.getLocalAddress()).getPort()
+                            + " and dport = :" + ((InetSocketAddress) c.getRemoteAddress()).getPort() + " )";
+                    ss = pool.submit(() -> host.exec("ss", "-tinH", filter));
+                }
             }
             sender.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             assertEquals("bytes received", bytes, total);
-            return new long[] {gap};
+            if (ss != null) {
+                String info = ss.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                java.util.regex.Matcher m = SS_RTT.matcher(info);
+                java.util.regex.Matcher min = SS_MIN_RTT.matcher(info);
+                received.rttMillis = m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+                received.minRttMillis = min.find() ? Double.parseDouble(min.group(1)) : Double.NaN;
+            }
+            return received;
         }
     }
 
