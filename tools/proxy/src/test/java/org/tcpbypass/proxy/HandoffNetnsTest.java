@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -206,51 +207,91 @@ public class HandoffNetnsTest {
     @Test
     public void aBypassThatWonIsCompletedWhenReopeningThePeersFails() throws Exception {
         try (Netns n = new Netns()) {
-            ExecutorService sp = Netns.executor(n.server);
-            ExecutorService cp = Netns.executor(n.client);
-            AtomicBoolean firewalled = new AtomicBoolean();
-            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(r -> {
+            String log = handOffFailingAfterBypassed(n, post -> Netns.exec(n.proxy, "nft", "add table inet tbp_firewall"
+                    + " { chain out { type filter hook output priority 0; meta mark "
+                    + org.tcpbypass.proxy.linux.RawTcp.MARK + " drop; }; }"));
+            assertThat(log, containsString("cannot send the ACK reopening the client"));
+        }
+    }
+
+    /**
+     * As above, the straggler drop cannot be put in: here the freeze's elements, which it replaces in one netlink
+     * transaction, are gone, so the transaction fails as a whole (a drop table of the test's stands in for the switch,
+     * which would take the legs' segments away from the proxy). The hand-off still completes and says so.
+     */
+    @Test
+    public void aBypassThatWonIsCompletedWhenTheStragglerDropFails() throws Exception {
+        try (Netns n = new Netns()) {
+            String log = handOffFailingAfterBypassed(n, post -> {
+                InetSocketAddress client = endpoint(post.get("client"));
+                InetSocketAddress p = endpoint(post.get("proxyAddress"));
+                String flows = Netns.CLIENT_IP + " . " + client.getPort() + " . " + VIP.getAddress().getHostAddress()
+                        + " . " + VIP.getPort() + ", " + Netns.SERVER_IP + " . " + SERVER.getPort() + " . "
+                        + p.getAddress().getHostAddress() + " . " + p.getPort();
+                n.dropInput("tbp_switch", "ip saddr . tcp sport . ip daddr . tcp dport { " + flows + " }");
+                Netns.exec(n.proxy, "nft", "delete element inet tbp_test frozen { " + flows + " }");
+            });
+            assertThat(log, containsString("cannot drop its stragglers"));
+        }
+    }
+
+    /** What a test does to the proxy's host with the BYPASSED answer; {@code post} is the offload asked for. */
+    private interface AtBypassed {
+        void run(JsonNode post) throws Exception;
+    }
+
+    /**
+     * Hands a connection off against a controller that answers the POST OFFLOADING and the GET BYPASSED, running
+     * {@code atBypassed} first; asserts the hand-off completed (never relaying on, no FIN or RST from the proxy, the
+     * client still running, the legs' quiesce lifted). Returns the proxy's log.
+     */
+    private static String handOffFailingAfterBypassed(Netns n, AtBypassed atBypassed)
+            throws Exception {
+        ExecutorService sp = Netns.executor(n.server);
+        ExecutorService cp = Netns.executor(n.client);
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<JsonNode> post = new AtomicReference<>();
+        try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(FakeController.offloads(r -> {
+            try {
                 if (r.method.equals("POST")) {
+                    post.set(r.json());
                     return FakeController.record(201, "17", "OFFLOADING", null);
                 }
-                if (r.path.equals("/offloads/17") && firewalled.compareAndSet(false, true)) {
-                    try {
-                        Netns.exec(n.proxy, "nft", "add table inet tbp_firewall { chain out { type filter hook output"
-                                + " priority 0; meta mark " + org.tcpbypass.proxy.linux.RawTcp.MARK + " drop; }; }");
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
+                if (r.path.equals("/offloads/17") && done.compareAndSet(false, true)) {
+                    atBypassed.run(post.get());
                 }
-                return FakeController.record(200, "17", "BYPASSED", null);
-            })));
-                 Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
-                 Capture capture = new Capture(n.proxy, VIP, SERVER);
-                 ProxyProcess proxy = proxy(n, controller)) {
-                Future<Traffic.Result> client = cp.submit(() -> Traffic.client(cp, VIP, 1, 64 << 20, 64 << 20, 1000));
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!proxy.output().contains("handed off") && !proxy.output().contains("relaying on")
-                        && System.nanoTime() < end) {
-                    Thread.sleep(20);
-                }
-                Thread.sleep(700);
-                capture.close();
-                assertTrue("the firewall went in with the BYPASSED answer", firewalled.get());
-                String log = proxy.output();
-                assertThat(log, containsString("as bypass 17"));
-                assertThat(log, containsString("cannot send the ACK reopening"));
-                assertThat(log, not(containsString("relaying on")));
-                assertThat(log, not(containsString("resetting")));
-                for (Segment s : capture.segments()) {
-                    boolean fromProxy = s.source.equals(VIP) || s.destination.equals(SERVER);
-                    assertFalse("proxy sent FIN or RST: " + s,
-                                fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
-                }
-                assertFalse("client must not have finished: the proxy vanished silently", client.isDone());
-                assertThat("the legs' quiesce was lifted", quiesced(n), not(containsString("elements")));
-            } finally {
-                sp.shutdownNow();
-                cp.shutdownNow();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
+            return FakeController.record(200, "17", "BYPASSED", null);
+        })));
+             Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
+             Capture capture = new Capture(n.proxy, VIP, SERVER);
+             ProxyProcess proxy = proxy(n, controller)) {
+            Future<Traffic.Result> client = cp.submit(() -> Traffic.client(cp, VIP, 1, 64 << 20, 64 << 20, 1000));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!proxy.output().contains("handed off") && !proxy.output().contains("relaying on")
+                    && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(700);
+            capture.close();
+            assertTrue("the failure went in with the BYPASSED answer", done.get());
+            String log = proxy.output();
+            assertThat(log, containsString("as bypass 17"));
+            assertThat(log, not(containsString("relaying on")));
+            assertThat(log, not(containsString("resetting")));
+            for (Segment s : capture.segments()) {
+                boolean fromProxy = s.source.equals(VIP) || s.destination.equals(SERVER);
+                assertFalse("proxy sent FIN or RST: " + s,
+                            fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
+            }
+            assertFalse("client must not have finished: the proxy vanished silently", client.isDone());
+            assertThat("the legs' quiesce was lifted", quiesced(n), not(containsString("elements")));
+            return log;
+        } finally {
+            sp.shutdownNow();
+            cp.shutdownNow();
         }
     }
 
