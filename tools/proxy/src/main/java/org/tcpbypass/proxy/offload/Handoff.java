@@ -39,9 +39,9 @@ public final class Handoff {
     private static final long OWN_PROBES_MILLIS = 1000;
     static final long WORKER_CALL_SECONDS = 5;
     private static final long RELEASE_WAIT_MILLIS = 5000;
-    /** How many times the cancel is asked while the controller does not answer, and the pause after the first. */
-    private static final int CANCEL_ATTEMPTS = 3;
-    private static final long CANCEL_PAUSE_MILLIS = 100;
+    /** How many times the offload or its cancel is asked while the controller does not answer; the first pause. */
+    private static final int ASK_ATTEMPTS = 3;
+    private static final long ASK_PAUSE_MILLIS = 100;
     private static final long MASK = 0xffffffffL;
     private static final long[] REOPEN_COPIES_MILLIS = {5, 50};
     /**
@@ -165,24 +165,16 @@ public final class Handoff {
     }
 
     /*
-     * POST the offload, its answer held by the app while OFFLOADING (retried once under the same idempotency
-     * key when no answer came, so a lost answer cannot create a second bypass), wait while still OFFLOADING
-     * until the deadline, which counts from the quiesce, then cancel only while still OFFLOADING: a bypass
-     * that won the race is completed, never relayed beside. Relaying resumes only on an answer that is not
-     * BYPASSED (see cancel).
+     * POST the offload, its answer held by the app while OFFLOADING (asked again under the same idempotency key
+     * when no answer came, so a lost answer cannot create a second bypass), wait while still OFFLOADING until the
+     * deadline, which counts from the quiesce, then cancel only while still OFFLOADING: a bypass that won the race
+     * is completed, never relayed beside. Relaying resumes only on an answer that is not BYPASSED (see answered).
      */
     private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
         String key = UUID.randomUUID().toString();
         long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(owner.config.controller.offloadTimeoutMillis);
-        OffloadClient.Record rec;
-        try {
-            rec = owner.controller.request(offload, key, millisUntil(deadline));
-        } catch (OffloadClient.ControllerException e) {
-            if (e.answered) {
-                throw e;
-            }
-            rec = owner.controller.request(offload, key, millisUntil(deadline));
-        }
+        OffloadClient.Record rec = answered("the offload",
+                                            () -> owner.controller.request(offload, key, millisUntil(deadline)));
         steps.mark("request");
         try {
             while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
@@ -194,32 +186,38 @@ public final class Handoff {
         if (!OffloadClient.OFFLOADING.equals(rec.state)) {
             return rec;
         }
-        rec = cancel(rec.id);
+        String id = rec.id;
+        rec = answered("the cancel of bypass " + id, () -> owner.controller.cancel(id));
         // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
         return OffloadClient.OFFLOADING.equals(rec.state)
                 ? owner.controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
     }
 
     /*
-     * DELETE ?ifState=OFFLOADING, asked again while the controller does not answer: without its answer the bypass may
-     * have won, and relaying beside it would split the connection in two. The peers wait quiesced meanwhile, losing
-     * nothing; only after CANCEL_ATTEMPTS unanswered does the hand-off give up and relay on.
+     * An exchange with the controller, asked again while it does not answer (ASK_ATTEMPTS in all; the offload carries
+     * one idempotency key and the cancel is a compare-and-set, so asking again changes nothing): without an answer the
+     * bypass may exist, or may have won, and relaying beside it would split the connection in two. The peers wait
+     * quiesced meanwhile, losing nothing; only after the last unanswered attempt does the hand-off relay on.
      */
-    private OffloadClient.Record cancel(String id) throws IOException, InterruptedException {
-        long pause = CANCEL_PAUSE_MILLIS;
+    private OffloadClient.Record answered(String what, ControllerCall call) throws IOException, InterruptedException {
+        long pause = ASK_PAUSE_MILLIS;
         for (int attempt = 1; ; attempt++) {
             try {
-                return owner.controller.cancel(id);
+                return call.call();
             } catch (OffloadClient.ControllerException e) {
-                if (e.answered || attempt == CANCEL_ATTEMPTS) {
+                if (e.answered || attempt == ASK_ATTEMPTS) {
                     throw e;
                 }
-                LOG.log(Level.WARNING, "hand-off of " + r + ": no answer to the cancel of bypass " + id
-                        + " (" + e.getMessage() + "); asking again", e);
+                LOG.log(Level.WARNING, "hand-off of " + r + ": no answer to " + what + " (" + e.getMessage()
+                        + "); asking again", e);
                 Thread.sleep(pause);
                 pause *= 2;
             }
         }
+    }
+
+    private interface ControllerCall {
+        OffloadClient.Record call() throws IOException, InterruptedException;
     }
 
     /** Nanoseconds from now to the first of {@code dues} still ahead (nanoTime values), at most {@code max}. */
