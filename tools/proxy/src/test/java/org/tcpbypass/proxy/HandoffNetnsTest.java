@@ -178,11 +178,7 @@ public class HandoffNetnsTest {
                 checkLeg("server leg", o.get("serverLeg"), capture, SERVER, p);
                 assertTrue("client leg ecn", o.get("clientLeg").get("ecn").asBoolean());
                 assertFalse("server leg ecn", o.get("serverLeg").get("ecn").asBoolean());
-                for (Segment s : capture.segments()) {
-                    boolean fromProxy = s.isFrom(VIP, c) || s.isFrom(p, SERVER);
-                    assertFalse("proxy sent FIN or RST: " + s,
-                                fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
-                }
+                assertNoFinOrRstFromProxy(capture.segments());
                 assertFalse("client must not have finished: the proxy vanished silently", client.isDone());
                 List<FakeController.Request> reports = controller.requests("POST", "/connections");
                 assertFalse("connections reported", reports.isEmpty());
@@ -292,17 +288,21 @@ public class HandoffNetnsTest {
             assertThat(log, containsString("as bypass 17"));
             assertThat(log, not(containsString("relaying on")));
             assertThat(log, not(containsString("resetting")));
-            for (Segment s : capture.segments()) {
-                boolean fromProxy = s.source.equals(VIP) || s.destination.equals(SERVER);
-                assertFalse("proxy sent FIN or RST: " + s,
-                            fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
-            }
+            assertNoFinOrRstFromProxy(capture.segments());
             assertFalse("client must not have finished: the proxy vanished silently", client.isDone());
             assertThat("the legs' quiesce was lifted", quiesced(n), not(containsString("elements")));
             return log;
         } finally {
             sp.shutdownNow();
             cp.shutdownNow();
+        }
+    }
+
+    /** Asserts that no segment the proxy sent on either leg (from the VIP, to the server) is a FIN or an RST. */
+    private static void assertNoFinOrRstFromProxy(List<Segment> segments) {
+        for (Segment s : segments) {
+            boolean fromProxy = s.source.equals(VIP) || s.destination.equals(SERVER);
+            assertFalse("proxy sent FIN or RST: " + s, fromProxy && (s.flags & (Segment.FIN | Segment.RST)) != 0);
         }
     }
 
@@ -717,8 +717,8 @@ public class HandoffNetnsTest {
                 assertThat(out, not(containsString("legs not drained")));
                 // The one hand-off drained, passed the barrier and asked the controller, which refused (409).
                 assertEquals("offloads asked for: " + out, 1, posts(controller));
-                Matcher asked = Pattern.compile("hand-off of .* after queued \\S+ ms" + CPU_WAIT + " quiesce \\S+ ms" + CPU_WAIT
-                                                        + " drain (\\d+\\.\\d) ms").matcher(out);
+                Matcher asked = Pattern.compile("hand-off of .* after queued \\S+ ms" + CPU_WAIT + " quiesce \\S+ ms"
+                                                        + CPU_WAIT + " drain (\\d+\\.\\d) ms").matcher(out);
                 assertTrue(out, asked.find());
                 System.out.printf(Locale.ROOT, "server let through %d times: drained %s ms after the quiesce%n",
                                   count(out, "let through"), asked.group(1));
