@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
 
 /**
  * The record of one proxied connection, from its first report until it is released or fails. Immutable: every
@@ -27,10 +28,11 @@ public final class Bypass {
     private final BypassCounters counters;
     private final List<StateChange> history;
     private final String idempotencyKey;
+    private final String releaseAsked;
 
     private Bypass(BypassId id, String proxy, DeviceId deviceId, ConnectionTuple tuple, BypassState state,
                    String reason, BypassTranslation translation, BypassCounters counters,
-                   List<StateChange> history, String idempotencyKey) {
+                   List<StateChange> history, String idempotencyKey, String releaseAsked) {
         this.id = id;
         this.proxy = proxy;
         this.deviceId = deviceId;
@@ -41,6 +43,7 @@ public final class Bypass {
         this.counters = counters;
         this.history = history;
         this.idempotencyKey = idempotencyKey;
+        this.releaseAsked = releaseAsked;
     }
 
     /**
@@ -78,7 +81,7 @@ public final class Bypass {
                                  BypassState state, BypassTranslation translation, long time) {
         return new Bypass(checkNotNull(id, "id"), checkNotNull(proxy, "proxy"), checkNotNull(deviceId, "deviceId"),
                           checkNotNull(tuple, "tuple"), state, null, translation, BypassCounters.ZERO,
-                          ImmutableList.of(StateChange.of(state, time, null)), null);
+                          ImmutableList.of(StateChange.of(state, time, null)), null, null);
     }
 
     /**
@@ -98,7 +101,7 @@ public final class Bypass {
         List<StateChange> changes = ImmutableList.<StateChange>builder()
                 .addAll(history).add(StateChange.of(newState, time, why)).build();
         return new Bypass(id, proxy, deviceId, tuple, newState, why, translation, counters, changes,
-                          idempotencyKey);
+                          idempotencyKey, releaseAsked);
     }
 
     /**
@@ -111,7 +114,8 @@ public final class Bypass {
     public Bypass offloading(BypassTranslation newTranslation, long time) {
         checkArgument(state == BypassState.PROXIED, "bypass %s is %s, not PROXIED", id, state);
         return new Bypass(id, proxy, deviceId, tuple, state, reason, checkNotNull(newTranslation, "translation"),
-                          counters, history, idempotencyKey).withState(BypassState.OFFLOADING, null, time);
+                          counters, history, idempotencyKey, releaseAsked)
+                .withState(BypassState.OFFLOADING, null, time);
     }
 
     /**
@@ -122,7 +126,7 @@ public final class Bypass {
      */
     public Bypass withCounters(BypassCounters newCounters) {
         return new Bypass(id, proxy, deviceId, tuple, state, reason, translation,
-                          checkNotNull(newCounters, "counters"), history, idempotencyKey);
+                          checkNotNull(newCounters, "counters"), history, idempotencyKey, releaseAsked);
     }
 
     /**
@@ -133,7 +137,30 @@ public final class Bypass {
      */
     public Bypass withIdempotencyKey(String key) {
         return new Bypass(id, proxy, deviceId, tuple, state, reason, translation, counters, history,
-                          checkNotNull(key, "idempotencyKey"));
+                          checkNotNull(key, "idempotencyKey"), releaseAsked);
+    }
+
+    /**
+     * Returns this record, still OFFLOADING, with its release asked for: from now on it never becomes BYPASSED, and
+     * it ends once the entries that may have reached the switch are withdrawn.
+     *
+     * @param why reason of the release
+     * @return new record
+     * @throws IllegalStateException if this record is not OFFLOADING
+     */
+    public Bypass withReleaseAsked(String why) {
+        checkState(state == BypassState.OFFLOADING, "bypass %s is %s, not OFFLOADING", id, state);
+        return new Bypass(id, proxy, deviceId, tuple, state, reason, translation, counters, history, idempotencyKey,
+                          checkNotNull(why, "why"));
+    }
+
+    /**
+     * Returns why its release was asked for while it was OFFLOADING, if it was.
+     *
+     * @return reason of the release asked for before the record became BYPASSED
+     */
+    public Optional<String> releaseAsked() {
+        return Optional.ofNullable(releaseAsked);
     }
 
     /**
@@ -266,13 +293,14 @@ public final class Bypass {
         return id.equals(that.id) && proxy.equals(that.proxy) && deviceId.equals(that.deviceId)
                 && tuple.equals(that.tuple) && state == that.state && Objects.equals(reason, that.reason)
                 && Objects.equals(translation, that.translation) && counters.equals(that.counters)
-                && history.equals(that.history) && Objects.equals(idempotencyKey, that.idempotencyKey);
+                && history.equals(that.history) && Objects.equals(idempotencyKey, that.idempotencyKey)
+                && Objects.equals(releaseAsked, that.releaseAsked);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(id, proxy, deviceId, tuple, state, reason, translation, counters, history,
-                            idempotencyKey);
+                            idempotencyKey, releaseAsked);
     }
 
     @Override
@@ -280,7 +308,7 @@ public final class Bypass {
         return MoreObjects.toStringHelper(this).omitNullValues()
                 .add("id", id).add("proxy", proxy).add("deviceId", deviceId).add("tuple", tuple)
                 .add("state", state).add("reason", reason).add("translation", translation)
-                .add("counters", counters).add("idempotencyKey", idempotencyKey)
+                .add("counters", counters).add("idempotencyKey", idempotencyKey).add("releaseAsked", releaseAsked)
                 .toString();
     }
 }

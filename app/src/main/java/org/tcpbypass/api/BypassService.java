@@ -57,6 +57,33 @@ public interface BypassService extends ListenerService<BypassEvent, BypassListen
     Bypass release(BypassId id, String reason);
 
     /**
+     * Releases a connection only while its record is in one state, as one compare-and-set with the record's own
+     * changes: a record released while OFFLOADING never becomes BYPASSED, even if its entries reach the switch.
+     *
+     * @param id      record id
+     * @param reason  why, e.g. "released through the REST API"
+     * @param ifState the state the record must be in
+     * @return the record after release, as {@link #release(BypassId, String)} returns it; empty if the record was
+     *         in another state (nothing changed)
+     * @throws OffloadException NOT_FOUND for an unknown id
+     */
+    Optional<Bypass> release(BypassId id, String reason, BypassState ifState);
+
+    /**
+     * Cancels a proxy's offload request by its idempotency key, for a proxy that got no answer to it: from now on
+     * the key makes no record (the request, or a retry, still on its way is refused with CONFLICT), and the record
+     * it made, if any, is returned for the proxy to release or hand off. The key stays cancelled for the records'
+     * retention.
+     *
+     * @param proxy          proxy name
+     * @param idempotencyKey the request's key
+     * @return the record the key made, as it is now; empty if it made none
+     * @throws OffloadException FORBIDDEN for an unregistered proxy; CONFLICT if the request with this key is still
+     *                          being processed
+     */
+    Optional<Bypass> cancelOffload(String proxy, String idempotencyKey);
+
+    /**
      * Returns a record.
      *
      * @param id record id

@@ -82,6 +82,7 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.PriorityBlockingQueue;
@@ -90,6 +91,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -147,6 +149,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     // A first request holds its key without a record only between two store operations.
     private static final long FIRST_REQUEST_WAIT_MILLIS = 2_000;
+    // Holds a cancelled idempotency key: no record ever has this id (ids count up from 0).
+    static final BypassId CANCELLED_KEY = BypassId.of(Long.MAX_VALUE);
     // Legs are left claimed only when an instance fails half way through; a slow sweep is enough.
     private static final long SWEEP_MINUTES = 10;
     // A switch that does not answer the final counter read within this holds a release no longer.
@@ -219,6 +223,8 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     // Final records by the time they ended, so a purge touches only what it removes.
     private final Queue<Bypass> retired = new PriorityBlockingQueue<>(
             64, Comparator.comparingLong(Bypass::updated));
+    // Keys this instance cancelled, oldest first, freed after the records' retention.
+    private final Queue<CancelledKey> cancelledKeys = new ConcurrentLinkedQueue<>();
 
     private volatile Settings settings;
     private ApplicationId appId;
@@ -336,8 +342,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                     intents++;
                 } else if (live.get().state() == OFFLOADING
                         && intentService.getIntentState(intent.key()) == IntentState.INSTALLED) {
-                    long now = clock.getAsLong();
-                    store.update(live.get().id(), b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
+                    installed(live.get().id(), intent, clock.getAsLong());
                 }
             }
             Map<BypassId, List<FlowEntry>> orphans = null;
@@ -474,6 +479,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
     // The record the first request with this key made, once it carries the key: the first request may still be
     // between claiming the key and storing its record, here or on another instance.
     private OffloadOutcome repeated(BypassId first, OffloadRequest request, String idempotencyKey) {
+        if (first.equals(CANCELLED_KEY)) {
+            throw new OffloadException(CONFLICT, IDEMPOTENCY_KEY + " '" + idempotencyKey + "': the proxy cancelled the"
+                    + " offload request with this key");
+        }
         Predicate<Bypass> keyed = b -> idempotencyKey.equals(b.idempotencyKey().orElse(null));
         Bypass earlier = await(first, keyed, FIRST_REQUEST_WAIT_MILLIS).orElseThrow(() -> new OffloadException(
                 CONFLICT, IDEMPOTENCY_KEY + " '" + idempotencyKey + "': the first request with this key, bypass "
@@ -567,21 +576,34 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
 
     @Override
     public Bypass release(BypassId id, String reason) {
-        Bypass record = store.get(id).orElseThrow(() -> notFound(id));
-        if (record.state().isFinal()) {
-            return record;
-        }
-        if (record.state() == PROXIED) {
-            Bypass released = store.update(id, b -> b.state() == PROXIED ? b.withState(RELEASED, reason,
-                                                                                       clock.getAsLong()) : b)
-                    .orElseThrow(() -> notFound(id));
-            if (released.state().isFinal()) {
-                return released;
+        return release(id, reason, null).orElseThrow();
+    }
+
+    @Override
+    public Optional<Bypass> release(BypassId id, String reason, BypassState ifState) {
+        long now = clock.getAsLong();
+        AtomicReference<Bypass> seen = new AtomicReference<>();
+        // One compare-and-set with the record's other changes decides: a PROXIED record ends at once, an OFFLOADING
+        // one is marked so that its INSTALLED event no longer makes it BYPASSED.
+        Bypass record = store.update(id, b -> {
+            seen.set(b);
+            if (ifState != null && b.state() != ifState) {
+                return b;
             }
+            if (b.state() == PROXIED) {
+                return b.withState(RELEASED, reason, now);
+            }
+            return b.state() == OFFLOADING && b.releaseAsked().isEmpty() ? b.withReleaseAsked(reason) : b;
+        }).orElseThrow(() -> notFound(id));
+        if (ifState != null && seen.get().state() != ifState) {
+            return Optional.empty();
+        }
+        if (record.state().isFinal()) {
+            return Optional.of(record);
         }
         releaseReasons.putIfAbsent(id, reason);
         if (record.state() != BYPASSED) {
-            return withdraw(id, reason);
+            return Optional.of(withdraw(id, reason));
         }
         // The entries are withdrawn once their counters are read: from the switch where ONOS's P4Runtime client
         // can read it (its store trails the switch by up to a poll), otherwise from the flow rule store.
@@ -600,7 +622,31 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                         log.warn("Cannot release bypass {}", id, e);
                     }
                 });
-        return store.get(id).orElseThrow(() -> notFound(id));
+        return Optional.of(store.get(id).orElseThrow(() -> notFound(id)));
+    }
+
+    @Override
+    public Optional<Bypass> cancelOffload(String proxy, String idempotencyKey) {
+        validator.registered(proxy);
+        while (true) {
+            Optional<BypassId> holder = store.claimIdempotencyKey(proxy, idempotencyKey, CANCELLED_KEY);
+            if (holder.isEmpty() || holder.get().equals(CANCELLED_KEY)) {
+                if (holder.isEmpty()) {
+                    cancelledKeys.add(new CancelledKey(proxy, idempotencyKey, clock.getAsLong()));
+                }
+                return Optional.empty();
+            }
+            Optional<Bypass> record = await(holder.get(), b -> idempotencyKey.equals(b.idempotencyKey().orElse(null)),
+                                            FIRST_REQUEST_WAIT_MILLIS);
+            if (record.isPresent()) {
+                return record;
+            }
+            // The request failed and freed the key (claimed again above), or is still being processed.
+            if (store.idempotencyKeyHolder(proxy, idempotencyKey).equals(holder)) {
+                throw new OffloadException(CONFLICT, IDEMPOTENCY_KEY + " '" + idempotencyKey + "': the request with"
+                        + " this key, bypass " + holder.get() + ", is still being processed");
+            }
+        }
     }
 
     private Bypass withdraw(BypassId id, String reason) {
@@ -761,6 +807,10 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
             for (Bypass b = retired.peek(); b != null && b.updated() <= keepUntil; b = retired.peek()) {
                 store.remove(retired.poll().id());
             }
+            for (CancelledKey k = cancelledKeys.peek(); k != null && k.time <= keepUntil; k = cancelledKeys.peek()) {
+                cancelledKeys.poll();
+                store.releaseIdempotencyKey(k.proxy, k.key, CANCELLED_KEY);
+            }
         } catch (RuntimeException e) {
             log.warn("Housekeeping failed; retrying next period", e);
         }
@@ -846,12 +896,7 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         long now = clock.getAsLong();
         switch (event.type()) {
             case INSTALLED:
-                Optional<Bypass> installed = store.update(
-                        id, b -> b.state() == OFFLOADING ? b.withState(BYPASSED, null, now) : b);
-                if (installed.map(b -> b.state().isFinal()).orElse(true)) {
-                    // Released or failed while its entries were being installed: they must not stay.
-                    intentService.withdraw(intent);
-                }
+                installed(id, intent, now);
                 break;
             case FAILED:
             case CORRUPT:
@@ -872,6 +917,16 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
                 break;
             default:
                 break;
+        }
+    }
+
+    // An OFFLOADING record whose entries are all on the switch becomes BYPASSED, unless its release was asked for
+    // meanwhile or it ended: then the entries must not stay.
+    private void installed(BypassId id, Intent intent, long now) {
+        Optional<Bypass> installed = store.update(
+                id, b -> b.state() == OFFLOADING && b.releaseAsked().isEmpty() ? b.withState(BYPASSED, null, now) : b);
+        if (installed.map(b -> b.state() != BYPASSED).orElse(true)) {
+            intentService.withdraw(intent);
         }
     }
 
@@ -970,6 +1025,18 @@ public class BypassManager extends AbstractListenerManager<BypassEvent, BypassLi
         @Override
         public void event(DeviceEvent event) {
             executor.execute(() -> deviceRemoved(event));
+        }
+    }
+
+    private static final class CancelledKey {
+        final String proxy;
+        final String key;
+        final long time;
+
+        CancelledKey(String proxy, String key, long time) {
+            this.proxy = proxy;
+            this.key = key;
+            this.time = time;
         }
     }
 }

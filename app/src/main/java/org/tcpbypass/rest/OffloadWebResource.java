@@ -32,6 +32,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -64,6 +65,8 @@ public class OffloadWebResource extends AbstractWebResource {
     static final String ANY_STATE = "*";
     private static final String DEVICE_ID = "deviceId";
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final String IDEMPOTENCY_KEY_PARAM = "idempotencyKey";
+    private static final String PROXY = "proxy";
     private static final Pattern IDEMPOTENCY_KEY_FORMAT = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     @Context
@@ -149,8 +152,9 @@ public class OffloadWebResource extends AbstractWebResource {
     /**
      * Releases a connection. Withdraws its bypass, if any, and answers once its record has ended: 200 with the
      * record, RELEASED (or as it ended before). If the switch's entries are not withdrawn within 5 s, 202 with
-     * the record as it is then; it ends when they are. With ifState, only a record in that state is released;
-     * another state answers 409 with the record, unchanged. 404 for an unknown id; 400 for an unknown state.
+     * the record as it is then; it ends when they are. With ifState, only a record in that state is released, as
+     * one compare-and-set (a record released while OFFLOADING never becomes BYPASSED); another state answers 409
+     * with the record, unchanged. 404 for an unknown id; 400 for an unknown state.
      *
      * @param id      record id
      * @param ifState release only in this state, e.g. OFFLOADING (any case), or * for any state (the default)
@@ -165,23 +169,57 @@ public class OffloadWebResource extends AbstractWebResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response release(@PathParam("id") String id,
                             @DefaultValue("*") @QueryParam("ifState") String ifState) {
-        BypassId bypassId = bypassId(id);
-        boolean anyState = ANY_STATE.equals(ifState);
-        Predicate<Bypass> precondition = stateFilter(IF_STATE, anyState ? null : ifState);
-        BypassService service = get(BypassService.class);
-        if (!anyState) {
-            Bypass current = current(service, bypassId);
-            if (!precondition.test(current)) {
-                return Response.status(Response.Status.CONFLICT)
-                        .entity(codec(Bypass.class).encode(current, this)).build();
-            }
+        return release(bypassId(id), ifState(ifState));
+    }
+
+    /**
+     * Cancels an offload request by its idempotency key, for a proxy that got no answer to it. From then on the key
+     * makes no bypass (the request or a retry still on its way answers 409), for the records' retention. If the
+     * request made a record, it is released as by DELETE /offloads/{id} with the same ifState: 200, 202 or 409
+     * with the record. 204 if it made none. 400 for a missing or invalid proxy, key or state; 403 if the proxy is
+     * not registered; 409 without a record while the request is still being processed.
+     *
+     * @param proxy          the proxy that made the request
+     * @param idempotencyKey the request's Idempotency-Key
+     * @param ifState        release only in this state, e.g. OFFLOADING (any case), or * for any state (the default)
+     * @return 204 NO CONTENT if the key made no record; otherwise as DELETE /offloads/{id}
+     * @onos.rsModel Offload
+     */
+    @DELETE
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response cancel(@QueryParam(PROXY) String proxy, @QueryParam(IDEMPOTENCY_KEY_PARAM) String idempotencyKey,
+                           @DefaultValue("*") @QueryParam("ifState") String ifState) {
+        if (proxy == null || proxy.isEmpty()) {
+            throw new InvalidFieldException(PROXY, "missing: the proxy that made the request");
         }
-        Bypass bypass = service.release(bypassId, RELEASE_REASON);
+        if (idempotencyKey == null) {
+            throw new InvalidFieldException(IDEMPOTENCY_KEY_PARAM, "missing: the request's " + IDEMPOTENCY_KEY);
+        }
+        String key = checkedIdempotencyKey(IDEMPOTENCY_KEY_PARAM, idempotencyKey);
+        BypassState state = ifState(ifState);
+        Optional<Bypass> made = get(BypassService.class).cancelOffload(proxy, key);
+        return made.isEmpty() ? Response.noContent().build() : release(made.get().id(), state);
+    }
+
+    private Response release(BypassId bypassId, BypassState ifState) {
+        BypassService service = get(BypassService.class);
+        Optional<Bypass> released = ifState == null ? Optional.of(service.release(bypassId, RELEASE_REASON))
+                : service.release(bypassId, RELEASE_REASON, ifState);
+        if (released.isEmpty()) {
+            return Response.status(Response.Status.CONFLICT)
+                    .entity(codec(Bypass.class).encode(current(service, bypassId), this)).build();
+        }
+        Bypass bypass = released.get();
         if (!bypass.state().isFinal()) {
             bypass = await(service, bypassId, service.ended(bypassId), RELEASE_WAIT_MILLIS);
         }
         Response.Status status = bypass.state().isFinal() ? Response.Status.OK : Response.Status.ACCEPTED;
         return Response.status(status).entity(codec(Bypass.class).encode(bypass, this)).build();
+    }
+
+    // null for "any state".
+    private static BypassState ifState(String text) {
+        return ANY_STATE.equals(text) ? null : state(IF_STATE, text);
     }
 
     private static Bypass current(BypassService service, BypassId id) {
@@ -208,9 +246,12 @@ public class OffloadWebResource extends AbstractWebResource {
     // Several values come joined by commas, which no key may contain.
     private String idempotencyKey() {
         String key = headers.getHeaderString(IDEMPOTENCY_KEY);
-        if (key != null && !IDEMPOTENCY_KEY_FORMAT.matcher(key).matches()) {
-            throw new InvalidFieldException(IDEMPOTENCY_KEY, "'" + key + "' is not 1..64 characters of"
-                    + " A-Z a-z 0-9 . _ -");
+        return key == null ? null : checkedIdempotencyKey(IDEMPOTENCY_KEY, key);
+    }
+
+    private static String checkedIdempotencyKey(String field, String key) {
+        if (!IDEMPOTENCY_KEY_FORMAT.matcher(key).matches()) {
+            throw new InvalidFieldException(field, "'" + key + "' is not 1..64 characters of A-Z a-z 0-9 . _ -");
         }
         return key;
     }
@@ -247,9 +288,13 @@ public class OffloadWebResource extends AbstractWebResource {
         if (text == null) {
             return b -> true;
         }
+        BypassState state = state(field, text);
+        return b -> b.state() == state;
+    }
+
+    private static BypassState state(String field, String text) {
         try {
-            BypassState state = BypassState.valueOf(text.toUpperCase(Locale.ROOT));
-            return b -> b.state() == state;
+            return BypassState.valueOf(text.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new InvalidFieldException(field, "'" + text + "' is not one of "
                     + Arrays.toString(BypassState.values()));

@@ -181,6 +181,47 @@ public class BypassManagerTest {
     }
 
     @Test
+    public void anOffloadReleasedWhileOffloadingNeverBecomesBypassed() {
+        Bypass b = offload();
+        Intent intent = intentOf(b);
+        Bypass asked = h.manager.release(b.id(), "released by proxy", OFFLOADING).orElseThrow();
+        assertEquals(OFFLOADING, asked.state());
+        assertEquals(Optional.of("released by proxy"), asked.releaseAsked());
+        assertEquals(List.of(intent), h.intents.withdrawn);
+        // Its entries reached the switch before the withdrawal did: the record stays as it was.
+        fire(IntentEvent.Type.INSTALLED, b);
+        assertEquals(OFFLOADING, record(b).state());
+        assertEquals("withdrawn again on INSTALLED", List.of(intent, intent), h.intents.withdrawn);
+        fire(IntentEvent.Type.WITHDRAWN, b);
+        assertEquals(RELEASED, record(b).state());
+        assertEquals("released by proxy", record(b).reason());
+        assertTrue("never BYPASSED", record(b).enteredAt(BYPASSED).isEmpty());
+    }
+
+    @Test
+    public void releaseInAnotherStateChangesNothing() {
+        Bypass b = offload();
+        fire(IntentEvent.Type.INSTALLED, b);
+        Bypass bypassed = record(b);
+        assertEquals(Optional.empty(), h.manager.release(b.id(), "released by proxy", OFFLOADING));
+        assertEquals(bypassed, record(b));
+        assertTrue(h.intents.withdrawn.isEmpty());
+        assertEquals(BYPASSED, h.manager.release(b.id(), "released by operator", BYPASSED).orElseThrow().state());
+        assertEquals(List.of(intentOf(b)), h.intents.withdrawn);
+    }
+
+    @Test
+    public void releaseInAStateOfAnUnknownIdIsNotFound() {
+        try {
+            h.manager.release(BypassId.of(404), "x", OFFLOADING);
+            fail();
+        } catch (OffloadException e) {
+            assertEquals(NOT_FOUND, e.reason());
+            assertEquals("id: no bypass 404", e.getMessage());
+        }
+    }
+
+    @Test
     public void releaseOfUnknownIdIsNotFound() {
         try {
             h.manager.release(BypassId.of(404), "x");

@@ -61,5 +61,8 @@ public class BypassSerializersTest {
                                          BypassTranslation.of(CLIENT_LEG, SERVER_LEG), 1000).withIdempotencyKey("k1");
         roundTrip(keyed);
         roundTrip(keyed.withState(BypassState.RELEASED, "released by proxy", 4000));
+        Bypass releaseAsked = keyed.withReleaseAsked("released by proxy");
+        roundTrip(releaseAsked);
+        roundTrip(releaseAsked.withState(BypassState.RELEASED, "released by proxy", 4000));
     }
 }

@@ -225,4 +225,92 @@ public class IdempotentOffloadTest {
         assertRefused(request().build(), CONFLICT, "Idempotency-Key '" + KEY + "': the first request with this"
                 + " key, bypass " + id + ", is still being processed");
     }
+    @Test
+    public void aCancelledKeyMakesNoRecordUntilItsRetentionHasPassed() {
+        assertEquals(Optional.empty(), h.manager.cancelOffload("proxy1", KEY));
+        assertEquals("cancelling twice is harmless", Optional.empty(), h.manager.cancelOffload("proxy1", KEY));
+        // The request, delayed on its way, arrives after its cancel.
+        assertRefused(request().build(), CONFLICT, "Idempotency-Key '" + KEY + "': the proxy cancelled the offload"
+                + " request with this key");
+        h.now += 61_000; // past the harness's 60 s retention
+        h.housekeeping();
+        assertEquals(Optional.empty(), h.store.idempotencyKeyHolder("proxy1", KEY));
+        assertFalse(offload(request().build()).isRepeated());
+    }
+
+    @Test
+    public void cancellingTheKeyOfARequestAnswersItsRecordWhichTheProxyReleases() {
+        Bypass first = offload(request().build()).bypass();
+        assertEquals(Optional.of(first), h.manager.cancelOffload("proxy1", KEY));
+        assertEquals("the key still names its record", Optional.of(first.id()),
+                     h.store.idempotencyKeyHolder("proxy1", KEY));
+        assertEquals(OFFLOADING, h.manager.release(first.id(), "released by proxy", OFFLOADING).orElseThrow().state());
+        fire(IntentEvent.Type.INSTALLED, first);
+        fire(IntentEvent.Type.WITHDRAWN, first);
+        assertEquals(RELEASED, h.manager.bypass(first.id()).orElseThrow().state());
+    }
+
+    @Test
+    public void cancellingTheKeyOfABypassThatWonAnswersItUnchanged() {
+        Bypass first = offload(request().build()).bypass();
+        fire(IntentEvent.Type.INSTALLED, first);
+        Bypass bypassed = h.manager.cancelOffload("proxy1", KEY).orElseThrow();
+        assertEquals(BYPASSED, bypassed.state());
+        assertEquals(bypassed, h.manager.bypass(first.id()).orElseThrow());
+        assertTrue(h.intents.withdrawn.isEmpty());
+    }
+
+    @Test
+    public void aCancelRacingItsRequestWaitsForTheRecord() throws Exception {
+        // The request, on another instance, has claimed the key but not yet stored its record.
+        BypassId id = h.store.nextId();
+        assertEquals(Optional.empty(), h.store.claimIdempotencyKey("proxy1", KEY, id));
+        CompletableFuture<Optional<Bypass>> cancel =
+                CompletableFuture.supplyAsync(() -> h.manager.cancelOffload("proxy1", KEY));
+        Thread.sleep(100);
+        assertFalse("the cancel waits", cancel.isDone());
+        Bypass first = Bypass.offloading(id, "proxy1", DEVICE, TUPLE, BypassTranslation.of(CLIENT_LEG, SERVER_LEG),
+                                         h.now).withIdempotencyKey(KEY);
+        assertEquals(Optional.empty(), h.store.create(first));
+        assertEquals(Optional.of(first), cancel.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void aCancelAfterItsRequestFailedCancelsTheFreedKey() throws Exception {
+        BypassId id = h.store.nextId();
+        assertEquals(Optional.empty(), h.store.claimIdempotencyKey("proxy1", KEY, id));
+        CompletableFuture<Optional<Bypass>> cancel =
+                CompletableFuture.supplyAsync(() -> h.manager.cancelOffload("proxy1", KEY));
+        Thread.sleep(100);
+        h.store.releaseIdempotencyKey("proxy1", KEY, id); // the request was refused
+        assertEquals(Optional.empty(), cancel.get(5, TimeUnit.SECONDS));
+        assertEquals(Optional.of(BypassManager.CANCELLED_KEY), h.store.idempotencyKeyHolder("proxy1", KEY));
+    }
+
+    @Test
+    public void aCancelWhileTheRequestNeverStoresItsRecordIsAConflictNamingTheKey() {
+        BypassId id = h.store.nextId();
+        h.store.claimIdempotencyKey("proxy1", KEY, id);
+        try {
+            h.manager.cancelOffload("proxy1", KEY);
+            fail("cancelled while the request holds the key");
+        } catch (OffloadException e) {
+            assertEquals(CONFLICT, e.reason());
+            assertEquals("Idempotency-Key '" + KEY + "': the request with this key, bypass " + id
+                                 + ", is still being processed", e.getMessage());
+        }
+        assertEquals(Optional.of(id), h.store.idempotencyKeyHolder("proxy1", KEY));
+    }
+
+    @Test
+    public void anUnregisteredProxyCancelsNothing() {
+        try {
+            h.manager.cancelOffload("intruder", KEY);
+            fail("accepted an unregistered proxy");
+        } catch (OffloadException e) {
+            assertEquals(OffloadException.Reason.FORBIDDEN, e.reason());
+            assertEquals("proxy: 'intruder' is not a registered proxy", e.getMessage());
+        }
+        assertEquals(Optional.empty(), h.store.idempotencyKeyHolder("intruder", KEY));
+    }
 }

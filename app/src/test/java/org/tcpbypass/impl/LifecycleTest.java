@@ -127,10 +127,14 @@ public class LifecycleTest {
         Bypass intentLost = bypassed(3);
         onSwitch(intentLost);
         Bypass stillOffloading = h.manager.offload(request().tuple(tuple(5)).build());
+        Bypass releasedUnseen = h.manager.offload(request().tuple(tuple(7)).build());
+        h.manager.release(releasedUnseen.id(), "released by proxy", OFFLOADING);
+        h.intents.withdrawn.clear();
         h.manager.deactivate(); // an instance going down: ACTIVE app, nothing cleaned
 
         // Meanwhile: an INSTALLED event nobody heard, an intent gone, intents of records that no longer exist.
         h.intents.setState(intentOf(installedUnseen), IntentState.INSTALLED);
+        h.intents.setState(intentOf(releasedUnseen), IntentState.INSTALLED);
         h.intents.purge(intentOf(intentLost));
         Bypass gone = Bypass.offloading(BypassId.of(900), "proxy1", TestData.DEVICE, tuple(4),
                                         kept.translation().orElseThrow(), 5);
@@ -156,7 +160,9 @@ public class LifecycleTest {
         assertTrue("its entries removed", h.flowEntries.isEmpty());
         assertTrue("its legs freed", h.store.liveByLeg(tuple(3).client(), tuple(3).vip()).isEmpty());
         assertEquals("left to the offload timeout", OFFLOADING, record(stillOffloading).state());
-        assertEquals("the orphan withdrawn, nothing else", List.of(orphan), h.intents.withdrawn);
+        assertEquals("released while OFFLOADING: not BYPASSED", OFFLOADING, record(releasedUnseen).state());
+        assertEquals("the orphan and the released record's intent withdrawn, nothing else",
+                     Set.of(orphan, intentOf(releasedUnseen)), Set.copyOf(h.intents.withdrawn));
         assertEquals("the withdrawn orphan purged", List.of(withdrawnOrphan),
                      h.intents.purged.subList(purgedBefore, h.intents.purged.size()));
         assertTrue("another app's intent untouched", h.intents.intents.containsValue(otherApp));

@@ -32,6 +32,7 @@ import java.util.stream.StreamSupport;
 
 import static org.easymock.EasyMock.expect;
 import static org.easymock.EasyMock.replay;
+import static org.easymock.EasyMock.verify;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThan;
@@ -453,8 +454,10 @@ public class OffloadWebResourceTest extends BypassResourceTest {
     public void deleteIfStateReleasesOnlyInThatState() {
         Bypass released = offloading(17).withState(BypassState.RELEASED, OffloadWebResource.RELEASE_REASON,
                                                    CREATED + 500);
-        expect(service.bypass(BypassId.of(17))).andReturn(Optional.of(offloading(17)));
-        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON)).andReturn(released);
+        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON, BypassState.OFFLOADING))
+                .andReturn(Optional.of(released));
+        expect(service.release(BypassId.of(18), OffloadWebResource.RELEASE_REASON, BypassState.OFFLOADING))
+                .andReturn(Optional.empty());
         expect(service.bypass(BypassId.of(18))).andReturn(Optional.of(bypassed(18)));
         replay(service);
         Response cancelled = target("offloads/17").queryParam("ifState", "offloading").request().delete();
@@ -467,6 +470,68 @@ public class OffloadWebResourceTest extends BypassResourceTest {
                     target("offloads/18").queryParam("ifState", "GONE").request().delete());
         assertError(400, "ifState: '' is not one of [PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED]",
                     target("offloads/18").queryParam("ifState", "").request().delete());
+        verify(service);
+    }
+
+    private WebTarget cancelTarget(String proxy, String key, String ifState) {
+        WebTarget t = target("offloads");
+        t = proxy == null ? t : t.queryParam("proxy", proxy);
+        t = key == null ? t : t.queryParam("idempotencyKey", key);
+        return ifState == null ? t : t.queryParam("ifState", ifState);
+    }
+
+    @Test
+    public void deleteByKeyAnswers204WhenTheKeyMadeNoRecord() {
+        expect(service.cancelOffload("proxy1", "k-1")).andReturn(Optional.empty());
+        replay(service);
+        Response response = cancelTarget("proxy1", "k-1", "OFFLOADING").request().delete();
+        assertEquals(204, response.getStatus());
+        verify(service);
+    }
+
+    @Test
+    public void deleteByKeyReleasesTheRecordTheKeyMadeOnlyInTheGivenState() {
+        Bypass released = offloading(17).withState(BypassState.RELEASED, OffloadWebResource.RELEASE_REASON,
+                                                   CREATED + 500);
+        expect(service.cancelOffload("proxy1", "k-1")).andReturn(Optional.of(offloading(17)));
+        expect(service.release(BypassId.of(17), OffloadWebResource.RELEASE_REASON, BypassState.OFFLOADING))
+                .andReturn(Optional.of(released));
+        expect(service.cancelOffload("proxy1", "k-2")).andReturn(Optional.of(bypassed(18)));
+        expect(service.release(BypassId.of(18), OffloadWebResource.RELEASE_REASON, BypassState.OFFLOADING))
+                .andReturn(Optional.empty());
+        expect(service.bypass(BypassId.of(18))).andReturn(Optional.of(bypassed(18)));
+        replay(service);
+        Response cancelled = cancelTarget("proxy1", "k-1", "OFFLOADING").request().delete();
+        assertEquals(200, cancelled.getStatus());
+        assertEquals(json(released), body(cancelled));
+        Response won = cancelTarget("proxy1", "k-2", "OFFLOADING").request().delete();
+        assertEquals("the bypass won: left as it is", 409, won.getStatus());
+        assertEquals(json(bypassed(18)), body(won));
+        verify(service);
+    }
+
+    @Test
+    public void deleteByKeyWithAMissingOrInvalidArgumentAnswers400AndReachesNoService() {
+        replay(service);
+        assertError(400, "proxy: missing: the proxy that made the request",
+                    cancelTarget(null, "k-1", "OFFLOADING").request().delete());
+        assertError(400, "idempotencyKey: missing: the request's Idempotency-Key",
+                    cancelTarget("proxy1", null, "OFFLOADING").request().delete());
+        assertError(400, "idempotencyKey: 'a/b' is not 1..64 characters of A-Z a-z 0-9 . _ -",
+                    cancelTarget("proxy1", "a/b", "OFFLOADING").request().delete());
+        assertError(400, "ifState: 'GONE' is not one of [PROXIED, OFFLOADING, BYPASSED, RELEASED, FAILED]",
+                    cancelTarget("proxy1", "k-1", "GONE").request().delete());
+        verify(service);
+    }
+
+    @Test
+    public void deleteByKeyOfAnUnregisteredProxyAnswers403() {
+        expect(service.cancelOffload("intruder", "k-1"))
+                .andThrow(new OffloadException(OffloadException.Reason.FORBIDDEN,
+                                               "proxy: 'intruder' is not a registered proxy"));
+        replay(service);
+        assertError(403, "proxy: 'intruder' is not a registered proxy",
+                    cancelTarget("intruder", "k-1", "OFFLOADING").request().delete());
     }
 
     @Test

@@ -324,6 +324,16 @@ public class UiPageTest extends JerseyTest {
         }
 
         @Override
+        public Optional<Bypass> release(BypassId id, String reason, BypassState ifState) {
+            throw new UnsupportedOperationException("the UI releases in any state");
+        }
+
+        @Override
+        public Optional<Bypass> cancelOffload(String proxy, String idempotencyKey) {
+            throw new UnsupportedOperationException("the UI cancels no offload request");
+        }
+
+        @Override
         public Optional<Bypass> bypass(BypassId id) {
             return Optional.ofNullable(records.get(id));
         }
