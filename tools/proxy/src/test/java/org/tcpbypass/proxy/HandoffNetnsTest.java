@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.greaterThan;
@@ -334,6 +336,36 @@ public class HandoffNetnsTest {
         }
     }
 
+    /**
+     * No POST is answered within the proxy's timeout (the controller answers each too late), but the first made the
+     * bypass, which won: the proxy cancels the request by its idempotency key, gets 409 with the BYPASSED record and
+     * completes the hand-off. It failed before the fix: after the third unanswered POST the proxy relayed on
+     * ("relaying on: POST /onos/tcp-bypass/offloads timed out") beside the bypass.
+     */
+    @Test
+    public void anUnansweredOffloadIsCancelledByItsKeyAndABypassThatWonIsCompleted() throws Exception {
+        List<String> keys = new CopyOnWriteArrayList<>();
+        try (Netns n = new Netns()) {
+            String log = handOffThatCompletes(n, r -> {
+                if (r.method.equals("POST")) {
+                    keys.add(r.idempotencyKey);
+                    // Later than the POST's read timeout: its own 500 ms plus the wait it asks for (under 1 s).
+                    FakeController.Answer made = FakeController.record(201, "17", "OFFLOADING", null);
+                    return new FakeController.Answer(made.status, made.body, 3000);
+                }
+                if (r.method.equals("DELETE") && r.path.equals("/offloads")
+                        && r.query.equals("proxy=proxy1&idempotencyKey=" + keys.get(0) + "&ifState=OFFLOADING")) {
+                    return FakeController.record(409, "17", "BYPASSED", null);
+                }
+                return new FakeController.Answer(400, "{\"message\": \"unexpected " + r.method + " " + r.path + "\"}",
+                                                 0);
+            }, "--offload-timeout", "1000", "--request-timeout", "500");
+            assertEquals("one request, asked three times under one key", 3, keys.size());
+            assertEquals(1, keys.stream().distinct().count());
+            assertThat(log, containsString("no answer to the offload"));
+        }
+    }
+
     /** Compares one leg of the request with the capture; {@code peer} is the proxy's peer on that leg. */
     private static void checkLeg(String leg, JsonNode l, Capture capture, InetSocketAddress peer,
                                  InetSocketAddress local) {
@@ -452,6 +484,10 @@ public class HandoffNetnsTest {
     public void everyRefusalErrorAndTimeoutResumesRelayingByteExact() throws Exception {
         AtomicInteger posts = new AtomicInteger();
         Function<FakeController.Request, FakeController.Answer> behaviour = r -> {
+            if (r.method.equals("DELETE") && r.path.equals("/offloads")) {
+                // The unanswered request, cancelled by its key, never made a record.
+                return new FakeController.Answer(204, "", 0);
+            }
             if (r.method.equals("DELETE")) {
                 return FakeController.record(200, r.path.substring("/offloads/".length()), "RELEASED", null);
             }
@@ -511,6 +547,13 @@ public class HandoffNetnsTest {
                 }
                 assertEquals("only the bypass that outlived the deadline is released", List.of("/offloads/stuck"),
                              deleted);
+                FakeController.Request unanswered = offloadPosts.get(connections - 1);
+                assertEquals("the unanswered request cancelled by its key, once",
+                             List.of("proxy=" + unanswered.json().get("proxy").asText() + "&idempotencyKey="
+                                             + unanswered.idempotencyKey + "&ifState=OFFLOADING"),
+                             controller.requests("DELETE", "/offloads").stream()
+                                     .filter(r -> r.path.equals("/offloads")).map(r -> r.query)
+                                     .collect(Collectors.toList()));
                 proxy.close();
                 assertThat(proxy.output(), containsString("fallbacks=" + connections));
                 assertThat(proxy.output(), containsString("answered 403"));
@@ -518,6 +561,7 @@ public class HandoffNetnsTest {
                 assertThat(proxy.output(), containsString("is FAILED (device offline)"));
                 assertThat(proxy.output(), containsString("answer is not JSON"));
                 assertThat(proxy.output(), containsString("timed out"));
+                assertThat(proxy.output(), containsString("the controller made no bypass of it"));
                 assertTrue("nft table removed at exit", nftTables(n).isEmpty());
             } finally {
                 sp.shutdownNow();

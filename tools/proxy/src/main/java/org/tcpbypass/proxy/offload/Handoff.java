@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -168,13 +169,28 @@ public final class Handoff {
      * POST the offload, its answer held by the app while OFFLOADING (asked again under the same idempotency key
      * when no answer came, so a lost answer cannot create a second bypass), wait while still OFFLOADING until the
      * deadline, which counts from the quiesce, then cancel only while still OFFLOADING: a bypass that won the race
-     * is completed, never relayed beside. Relaying resumes only on an answer that is not BYPASSED (see answered).
+     * is completed, never relayed beside. A POST never answered is cancelled by its key, which then makes no bypass
+     * however late the request arrives. Relaying resumes only on an answer that is not BYPASSED (see answered).
      */
     private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
         String key = UUID.randomUUID().toString();
         long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(owner.config.controller.offloadTimeoutMillis);
-        OffloadClient.Record rec = answered("the offload",
-                                            () -> owner.controller.request(offload, key, millisUntil(deadline)));
+        OffloadClient.Record rec;
+        try {
+            rec = answered("the offload", () -> owner.controller.request(offload, key, millisUntil(deadline)));
+        } catch (OffloadClient.ControllerException e) {
+            if (e.answered) {
+                throw e;
+            }
+            Optional<OffloadClient.Record> made = answered(
+                    "the cancel of the unanswered offload " + key,
+                    () -> owner.controller.cancelRequest(owner.config.name, key));
+            if (made.isEmpty()) {
+                throw new IOException("no answer to the offload; the controller made no bypass of it (" + key
+                                              + ", cancelled): " + e.getMessage());
+            }
+            return released(made.get());
+        }
         steps.mark("request");
         try {
             while (OffloadClient.OFFLOADING.equals(rec.state) && System.nanoTime() < deadline) {
@@ -187,19 +203,21 @@ public final class Handoff {
             return rec;
         }
         String id = rec.id;
-        rec = answered("the cancel of bypass " + id, () -> owner.controller.cancel(id));
-        // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
-        return OffloadClient.OFFLOADING.equals(rec.state)
-                ? owner.controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
+        return released(answered("the cancel of bypass " + id, () -> owner.controller.cancel(id)));
+    }
+
+    // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
+    private OffloadClient.Record released(OffloadClient.Record rec) throws IOException, InterruptedException {
+        return OffloadClient.OFFLOADING.equals(rec.state) ? owner.controller.await(rec.id, RELEASE_WAIT_MILLIS) : rec;
     }
 
     /*
      * An exchange with the controller, asked again while it does not answer (ASK_ATTEMPTS in all; the offload carries
-     * one idempotency key and the cancel is a compare-and-set, so asking again changes nothing): without an answer the
-     * bypass may exist, or may have won, and relaying beside it would split the connection in two. The peers wait
-     * quiesced meanwhile, losing nothing; only after the last unanswered attempt does the hand-off relay on.
+     * one idempotency key and the cancels are compare-and-sets, so asking again changes nothing): without an answer
+     * the bypass may exist, or may have won, and relaying beside it would split the connection in two. The peers wait
+     * quiesced meanwhile, losing nothing; only after the last unanswered cancel does the hand-off relay on.
      */
-    private OffloadClient.Record answered(String what, ControllerCall call) throws IOException, InterruptedException {
+    private <T> T answered(String what, ControllerCall<T> call) throws IOException, InterruptedException {
         long pause = ASK_PAUSE_MILLIS;
         for (int attempt = 1; ; attempt++) {
             try {
@@ -216,8 +234,8 @@ public final class Handoff {
         }
     }
 
-    private interface ControllerCall {
-        OffloadClient.Record call() throws IOException, InterruptedException;
+    private interface ControllerCall<T> {
+        T call() throws IOException, InterruptedException;
     }
 
     /** Nanoseconds from now to the first of {@code dues} still ahead (nanoTime values), at most {@code max}. */

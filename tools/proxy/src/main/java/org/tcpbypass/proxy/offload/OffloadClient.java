@@ -23,6 +23,7 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -137,6 +138,20 @@ public final class OffloadClient {
                                             RELEASE_ANSWER_MILLIS), MAX_ANSWER_BYTES, 200, 202, 409));
     }
 
+    /**
+     * DELETE /offloads?proxy=&idempotencyKey=&ifState=OFFLOADING: cancels an offload request that got no answer, so
+     * the key makes no bypass from then on. Empty if it made none (204); otherwise its record as {@link #cancel}
+     * answers it.
+     */
+    public Optional<Record> cancelRequest(String proxy, String idempotencyKey)
+            throws IOException, InterruptedException {
+        Exchange e = new Exchange("DELETE", "/offloads?proxy=" + URLEncoder.encode(proxy, StandardCharsets.UTF_8)
+                + "&idempotencyKey=" + URLEncoder.encode(idempotencyKey, StandardCharsets.UTF_8) + "&ifState="
+                + OFFLOADING, RELEASE_ANSWER_MILLIS);
+        Answer a = e.exchange(MAX_ANSWER_BYTES);
+        return a.status == 204 ? Optional.empty() : Optional.of(new Record(parse(e, a, 200, 202, 409)));
+    }
+
     /** GET /offloads?state=BYPASSED&deviceId=: the ids of the device's live bypasses. */
     public Set<String> bypassed(String deviceId) throws IOException, InterruptedException {
         JsonNode list = send(new Exchange("GET", "/offloads?state=" + BYPASSED + "&deviceId="
@@ -189,7 +204,11 @@ public final class OffloadClient {
 
     /** Sends {@code e}; the answer must have one of the {@code expected} statuses and be a JSON object. */
     private JsonNode send(Exchange e, int limit, int... expected) throws IOException {
-        Answer a = e.exchange(limit);
+        return parse(e, e.exchange(limit), expected);
+    }
+
+    /** The answer to {@code e}, which must have one of the {@code expected} statuses and be a JSON object. */
+    private static JsonNode parse(Exchange e, Answer a, int... expected) throws ControllerException {
         if (IntStream.of(expected).noneMatch(x -> x == a.status)) {
             throw new ControllerException(e.method + " " + e.path() + " answered " + a.status + ": "
                                                   + abbreviate(a.body), a.status);

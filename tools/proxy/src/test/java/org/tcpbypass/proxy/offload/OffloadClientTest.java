@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -136,6 +137,25 @@ public class OffloadClientTest {
         answer(409, "{\"id\": \"17\", \"state\": \"BYPASSED\"}");
         assertEquals("the bypass won the race", "BYPASSED", c.cancel("17").state);
         assertThat(seen.get(0), containsString("DELETE /onos/tcp-bypass/offloads/17?ifState=OFFLOADING "));
+    }
+
+    @Test
+    public void cancelsAnUnansweredRequestByItsKeyAndReadsTheRecordItMadeIfAny() throws Exception {
+        OffloadClient c = client(server.getAddress().getPort());
+        answer(204, "");
+        assertEquals("the key made no record", Optional.empty(), c.cancelRequest("proxy 1&x", "k-1"));
+        answer(409, "{\"id\": \"17\", \"state\": \"BYPASSED\"}");
+        assertEquals("the bypass won the race", "BYPASSED", c.cancelRequest("proxy1", "k-1").orElseThrow().state);
+        assertThat("the proxy's name encoded as a query value", seen.get(0),
+                   containsString("DELETE /onos/tcp-bypass/offloads?proxy=proxy+1%26x&idempotencyKey=k-1"
+                                          + "&ifState=OFFLOADING "));
+        answer(404, "{\"message\": \"no such thing\"}");
+        try {
+            c.cancelRequest("proxy1", "k-1");
+            fail("404 accepted");
+        } catch (OffloadClient.ControllerException e) {
+            assertEquals(404, e.status);
+        }
     }
 
     @Test
