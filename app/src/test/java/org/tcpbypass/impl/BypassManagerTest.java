@@ -28,6 +28,7 @@ import org.tcpbypass.api.TcpEndpoint;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
@@ -191,7 +192,9 @@ public class BypassManagerTest {
         // Its entries reached the switch before the withdrawal did: the record stays as it was.
         fire(IntentEvent.Type.INSTALLED, b);
         assertEquals(OFFLOADING, record(b).state());
-        assertEquals("withdrawn again on INSTALLED", List.of(intent, intent), h.intents.withdrawn);
+        // (A reconciliation running meanwhile may withdraw it once more: harmless.)
+        assertTrue("withdrawn again on INSTALLED", h.intents.withdrawn.size() >= 2);
+        assertEquals(Set.of(intent), Set.copyOf(h.intents.withdrawn));
         fire(IntentEvent.Type.WITHDRAWN, b);
         assertEquals(RELEASED, record(b).state());
         assertEquals("released by proxy", record(b).reason());
