@@ -161,4 +161,31 @@ public class OffloadEndToEndTest extends BypassResourceTest {
                 + " another offload request (bypass " + created.path("id").asText() + ", "));
         assertEquals("one record", 1, h.manager.bypasses().size());
     }
+    @Test
+    public void anUnansweredPostCancelledByItsKeyMakesNoBypassAndABypassThatWonIsAnsweredUnchanged() throws Exception {
+        String lost = "lost-request";
+        Response none = target("offloads").queryParam("proxy", "proxy1").queryParam("idempotencyKey", lost)
+                .queryParam("ifState", "OFFLOADING").request().delete();
+        assertEquals("the key made no record", 204, none.getStatus());
+        Response late = target("offloads").request().header("Idempotency-Key", lost)
+                .post(Entity.entity(offloadJson(), MediaType.APPLICATION_JSON_TYPE));
+        assertEquals("the request arriving after its cancel", 409, late.getStatus());
+        assertEquals("Idempotency-Key '" + lost + "': the proxy cancelled the offload request with this key",
+                     body(late).path("message").asText());
+        assertTrue("no record, no intent", h.manager.bypasses().isEmpty() && h.intents.submitted.isEmpty());
+
+        String won = "won-request";
+        Response posted = target("offloads").request().header("Idempotency-Key", won)
+                .post(Entity.entity(offloadJson(), MediaType.APPLICATION_JSON_TYPE));
+        assertEquals(201, posted.getStatus());
+        h.intents.fire(IntentEvent.Type.INSTALLED, h.intents.submitted.get(0));
+        h.drain();
+        Response cancelled = target("offloads").queryParam("proxy", "proxy1").queryParam("idempotencyKey", won)
+                .queryParam("ifState", "OFFLOADING").request().delete();
+        assertEquals("the bypass won: left as it is", 409, cancelled.getStatus());
+        ObjectNode record = body(cancelled);
+        assertEquals(body(posted).path("id"), record.path("id"));
+        assertEquals("BYPASSED", record.path("state").asText());
+        assertTrue(h.intents.withdrawn.isEmpty());
+    }
 }
