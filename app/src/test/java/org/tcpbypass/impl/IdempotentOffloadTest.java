@@ -260,15 +260,20 @@ public class IdempotentOffloadTest {
         assertTrue(h.intents.withdrawn.isEmpty());
     }
 
-    @Test
-    public void aCancelRacingItsRequestWaitsForTheRecord() throws Exception {
-        // The request, on another instance, has claimed the key but not yet stored its record.
-        BypassId id = h.store.nextId();
+    /** Cancels {@link #KEY} while a request, on another instance, has claimed it as {@code id} but made no record. */
+    private CompletableFuture<Optional<Bypass>> cancelWhileTheRequestHoldsTheKey(BypassId id) throws Exception {
         assertEquals(Optional.empty(), h.store.claimIdempotencyKey("proxy1", KEY, id));
         CompletableFuture<Optional<Bypass>> cancel =
                 CompletableFuture.supplyAsync(() -> h.manager.cancelOffload("proxy1", KEY));
         Thread.sleep(100);
         assertFalse("the cancel waits", cancel.isDone());
+        return cancel;
+    }
+
+    @Test
+    public void aCancelRacingItsRequestWaitsForTheRecord() throws Exception {
+        BypassId id = h.store.nextId();
+        CompletableFuture<Optional<Bypass>> cancel = cancelWhileTheRequestHoldsTheKey(id);
         Bypass first = Bypass.offloading(id, "proxy1", DEVICE, TUPLE, BypassTranslation.of(CLIENT_LEG, SERVER_LEG),
                                          h.now).withIdempotencyKey(KEY);
         assertEquals(Optional.empty(), h.store.create(first));
@@ -278,10 +283,7 @@ public class IdempotentOffloadTest {
     @Test
     public void aCancelAfterItsRequestFailedCancelsTheFreedKey() throws Exception {
         BypassId id = h.store.nextId();
-        assertEquals(Optional.empty(), h.store.claimIdempotencyKey("proxy1", KEY, id));
-        CompletableFuture<Optional<Bypass>> cancel =
-                CompletableFuture.supplyAsync(() -> h.manager.cancelOffload("proxy1", KEY));
-        Thread.sleep(100);
+        CompletableFuture<Optional<Bypass>> cancel = cancelWhileTheRequestHoldsTheKey(id);
         h.store.releaseIdempotencyKey("proxy1", KEY, id); // the request was refused
         assertEquals(Optional.empty(), cancel.get(5, TimeUnit.SECONDS));
         assertEquals(Optional.of(BypassManager.CANCELLED_KEY), h.store.idempotencyKeyHolder("proxy1", KEY));
