@@ -141,7 +141,7 @@ public final class OffloadClient {
     /**
      * DELETE /offloads?proxy=&idempotencyKey=&ifState=OFFLOADING: cancels an offload request that got no answer, so
      * the key makes no bypass from then on. Empty if it made none (204); otherwise its record as {@link #cancel}
-     * answers it.
+     * answers it. A 409 without a record (the request still being processed) counts as no answer.
      */
     public Optional<Record> cancelRequest(String proxy, String idempotencyKey)
             throws IOException, InterruptedException {
@@ -149,7 +149,16 @@ public final class OffloadClient {
                 + "&idempotencyKey=" + URLEncoder.encode(idempotencyKey, StandardCharsets.UTF_8) + "&ifState="
                 + OFFLOADING, RELEASE_ANSWER_MILLIS);
         Answer a = e.exchange(MAX_ANSWER_BYTES);
-        return a.status == 204 ? Optional.empty() : Optional.of(new Record(parse(e, a, 200, 202, 409)));
+        if (a.status == 204) {
+            return Optional.empty();
+        }
+        JsonNode n = parse(e, a, 200, 202, 409);
+        if (a.status == 409 && !n.has("state")) {
+            // The request holding the key is still being processed: as good as no answer, asked again.
+            throw ControllerException.unanswered(e.method + " " + e.path() + " answered 409: "
+                                                         + abbreviate(a.body), null);
+        }
+        return Optional.of(new Record(n));
     }
 
     /** GET /offloads?state=BYPASSED&deviceId=: the ids of the device's live bypasses. */

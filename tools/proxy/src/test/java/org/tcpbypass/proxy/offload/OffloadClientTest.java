@@ -31,6 +31,7 @@ import javax.net.ssl.SSLContext;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThat;
 import static org.junit.Assert.fail;
@@ -149,6 +150,15 @@ public class OffloadClientTest {
         assertThat("the proxy's name encoded as a query value", seen.get(0),
                    containsString("DELETE /onos/tcp-bypass/offloads?proxy=proxy+1%26x&idempotencyKey=k-1"
                                           + "&ifState=OFFLOADING "));
+        answer(409, "{\"message\": \"Idempotency-Key 'k-1': the request with this key, bypass 17, is still being"
+                       + " processed\"}");
+        try {
+            c.cancelRequest("proxy1", "k-1");
+            fail("a request still being processed taken as an answer");
+        } catch (OffloadClient.ControllerException e) {
+            assertFalse("asked again, as if unanswered", e.answered);
+            assertThat(e.getMessage(), containsString("still being processed"));
+        }
         answer(404, "{\"message\": \"no such thing\"}");
         try {
             c.cancelRequest("proxy1", "k-1");
