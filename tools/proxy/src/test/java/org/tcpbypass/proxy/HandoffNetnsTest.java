@@ -3,6 +3,7 @@ package org.tcpbypass.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import org.tcpbypass.proxy.linux.RawTcp;
 import org.tcpbypass.proxy.linux.Segment;
 import org.tcpbypass.proxy.offload.Handoff;
 
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -245,7 +247,7 @@ public class HandoffNetnsTest {
     private static String handOffFailingAfterBypassed(Netns n, AtBypassed atBypassed) throws Exception {
         AtomicBoolean done = new AtomicBoolean();
         AtomicReference<JsonNode> post = new AtomicReference<>();
-        String log = handOffThatCompletes(n, r -> {
+        String log = handOffThatCompletes(n, "17", r -> {
             try {
                 if (r.method.equals("POST")) {
                     post.set(r.json());
@@ -265,10 +267,10 @@ public class HandoffNetnsTest {
 
     /**
      * Hands one connection off against a controller answering offloads as {@code offloads} does, whose final answer
-     * is bypass 17 BYPASSED; asserts the hand-off completed (never relaying on, no FIN or RST from the proxy, the
+     * is {@code bypass} BYPASSED; asserts the hand-off completed (never relaying on, no FIN or RST from the proxy, the
      * client still running, the legs' quiesce lifted). Returns the proxy's log.
      */
-    private static String handOffThatCompletes(Netns n,
+    private static String handOffThatCompletes(Netns n, String bypass,
                                                Function<FakeController.Request, FakeController.Answer> offloads,
                                                String... proxyArgs) throws Exception {
         ExecutorService sp = Netns.executor(n.server);
@@ -287,7 +289,7 @@ public class HandoffNetnsTest {
             Thread.sleep(500);
             capture.close();
             String log = proxy.output();
-            assertThat(log, containsString("as bypass 17"));
+            assertThat(log, containsString("as bypass " + bypass));
             assertThat(log, not(containsString("relaying on")));
             assertThat(log, not(containsString("resetting")));
             assertNoFinOrRstFromProxy(capture.segments());
@@ -318,7 +320,7 @@ public class HandoffNetnsTest {
     public void anUnansweredCancelIsAskedAgainAndABypassThatWonIsCompleted() throws Exception {
         AtomicInteger deletes = new AtomicInteger();
         try (Netns n = new Netns()) {
-            String log = handOffThatCompletes(n, r -> {
+            String log = handOffThatCompletes(n, "17", r -> {
                 switch (r.method) {
                     case "POST":
                         return FakeController.record(201, "17", "OFFLOADING", null);
@@ -346,7 +348,7 @@ public class HandoffNetnsTest {
     public void anUnansweredOffloadIsCancelledByItsKeyAndABypassThatWonIsCompleted() throws Exception {
         List<String> keys = new CopyOnWriteArrayList<>();
         try (Netns n = new Netns()) {
-            String log = handOffThatCompletes(n, r -> {
+            String log = handOffThatCompletes(n, "17", r -> {
                 if (r.method.equals("POST")) {
                     keys.add(r.idempotencyKey);
                     // Later than the POST's read timeout: its own 500 ms plus the wait it asks for (under 1 s).
@@ -363,6 +365,126 @@ public class HandoffNetnsTest {
             assertEquals("one request, asked three times under one key", 3, keys.size());
             assertEquals(1, keys.stream().distinct().count());
             assertThat(log, containsString("no answer to the offload"));
+        }
+    }
+
+    /**
+     * Bypass 17, released after its deadline, had carried the peers for a moment (its entries on the switch until the
+     * release withdrew them): the server got a byte the proxy never sent, as if the client's next byte had crossed
+     * the switch. Relaying on would stall the connection for good; the proxy offloads the same legs again and hands
+     * off. Before the fix it relayed on beside a server one byte ahead of it.
+     */
+    @Test
+    public void peersThatTalkedThroughAReleasedBypassAreOffloadedAgainWithTheSameLegs() throws Exception {
+        List<FakeController.Request> posts = new CopyOnWriteArrayList<>();
+        try (Netns n = new Netns()) {
+            ExecutorService pp = Netns.executor(n.proxy);
+            try {
+                String log = handOffThatCompletes(n, "18", r -> talkedThrough(r, posts, pp,
+                        FakeController.record(201, "18", "BYPASSED", null)), "--offload-timeout", "1000");
+                assertEquals("the offload, then the same legs again", 2, posts.size());
+                for (String leg : List.of("clientLeg", "serverLeg")) {
+                    assertEquals(leg, posts.get(0).json().get(leg), posts.get(1).json().get(leg));
+                }
+                assertThat(log, containsString("the peers talked through bypass 17 (RELEASED): the server"
+                                                       + " acknowledges"));
+            } finally {
+                pp.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * As above, but the same legs cannot be offloaded again (refused): neither the relay nor the switch can carry the
+     * connection on, so both peers are reset at what they acknowledge, each taking its RST.
+     */
+    @Test
+    public void peersThatTalkedThroughAReleasedBypassAreResetWhenItCannotBeMadeAgain() throws Exception {
+        List<FakeController.Request> posts = new CopyOnWriteArrayList<>();
+        try (Netns n = new Netns()) {
+            ExecutorService sp = Netns.executor(n.server);
+            ExecutorService cp = Netns.executor(n.client);
+            ExecutorService pp = Netns.executor(n.proxy);
+            FakeController.Answer refused = new FakeController.Answer(409, "{\"message\": \"refused\"}", 0);
+            try (FakeController controller = Netns.in(n.proxy, () -> new FakeController(
+                    FakeController.offloads(r -> talkedThrough(r, posts, pp, refused))));
+                 Traffic.Server server = new Traffic.Server(sp, SERVER, 1000);
+                 Capture capture = new Capture(n.proxy, VIP, SERVER);
+                 ProxyProcess proxy = proxy(n, controller, "--offload-timeout", "1000")) {
+                Future<Traffic.Result> client = cp.submit(() -> Traffic.client(cp, VIP, 1, 64 << 20, 64 << 20, 1000));
+                try {
+                    client.get(30, TimeUnit.SECONDS);
+                    fail("the client's connection went on; the proxy said:\n" + proxy.output());
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause().toString(), containsString("Connection reset"));
+                }
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (server.errors.isEmpty() && System.nanoTime() < end) {
+                    Thread.sleep(20);
+                }
+                assertThat(server.errors.toString(), containsString("Connection reset"));
+                capture.close();
+                JsonNode offload = posts.get(0).json();
+                InetSocketAddress proxyAddress = endpoint(offload.get("proxyAddress"));
+                long clientRcvNxt = offload.get("clientLeg").get("sndNxt").asLong();
+                long serverRcvNxt = (offload.get("serverLeg").get("sndNxt").asLong() + 1) % MOD;
+                assertEquals("the client's RST at its rcv_nxt", List.of(clientRcvNxt), resets(capture, VIP));
+                assertEquals("the server's RST at its rcv_nxt, one past what the proxy sent", List.of(serverRcvNxt),
+                             resets(capture, proxyAddress));
+                assertEquals(2, posts.size());
+                assertThat(proxy.output(), containsString("resetting the connection: the peers talked through"));
+                assertThat("the legs left the filter", quiesced(n), not(containsString("elements")));
+            } finally {
+                sp.shutdownNow();
+                cp.shutdownNow();
+                pp.shutdownNow();
+            }
+        }
+    }
+
+    /** The seq of each RST the capture holds from {@code source}. */
+    private static List<Long> resets(Capture capture, InetSocketAddress source) {
+        List<Long> seqs = new ArrayList<>();
+        for (Segment seg : capture.segments()) {
+            if (seg.source.equals(source) && (seg.flags & Segment.RST) != 0) {
+                seqs.add(seg.seq);
+            }
+        }
+        return seqs;
+    }
+
+    /*
+     * A controller whose bypass 17 carried the peers before its release: the first POST makes it (OFFLOADING until the
+     * proxy's deadline), and before the release is answered the server gets, from the proxy's address, the byte at
+     * its leg's sndNxt (as the switch would deliver the client's next byte); {@code again} answers the next POST.
+     */
+    private static FakeController.Answer talkedThrough(FakeController.Request r, List<FakeController.Request> posts,
+                                                       ExecutorService proxyNamespace, FakeController.Answer again) {
+        switch (r.method) {
+            case "POST":
+                posts.add(r);
+                return posts.size() == 1 ? FakeController.record(201, "17", "OFFLOADING", null) : again;
+            case "DELETE":
+                try {
+                    JsonNode offload = posts.get(0).json();
+                    JsonNode leg = offload.get("serverLeg");
+                    proxyNamespace.submit(() -> {
+                        try (RawTcp raw = new RawTcp()) {
+                            // New data at the server's rcv_nxt (the raw socket's one-byte segment), window 0.
+                            raw.sendDuplicateByte(endpoint(offload.get("proxyAddress")), SERVER,
+                                                  leg.get("sndNxt").asLong(), leg.get("rcvNxt").asLong(), 0,
+                                                  leg.get("tsVal").asLong() + 1, leg.get("peerTsVal").asLong());
+                        }
+                        return null;
+                    }).get(5, TimeUnit.SECONDS);
+                    // The server's ACK of it reaches the proxy's capture before the release is answered.
+                    Thread.sleep(100);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return FakeController.record(200, "17", "RELEASED", null);
+            default:
+                return FakeController.record(200, "17", "OFFLOADING", null);
         }
     }
 

@@ -10,9 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A raw IPv4 socket (IPPROTO_RAW, so the segment carries its own IP header) that sends crafted pure ACKs on a
- * leg's behalf: the window update that resumes a peer the hand-off had quiesced with a zero window. Sending is
- * thread-safe: each call fills its own buffer.
+ * A raw IPv4 socket (IPPROTO_RAW, so the segment carries its own IP header) that sends crafted segments on a
+ * leg's behalf: pure ACKs (the window update that resumes a peer the hand-off had quiesced with a zero window), a
+ * duplicate byte that draws an answer at once, and an RST. Sending is thread-safe: each call fills its own buffer.
  */
 public final class RawTcp implements Closeable {
     private static final int AF_INET = 2;
@@ -71,6 +71,14 @@ public final class RawTcp implements Closeable {
         send(to, ack(from, to, seq, ack, window, tsVal, tsEcr, 1));
     }
 
+    /**
+     * Sends one RST {@code from -> to} at {@code seq}, without timestamps: the receiver takes it only at exactly its
+     * rcv_nxt (RFC 5961), and a segment with RST is exempt from PAWS.
+     */
+    public void sendReset(InetSocketAddress from, InetSocketAddress to, long seq) throws IOException {
+        send(to, segment(from, to, Segment.RST, seq, 0, 0, -1, 0, 0));
+    }
+
     private void send(InetSocketAddress to, byte[] segment) throws IOException {
         Memory packet = new Memory(segment.length);
         packet.write(0, segment, 0, segment.length);
@@ -81,13 +89,19 @@ public final class RawTcp implements Closeable {
         try {
             LibC.INSTANCE.sendto(fd, packet, segment.length, 0, sin, 16);
         } catch (LastErrorException e) {
-            throw new IOException("cannot send an ACK to " + to + ": errno " + e.getErrorCode(), e);
+            throw new IOException("cannot send a segment to " + to + ": errno " + e.getErrorCode(), e);
         }
     }
 
     /** The IPv4 packet of an ACK with {@code payload} zero bytes and checksums. */
     static byte[] ack(InetSocketAddress from, InetSocketAddress to, long seq, long ack, int window, long tsVal,
                       long tsEcr, int payload) {
+        return segment(from, to, Segment.ACK, seq, ack, window, tsVal, tsEcr, payload);
+    }
+
+    /** The IPv4 packet of a segment with {@code flags} and {@code payload} zero bytes, and checksums. */
+    static byte[] segment(InetSocketAddress from, InetSocketAddress to, int flags, long seq, long ack, int window,
+                          long tsVal, long tsEcr, int payload) {
         if (window < 0 || window > 0xffff) {
             throw new IllegalArgumentException("window field out of range: " + window);
         }
@@ -101,7 +115,7 @@ public final class RawTcp implements Closeable {
         p.putShort(0 + 10, (short) checksum(p.array(), 0, 20, 0));
         int t = 20;
         p.putShort((short) from.getPort()).putShort((short) to.getPort()).putInt((int) seq).putInt((int) ack)
-                .put((byte) (headerLength / 4 << 4)).put((byte) Segment.ACK).putShort((short) window)
+                .put((byte) (headerLength / 4 << 4)).put((byte) flags).putShort((short) window)
                 .putShort((short) 0).putShort((short) 0);
         if (tsVal >= 0) {
             p.put((byte) 1).put((byte) 1).put((byte) 8).put((byte) 10).putInt((int) tsVal).putInt((int) tsEcr);

@@ -139,8 +139,11 @@ public final class Handoff {
             LegState[] legs = r.worker().call(this::readLegs).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
             steps.mark("read");
             LOG.fine(() -> "hand-off " + r + " client leg " + legs[0] + " server leg " + legs[1]);
-            OffloadClient.Record rec = decide(request(legs[0], legs[1]));
+            OffloadClient.Record rec = decide(request(legs[0], legs[1]), quiescedAt + offloadTimeoutNanos());
             steps.mark("decision");
+            if (!OffloadClient.BYPASSED.equals(rec.state)) {
+                rec = unlessTalkedThrough(own, legs, rec);
+            }
             if (OffloadClient.BYPASSED.equals(rec.state)) {
                 handOver(legs[0], legs[1], rec.id);
                 return false;
@@ -153,6 +156,12 @@ public final class Handoff {
             }
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             steps.mark("abandoned");
+            if (cause instanceof SplitException) {
+                LOG.log(Level.WARNING, "hand-off of " + r + " " + steps + ", resetting the connection: "
+                        + cause.getMessage());
+                reset(own, ((SplitException) cause).acknowledged);
+                return false;
+            }
             LOG.log(Level.INFO, "hand-off of " + r + " " + steps + ", relaying on: "
                     + cause.getMessage());
             fallBack(own);
@@ -172,9 +181,8 @@ public final class Handoff {
      * is completed, never relayed beside. A POST never answered is cancelled by its key, which then makes no bypass
      * however late the request arrives. Relaying resumes only on an answer that is not BYPASSED (see answered).
      */
-    private OffloadClient.Record decide(ObjectNode offload) throws IOException, InterruptedException {
+    private OffloadClient.Record decide(ObjectNode offload, long deadline) throws IOException, InterruptedException {
         String key = UUID.randomUUID().toString();
-        long deadline = quiescedAt + TimeUnit.MILLISECONDS.toNanos(owner.config.controller.offloadTimeoutMillis);
         OffloadClient.Record rec;
         try {
             rec = answered("the offload", () -> owner.controller.request(offload, key, millisUntil(deadline)));
@@ -204,6 +212,117 @@ public final class Handoff {
         }
         String id = rec.id;
         return released(answered("the cancel of bypass " + id, () -> owner.controller.cancel(id)));
+    }
+
+    private long offloadTimeoutNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(owner.config.controller.offloadTimeoutMillis);
+    }
+
+    /*
+     * A bypass that did not go live may still have carried the peers for a moment: its entries reach the switch before
+     * the app learns they are installed and leave it only when their withdrawal is done, and a window probe that
+     * crosses them while both directions are in place reaches the other endpoint, whose answer reopens the window, so
+     * payload flows directly. A peer that acknowledges past its leg's sndNxt has bytes the proxy never sent, and
+     * relaying on would stall the connection for good. The same legs are then offloaded again: the peers' streams are
+     * exact continuations under the deltas the legs give. If that fails too, the connection cannot go on (see reset).
+     */
+    private OffloadClient.Record unlessTalkedThrough(PacketCapture own, LegState[] legs, OffloadClient.Record rec)
+            throws IOException, InterruptedException {
+        long[] acknowledged = acknowledged(own, legs);
+        List<String> ahead = new ArrayList<>();
+        for (int leg = 0; leg < 2; leg++) {
+            if (acknowledged[leg] != legs[leg].sndNxt) {
+                String peer = leg == 0 ? "client" : "server";
+                ahead.add("the " + peer + " acknowledges " + acknowledged[leg] + " past the " + peer + " leg's sndNxt "
+                                  + legs[leg].sndNxt);
+            }
+        }
+        if (ahead.isEmpty()) {
+            return rec;
+        }
+        String talked = "the peers talked through bypass " + rec.id + " (" + rec.state + "): "
+                + String.join(", ", ahead);
+        LOG.warning(() -> "hand-off of " + r + ": " + talked + "; offloading the same legs again");
+        OffloadClient.Record again;
+        try {
+            again = decide(request(legs[0], legs[1]), System.nanoTime() + offloadTimeoutNanos());
+        } catch (IOException e) {
+            throw new SplitException(talked + ", and offloading them again failed: " + e.getMessage(), acknowledged);
+        }
+        steps.mark("offloaded again");
+        if (!OffloadClient.BYPASSED.equals(again.state)) {
+            throw new SplitException(talked + ", and bypass " + again.id + " of the same legs is " + again.state,
+                                     acknowledged);
+        }
+        return again;
+    }
+
+    /*
+     * How far each peer acknowledges, from what the capture holds and from its answer to a byte it has (the barrier's
+     * probe, at sndNxt - 1: answered at once, with a D-SACK for it where SACK was negotiated). The proxy's sockets never
+     * sent past sndNxt: only the switch can have delivered more. Without an answer within the probe timeout (or twice
+     * the RTT) a peer counts as acknowledging sndNxt, as before the offload.
+     */
+    private long[] acknowledged(PacketCapture own, LegState[] legs) throws IOException {
+        long[] acked = {legs[0].sndNxt, legs[1].sndNxt};
+        boolean[] answered = new boolean[2];
+        owner.raw.sendDuplicateByte(r.vip(), r.client(), legs[0].sndNxt - 1 & MASK, legs[0].rcvNxt, 0,
+                                    newestStamp(c, lastToClient), lastToClient == null ? 0 : lastToClient.tsEcr);
+        owner.raw.sendDuplicateByte(r.proxyAddress(), r.server(), legs[1].sndNxt - 1 & MASK, legs[1].rcvNxt, 0,
+                                    newestStamp(s, lastToServer), lastToServer == null ? 0 : lastToServer.tsEcr);
+        long wait = Math.max(TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis),
+                             2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
+        long until = System.nanoTime() + wait;
+        while (!answered[0] || !answered[1]) {
+            long left = until - System.nanoTime();
+            Segment seg = left > 0 ? own.next(left) : null;
+            if (seg == null) {
+                LOG.fine(() -> "hand-off of " + r + ": no answer from the " + (answered[0] ? "server" : "client")
+                        + " to where it stands");
+                break;
+            }
+            for (int leg = 0; leg < 2; leg++) {
+                InetSocketAddress peer = leg == 0 ? r.client() : r.server();
+                InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
+                if (!seg.isFrom(peer, local) || (seg.flags & Segment.ACK) == 0) {
+                    continue;
+                }
+                if ((int) (seg.ack - acked[leg]) > 0) {
+                    acked[leg] = seg.ack;
+                }
+                boolean sack = leg == 0 ? legs[0].sackPermitted : legs[1].sackPermitted;
+                if (!sack || seg.sackBlocks > 0 && seg.firstSackLeft == (legs[leg].sndNxt - 1 & MASK)
+                        || acked[leg] != legs[leg].sndNxt) {
+                    answered[leg] = true;
+                }
+            }
+        }
+        return acked;
+    }
+
+    /*
+     * The peers talked through a bypass that is gone and none of the same legs could be made: neither the relay nor
+     * the switch can carry the connection on. Each peer is reset at what it acknowledges (its rcv_nxt: an RST anywhere
+     * else only draws a challenge ACK, RFC 5961), then the sockets close in repair mode, silently, and the flows leave
+     * the filter.
+     */
+    private void reset(PacketCapture own, long[] acknowledged) {
+        try {
+            owner.raw.sendReset(r.vip(), r.client(), acknowledged[0]);
+            owner.raw.sendReset(r.proxyAddress(), r.server(), acknowledged[1]);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot reset the peers of " + r, e);
+        }
+        try {
+            r.worker().call(() -> {
+                r.abort();
+                return null;
+            }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "cannot close " + r, e);
+        }
+        // Closed, the relay has nothing to resume: this only lifts the filter.
+        fallBack(own);
     }
 
     // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
@@ -990,6 +1109,17 @@ public final class Handoff {
     }
 
     /** A hand-off that could not start cleanly (legs would not drain, data held out of order): try later. */
+    /** The peers talked through a bypass that is gone, and the same legs could not be offloaded again. */
+    private static final class SplitException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long[] acknowledged;
+
+        SplitException(String message, long[] acknowledged) {
+            super(message);
+            this.acknowledged = acknowledged;
+        }
+    }
+
     private static final class PostponedException extends IOException {
         private static final long serialVersionUID = 1L;
 

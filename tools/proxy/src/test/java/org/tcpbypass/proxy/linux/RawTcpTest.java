@@ -40,6 +40,17 @@ public class RawTcpTest {
     }
 
     @Test
+    public void resetCarriesOnlyRstAtItsSeq() {
+        byte[] p = RawTcp.segment(PROXY, CLIENT, Segment.RST, 0xfffffff0L, 0, 0, -1, 0, 0);
+        Segment s = Segment.parse(ByteBuffer.wrap(p), 0);
+        assertEquals("RST alone: no ACK flag", Segment.RST, s.flags);
+        assertEquals(0xfffffff0L, s.seq);
+        assertEquals(0, s.payloadLength);
+        assertEquals("no timestamps option", -1, s.tsVal);
+        assertEquals("TCP checksum", 0, RawTcp.checksum(p, 20, p.length - 20, pseudoHeaderSum(p)));
+    }
+
+    @Test
     public void firstSackBlockLeftEdgeIsReadForADsack() {
         // SACK{[0xfffffffe, 0xffffffff), [100, 200)} under ACK 0xffffffff: a D-SACK for the byte before the wrap.
         Segment s = sackingAck(0xffffffffL, 0xfffffffeL, 0xffffffffL, 100, 200);
@@ -62,7 +73,7 @@ public class RawTcpTest {
         assertTrue("across the wrap", sackingAck(0xfffffff0L, 100, 1548).sacksOutOfOrderData());
     }
 
-        @Test
+    @Test
     public void noSackOptionMeansNoFirstBlock() {
         Segment s = Segment.parse(ByteBuffer.wrap(RawTcp.ack(CLIENT, PROXY, 5, 6, 80, 1, 2, 0)), 0);
         assertEquals(0, s.sackBlocks);
