@@ -258,18 +258,24 @@ public final class Handoff {
     }
 
     /*
-     * How far each peer acknowledges, from what the capture holds and from its answer to a byte it has (the barrier's
-     * probe, at sndNxt - 1: answered at once, with a D-SACK for it where SACK was negotiated). The proxy's sockets never
-     * sent past sndNxt: only the switch can have delivered more. Without an answer within the probe timeout (or twice
-     * the RTT) a peer counts as acknowledging sndNxt, as before the offload.
+     * How far each peer acknowledges, from what the capture holds and from its answer to a byte it has (the
+     * barrier's probe, at sndNxt - 1: answered at once, with a D-SACK for it where SACK was negotiated). The proxy's
+     * sockets never sent past sndNxt: only the switch can have delivered more. Without an answer within the probe
+     * timeout (or twice the RTT) a peer counts as acknowledging sndNxt, as before the offload.
      */
     private long[] acknowledged(PacketCapture own, LegState[] legs) throws IOException {
         long[] acked = {legs[0].sndNxt, legs[1].sndNxt};
-        boolean[] answered = new boolean[2];
+        // What the capture holds already counts, but an answer to the barrier's probe (the same byte) among it is no
+        // answer to this one.
+        for (Segment seg = own.poll(); seg != null; seg = own.poll()) {
+            note(seg);
+            peerAcknowledging(seg, acked);
+        }
         owner.raw.sendDuplicateByte(r.vip(), r.client(), legs[0].sndNxt - 1 & MASK, legs[0].rcvNxt, 0,
                                     newestStamp(c, lastToClient), lastToClient == null ? 0 : lastToClient.tsEcr);
         owner.raw.sendDuplicateByte(r.proxyAddress(), r.server(), legs[1].sndNxt - 1 & MASK, legs[1].rcvNxt, 0,
                                     newestStamp(s, lastToServer), lastToServer == null ? 0 : lastToServer.tsEcr);
+        boolean[] answered = {acked[0] != legs[0].sndNxt, acked[1] != legs[1].sndNxt};
         long wait = Math.max(TimeUnit.MILLISECONDS.toNanos(owner.config.handoff.probeTimeoutMillis),
                              2_000L * Math.max(c.info().rttMicros, s.info().rttMicros));
         long until = System.nanoTime() + wait;
@@ -281,23 +287,26 @@ public final class Handoff {
                         + " to where it stands");
                 break;
             }
-            for (int leg = 0; leg < 2; leg++) {
-                InetSocketAddress peer = leg == 0 ? r.client() : r.server();
-                InetSocketAddress local = leg == 0 ? r.vip() : r.proxyAddress();
-                if (!seg.isFrom(peer, local) || (seg.flags & Segment.ACK) == 0) {
-                    continue;
-                }
-                if ((int) (seg.ack - acked[leg]) > 0) {
-                    acked[leg] = seg.ack;
-                }
-                boolean sack = leg == 0 ? legs[0].sackPermitted : legs[1].sackPermitted;
-                if (!sack || seg.sackBlocks > 0 && seg.firstSackLeft == (legs[leg].sndNxt - 1 & MASK)
-                        || acked[leg] != legs[leg].sndNxt) {
-                    answered[leg] = true;
-                }
+            note(seg);
+            int leg = peerAcknowledging(seg, acked);
+            if (leg >= 0 && (!legs[leg].sackPermitted || acked[leg] != legs[leg].sndNxt
+                    || seg.sackBlocks > 0 && seg.firstSackLeft == (legs[leg].sndNxt - 1 & MASK))) {
+                answered[leg] = true;
             }
         }
         return acked;
+    }
+
+    /** The leg whose peer sent {@code seg}, an ACK, its acknowledgement noted in {@code acked} if further; else -1. */
+    private int peerAcknowledging(Segment seg, long[] acked) {
+        if ((seg.flags & Segment.ACK) == 0) {
+            return -1;
+        }
+        int leg = seg.isFrom(r.client(), r.vip()) ? 0 : seg.isFrom(r.server(), r.proxyAddress()) ? 1 : -1;
+        if (leg >= 0 && (int) (seg.ack - acked[leg]) > 0) {
+            acked[leg] = seg.ack;
+        }
+        return leg;
     }
 
     /*
@@ -908,15 +917,20 @@ public final class Handoff {
             return;
         }
         for (Segment seg = own.poll(); seg != null; seg = own.poll()) {
-            if (seg.isFrom(r.vip(), r.client())) {
-                lastToClient = seg;
-            } else if (seg.isFrom(r.proxyAddress(), r.server())) {
-                lastToServer = seg;
-            } else if (seg.payloadLength > 0 && seg.isFrom(r.client(), r.vip())) {
-                notePeerSent(0, seg);
-            } else if (seg.payloadLength > 0 && seg.isFrom(r.server(), r.proxyAddress())) {
-                notePeerSent(1, seg);
-            }
+            note(seg);
+        }
+    }
+
+    /** Keeps a captured segment as the newest the proxy sent on its leg, or notes the end of a peer's payload. */
+    private void note(Segment seg) {
+        if (seg.isFrom(r.vip(), r.client())) {
+            lastToClient = seg;
+        } else if (seg.isFrom(r.proxyAddress(), r.server())) {
+            lastToServer = seg;
+        } else if (seg.payloadLength > 0 && seg.isFrom(r.client(), r.vip())) {
+            notePeerSent(0, seg);
+        } else if (seg.payloadLength > 0 && seg.isFrom(r.server(), r.proxyAddress())) {
+            notePeerSent(1, seg);
         }
     }
 
