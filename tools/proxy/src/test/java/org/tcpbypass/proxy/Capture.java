@@ -25,16 +25,23 @@ final class Capture implements AutoCloseable {
         loop = pool.submit(() -> {
             try (PacketCapture c = capture) {
                 while (running) {
-                    Segment s = c.next(POLL_NANOS);
-                    if (s != null) {
-                        synchronized (segments) {
-                            segments.add(s);
-                        }
-                    }
+                    add(c.next(POLL_NANOS));
+                }
+                // What was captured before the close counts, however far behind this thread ran.
+                for (Segment s = c.poll(); s != null; s = c.poll()) {
+                    add(s);
                 }
             }
             return null;
         });
+    }
+
+    private void add(Segment s) {
+        if (s != null) {
+            synchronized (segments) {
+                segments.add(s);
+            }
+        }
     }
 
     List<Segment> segments() {
