@@ -159,7 +159,7 @@ public final class Handoff {
             if (cause instanceof SplitException) {
                 LOG.log(Level.WARNING, "hand-off of " + r + " " + steps + ", resetting the connection: "
                         + cause.getMessage());
-                reset(own, ((SplitException) cause).acknowledged);
+                reset(((SplitException) cause).acknowledged);
                 return false;
             }
             LOG.log(Level.INFO, "hand-off of " + r + " " + steps + ", relaying on: "
@@ -315,7 +315,7 @@ public final class Handoff {
      * else only draws a challenge ACK, RFC 5961), then the sockets close in repair mode, silently, and the flows leave
      * the filter.
      */
-    private void reset(PacketCapture own, long[] acknowledged) {
+    private void reset(long[] acknowledged) {
         try {
             owner.raw.sendReset(r.vip(), r.client(), acknowledged[0]);
             owner.raw.sendReset(r.proxyAddress(), r.server(), acknowledged[1]);
@@ -325,13 +325,14 @@ public final class Handoff {
         try {
             r.worker().call(() -> {
                 r.abort();
+                // A later connection with the same addresses and ports would announce window 0 for good.
+                owner.filter.thaw(flows, frozen);
+                frozen = false;
                 return null;
             }).get(WORKER_CALL_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "cannot close " + r, e);
+            LOG.log(Level.WARNING, "cannot close " + r + " or lift its filter", e);
         }
-        // Closed, the relay has nothing to resume: this only lifts the filter.
-        fallBack(own);
     }
 
     // 202: being released; its end state (never BYPASSED after a release) is what relaying waits for.
