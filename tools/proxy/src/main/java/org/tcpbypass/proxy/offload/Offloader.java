@@ -29,6 +29,7 @@ import java.util.logging.Logger;
 public final class Offloader implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Offloader.class.getName());
     private static final AtomicBoolean PRIORITY_REFUSAL_LOGGED = new AtomicBoolean();
+    private static final AtomicBoolean PAUSE_REFUSAL_LOGGED = new AtomicBoolean();
     /**
      * A postponed hand-off is offered again while its connection lives: {@value #POSTPONE_MILLIS} ms later for the
      * first {@value #POSTPONE_PROMPT_ATTEMPTS} attempts (a request/response peer caught writing at the quiesce is
@@ -39,8 +40,11 @@ public final class Offloader implements AutoCloseable {
     static final long POSTPONE_MILLIS = 1000;
     static final int POSTPONE_PROMPT_ATTEMPTS = 10;
     static final long POSTPONE_MAX_MILLIS = 60_000;
-    /** How often compiler threads the JVM added are lowered (see {@link Niceness#lowerJitCompilers}). */
-    static final long JIT_CHECK_SECONDS = 1;
+    /**
+     * How often the JVM's compiler threads are lowered and its pause workers raised, as it adds them (see {@link
+     * Niceness#lowerJitCompilers}, {@link Niceness#raisePauseWorkers}).
+     */
+    static final long JVM_THREADS_CHECK_SECONDS = 1;
     /** Due hand-offs waiting for a slot beyond this many are skipped. */
     static final int MAX_WAITING = 100_000;
 
@@ -84,7 +88,8 @@ public final class Offloader implements AutoCloseable {
         });
         retries.scheduleWithFixedDelay(this::sweepReservations, config.handoff.reservationSweepSeconds,
                                        config.handoff.reservationSweepSeconds, TimeUnit.SECONDS);
-        retries.scheduleWithFixedDelay(Offloader::lowerJitCompilers, 0, JIT_CHECK_SECONDS, TimeUnit.SECONDS);
+        retries.scheduleWithFixedDelay(() -> placeJvmThreads(config.handoff.niceness), 0, JVM_THREADS_CHECK_SECONDS,
+                                       TimeUnit.SECONDS);
     }
 
     /*
@@ -103,12 +108,19 @@ public final class Offloader implements AutoCloseable {
         }
     }
 
-    /** Keeps the JIT compilers from taking the CPU from hand-offs (see {@link Niceness#lowerJitCompilers}). */
-    private static void lowerJitCompilers() {
+    /*
+     * Keeps the JIT compilers from taking the CPU from hand-offs, and puts the threads every hand-off waits for in a
+     * garbage collection at the hand-offs' priority (see Niceness).
+     */
+    private static void placeJvmThreads(int niceness) {
         try {
             Niceness.lowerJitCompilers();
+            if (Niceness.raisePauseWorkers(niceness) < 0 && !PAUSE_REFUSAL_LOGGED.getAndSet(true)) {
+                LOG.info("the JVM's pause workers keep their nice value: setting it to " + niceness
+                                 + " needs CAP_SYS_NICE");
+            }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot lower the JIT compiler threads' priority", e);
+            LOG.log(Level.WARNING, "cannot set the nice value of the JVM's own threads", e);
         }
     }
 

@@ -7,11 +7,13 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import org.junit.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -35,6 +37,39 @@ public class NicenessTest {
             }
         }
         assertEquals("nothing left to lower", 0, Niceness.lowerJitCompilers());
+    }
+
+    @Test
+    public void raisesTheVmThreadAndGcWorkersAndNoOther() throws Exception {
+        assumeTrue("needs CAP_SYS_NICE", Capabilities.effective(Capabilities.SYS_NICE));
+        System.gc();
+        Map<Integer, String> workers = names(Niceness::isPauseWorker);
+        assertTrue("this JVM has a VM thread: " + workers, workers.containsValue("VM Thread"));
+        assertTrue("and GC workers: " + workers, workers.values().stream().anyMatch(n -> n.startsWith("GC Thread#")));
+        Map<Integer, Integer> others = nice(name -> !Niceness.isPauseWorker(name));
+        int target = Math.min(-7, nice(Niceness::isPauseWorker).values().stream().min(Integer::compare).get());
+        Niceness.raisePauseWorkers(target);
+        nice(Niceness::isPauseWorker).forEach((tid, n) -> assertEquals(workers.get(tid), target, (int) n));
+        nice(name -> !Niceness.isPauseWorker(name)).forEach((tid, n) -> {
+            if (others.containsKey(tid)) {
+                assertEquals("thread " + tid + " keeps its nice value", others.get(tid), n);
+            }
+        });
+        assertEquals("nothing left to raise", 0, Niceness.raisePauseWorkers(target));
+        assertEquals("a worker above the value asked is not lowered", 0, Niceness.raisePauseWorkers(target + 5));
+        nice(Niceness::isPauseWorker).forEach((tid, n) -> assertEquals(workers.get(tid), target, (int) n));
+    }
+
+    @Test
+    public void withoutCapSysNiceThePauseWorkersAreRefusedAndNothingChanges() throws Exception {
+        Map<Integer, Integer> before = nice(Niceness::isPauseWorker);
+        int higher = before.values().stream().min(Integer::compare).get() - 1;
+        int raised = onNewThread(() -> {
+            dropSysNiceFromCallingThread();
+            return Niceness.raisePauseWorkers(higher);
+        });
+        assertEquals("refused", -1, raised);
+        assertEquals("unchanged", before, nice(Niceness::isPauseWorker));
     }
 
     @Test
@@ -103,9 +138,23 @@ public class NicenessTest {
 
     /** Nice values by thread id of this process's JIT compiler threads, or of all the others. */
     private static Map<Integer, Integer> niceness(boolean compilers) throws Exception {
+        return nice(name -> Niceness.isJitCompiler(name) == compilers);
+    }
+
+    /** Nice values by thread id of this process's threads whose name {@code which} takes. */
+    private static Map<Integer, Integer> nice(Predicate<String> which) throws Exception {
         Map<Integer, Integer> values = new HashMap<>();
-        ThreadStats.of(ProcessHandle.current().pid(), name -> Niceness.isJitCompiler(name) == compilers)
+        ThreadStats.of(ProcessHandle.current().pid(), which)
                 .forEach((tid, fields) -> values.put(tid, Integer.parseInt(fields[ThreadStats.NICE])));
+        return values;
+    }
+
+    /** Names by thread id of this process's threads whose name {@code which} takes. */
+    private static Map<Integer, String> names(Predicate<String> which) throws Exception {
+        Map<Integer, String> values = new HashMap<>();
+        for (Integer tid : ThreadStats.of(ProcessHandle.current().pid(), which).keySet()) {
+            values.put(tid, Files.readString(Paths.get("/proc/self/task/" + tid + "/comm")).trim());
+        }
         return values;
     }
 }

@@ -2,6 +2,7 @@ package org.tcpbypass.proxy.linux;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
@@ -30,8 +31,12 @@ public final class ThreadStats {
         Map<Integer, String[]> stats = new LinkedHashMap<>();
         try (Stream<Path> tasks = Files.list(Paths.get("/proc/" + pid + "/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
-                if (name.test(Files.readString(t.resolve("comm")))) {
-                    stats.put(Integer.parseInt(t.getFileName().toString()), fields(t.resolve("stat")));
+                try {
+                    if (name.test(Files.readString(t.resolve("comm")))) {
+                        stats.put(Integer.parseInt(t.getFileName().toString()), fields(t.resolve("stat")));
+                    }
+                } catch (NoSuchFileException e) {
+                    // The thread ended since the listing.
                 }
             }
         }
