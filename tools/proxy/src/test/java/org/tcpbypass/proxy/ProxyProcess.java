@@ -1,6 +1,5 @@
 package org.tcpbypass.proxy;
 
-import org.tcpbypass.proxy.linux.Niceness;
 import org.tcpbypass.proxy.linux.ThreadStats;
 
 import java.io.IOException;
@@ -74,7 +73,7 @@ final class ProxyProcess implements AutoCloseable {
 
     /** CPU seconds (user + system) of the JIT compiler threads. */
     double compilerThreadCpuSeconds() throws IOException {
-        return threadCpuSeconds(Niceness::isJitCompiler);
+        return threadCpuSeconds(ThreadStats::isJitCompiler);
     }
 
     private double threadCpuSeconds(Predicate<String> name) throws IOException {

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -15,11 +14,6 @@ import java.util.stream.Stream;
  * that thread only.
  */
 public final class Niceness {
-    /**
-     * The nice value of the JIT compiler threads once lowered: a nice-0 thread that becomes runnable takes the CPU
-     * from them at once, and they keep the CPU time nobody else wants.
-     */
-    public static final int JIT = 10;
     private static final int PRIO_PROCESS = 0;
     private static final int EPERM = 1;
     private static final int ESRCH = 3;
@@ -48,29 +42,12 @@ public final class Niceness {
         }
     }
 
-    /** Whether a thread name (comm, cut to 15 characters) is one of HotSpot's JIT compiler threads. */
-    public static boolean isJitCompiler(String threadName) {
-        return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
-    }
-
     /**
      * Whether a thread name (comm) is one a stop-the-world pause runs on: HotSpot's "VM Thread", which runs every
      * safepoint operation, and its parallel GC workers ("GC Thread#N").
      */
     public static boolean isPauseWorker(String threadName) {
         return threadName.startsWith("VM Thread") || threadName.startsWith("GC Thread#");
-    }
-
-    /**
-     * Lowers HotSpot's JIT compiler threads ("C1 CompilerThread…", "C2 CompilerThread…") to nice {@link #JIT}.
-     * On a busy host they kept a hand-off thread off the CPU for up to 12 ms at a time, several times per hand-off,
-     * compiling code the hand-off had just made hot. Raising a thread's nice value needs no privilege. The JVM adds
-     * and removes compiler threads with the load, so this is called again from time to time.
-     *
-     * @return how many threads were lowered
-     */
-    public static int lowerJitCompilers() throws IOException {
-        return move(Niceness::isJitCompiler, JIT, false);
     }
 
     /**
@@ -84,15 +61,7 @@ public final class Niceness {
      * @return how many threads were raised, or -1 if raising needs CAP_SYS_NICE this process lacks (none changed)
      */
     public static int raisePauseWorkers(int nice) throws IOException {
-        return move(Niceness::isPauseWorker, nice, true);
-    }
-
-    /*
-     * Sets the named threads still below (raise) or above (lower) {@code nice} to it; -1 as soon as the kernel refuses
-     * one (without CAP_SYS_NICE, the first raise).
-     */
-    private static int move(Predicate<String> which, int nice, boolean raise) throws IOException {
-        int moved = 0;
+        int raised = 0;
         try (Stream<Path> tasks = Files.list(TASKS)) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String name;
@@ -101,15 +70,15 @@ public final class Niceness {
                 } catch (NoSuchFileException e) {
                     continue;
                 }
-                if (!which.test(name)) {
+                if (!isPauseWorker(name)) {
                     continue;
                 }
                 int tid = Integer.parseInt(task.getFileName().toString());
                 try {
                     int current = LibC.INSTANCE.getpriority(PRIO_PROCESS, tid);
-                    if (raise ? current > nice : current < nice) {
+                    if (current > nice) {
                         LibC.INSTANCE.setpriority(PRIO_PROCESS, tid, nice);
-                        moved++;
+                        raised++;
                     }
                 } catch (LastErrorException e) {
                     if (e.getErrorCode() == EACCES || e.getErrorCode() == EPERM) {
@@ -123,6 +92,6 @@ public final class Niceness {
                 }
             }
         }
-        return moved;
+        return raised;
     }
 }

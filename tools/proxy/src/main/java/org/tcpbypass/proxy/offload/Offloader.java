@@ -40,11 +40,8 @@ public final class Offloader implements AutoCloseable {
     static final long POSTPONE_MILLIS = 1000;
     static final int POSTPONE_PROMPT_ATTEMPTS = 10;
     static final long POSTPONE_MAX_MILLIS = 60_000;
-    /**
-     * How often the JVM's compiler threads are lowered and its pause workers raised, as it adds them (see {@link
-     * Niceness#lowerJitCompilers}, {@link Niceness#raisePauseWorkers}).
-     */
-    static final long JVM_THREADS_CHECK_SECONDS = 1;
+    /** How often the JVM's pause workers are raised, as it adds them (see {@link Niceness#raisePauseWorkers}). */
+    static final long PAUSE_WORKERS_CHECK_SECONDS = 1;
     /** Due hand-offs waiting for a slot beyond this many are skipped. */
     static final int MAX_WAITING = 100_000;
 
@@ -88,8 +85,8 @@ public final class Offloader implements AutoCloseable {
         });
         retries.scheduleWithFixedDelay(this::sweepReservations, config.handoff.reservationSweepSeconds,
                                        config.handoff.reservationSweepSeconds, TimeUnit.SECONDS);
-        retries.scheduleWithFixedDelay(() -> placeJvmThreads(config.handoff.niceness), 0, JVM_THREADS_CHECK_SECONDS,
-                                       TimeUnit.SECONDS);
+        retries.scheduleWithFixedDelay(() -> raisePauseWorkers(config.handoff.niceness), 0,
+                                       PAUSE_WORKERS_CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
     /*
@@ -108,13 +105,9 @@ public final class Offloader implements AutoCloseable {
         }
     }
 
-    /*
-     * Keeps the JIT compilers from taking the CPU from hand-offs, and puts the threads every hand-off waits for in a
-     * garbage collection at the hand-offs' priority (see Niceness).
-     */
-    private static void placeJvmThreads(int niceness) {
+    /* The threads every hand-off waits for in a garbage collection run at the hand-offs' priority (see Niceness). */
+    private static void raisePauseWorkers(int niceness) {
         try {
-            Niceness.lowerJitCompilers();
             if (Niceness.raisePauseWorkers(niceness) < 0 && !PAUSE_REFUSAL_LOGGED.getAndSet(true)) {
                 LOG.info("the JVM's pause workers keep their nice value: setting it to " + niceness
                                  + " needs CAP_SYS_NICE");

@@ -16,29 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
 public class NicenessTest {
-    @Test
-    public void lowersTheJitCompilerThreadsAndNoOther() throws Exception {
-        Map<Integer, Integer> before = niceness(false);
-        assertFalse("this JVM has JIT compiler threads", niceness(true).isEmpty());
-        Niceness.lowerJitCompilers();
-        Map<Integer, Integer> compilers = niceness(true);
-        for (Map.Entry<Integer, Integer> c : compilers.entrySet()) {
-            assertEquals("compiler thread " + c.getKey(), Niceness.JIT, (int) c.getValue());
-        }
-        Map<Integer, Integer> others = niceness(false);
-        for (Map.Entry<Integer, Integer> t : before.entrySet()) {
-            if (others.containsKey(t.getKey())) {
-                assertEquals("thread " + t.getKey() + " keeps its nice value", t.getValue(), others.get(t.getKey()));
-            }
-        }
-        assertEquals("nothing left to lower", 0, Niceness.lowerJitCompilers());
-    }
-
     @Test
     public void raisesTheVmThreadAndGcWorkersAndNoOther() throws Exception {
         assumeTrue("needs CAP_SYS_NICE", Capabilities.effective(Capabilities.SYS_NICE));
@@ -134,11 +115,6 @@ public class NicenessTest {
         Caps.INSTANCE.capget(header, now);
         assertTrue("CAP_SYS_NICE dropped from the thread's effective set",
                    (now.getInt(0) & (1 << Capabilities.SYS_NICE)) == 0);
-    }
-
-    /** Nice values by thread id of this process's JIT compiler threads, or of all the others. */
-    private static Map<Integer, Integer> niceness(boolean compilers) throws Exception {
-        return nice(name -> Niceness.isJitCompiler(name) == compilers);
     }
 
     /** Nice values by thread id of this process's threads whose name {@code which} takes. */

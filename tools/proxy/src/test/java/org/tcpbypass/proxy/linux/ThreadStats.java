@@ -49,6 +49,11 @@ public final class ThreadStats {
         return s.substring(s.lastIndexOf(')') + 2).split(" ");
     }
 
+    /** Whether a thread name (comm, cut to 15 characters) is one of HotSpot's JIT compiler threads. */
+    public static boolean isJitCompiler(String threadName) {
+        return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
+    }
+
     /** User plus system CPU seconds of stat fields (at USER_HZ 100, as Linux reports them). */
     public static double cpuSeconds(String[] fields) {
         return (Long.parseLong(fields[UTIME]) + Long.parseLong(fields[STIME])) / 100.0;
