@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -51,47 +53,85 @@ public final class Niceness {
     }
 
     /**
-     * Raises HotSpot's pause workers ({@link #isPauseWorker}) to {@code nice} where theirs is higher. Every thread
+     * HotSpot's pause workers ({@link #isPauseWorker}), raised to a nice value as the JVM starts them. Every thread
      * stops for a garbage collection or another safepoint operation until these have done it, so a hand-off thread
-     * raised above them waits for them at their priority: in lab scenario 7 at nice 0 beside BMv2 at nice −20, the
-     * proxy's young collections of 8 to 12 MB took up to 239 ms. The JVM starts GC workers as it needs them, so this
-     * is called again from time to time.
-     *
-     * @param nice -20 (highest priority) to 19
-     * @return how many threads were raised, or -1 if raising needs CAP_SYS_NICE this process lacks (none changed)
+     * raised above them waits for them at their priority. The JVM starts GC workers as it needs them, so {@link
+     * #raiseNew} is called again from time to time; it reads each thread's name once (reading every thread's name
+     * each second allocated about 0.3 MB/s, the proxy's largest allocation in lab scenario 7).
      */
-    public static int raisePauseWorkers(int nice) throws IOException {
-        int raised = 0;
-        try (Stream<Path> tasks = Files.list(TASKS)) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String name;
-                try {
-                    name = Files.readString(task.resolve("comm"));
-                } catch (NoSuchFileException e) {
-                    continue;
-                }
-                if (!isPauseWorker(name)) {
-                    continue;
-                }
-                int tid = Integer.parseInt(task.getFileName().toString());
-                try {
-                    int current = LibC.INSTANCE.getpriority(PRIO_PROCESS, tid);
-                    if (current > nice) {
-                        LibC.INSTANCE.setpriority(PRIO_PROCESS, tid, nice);
-                        raised++;
+    public static final class PauseWorkers {
+        private final int nice;
+        private final Set<Integer> seen = new HashSet<>();
+        private boolean refused;
+
+        /** Pause workers to raise to {@code nice} (-20, the highest priority, to 19) where theirs is higher. */
+        public PauseWorkers(int nice) {
+            this.nice = nice;
+        }
+
+        /**
+         * Raises the pause workers started since the last call.
+         *
+         * @return how many threads were raised, or -1 if raising needs CAP_SYS_NICE this process lacks (then none
+         * is raised, now or later)
+         */
+        public synchronized int raiseNew() throws IOException {
+            if (refused) {
+                return -1;
+            }
+            int raised = 0;
+            Set<Integer> listed = new HashSet<>();
+            try (Stream<Path> tasks = Files.list(TASKS)) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    int tid = Integer.parseInt(task.getFileName().toString());
+                    listed.add(tid);
+                    if (seen.contains(tid)) {
+                        continue;
                     }
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() == EACCES || e.getErrorCode() == EPERM) {
-                        return -1;
+                    String name;
+                    try {
+                        name = Files.readString(task.resolve("comm"));
+                    } catch (NoSuchFileException e) {
+                        continue;
                     }
-                    // ESRCH: the thread ended meanwhile.
-                    if (e.getErrorCode() != ESRCH) {
-                        throw new IOException("cannot set thread " + tid + " (" + name.trim() + ") to nice " + nice
-                                                      + ": errno " + e.getErrorCode(), e);
+                    if (isPauseWorker(name)) {
+                        switch (raise(tid, name)) {
+                            case -1:
+                                refused = true;
+                                return -1;
+                            case 1:
+                                raised++;
+                                break;
+                            default:
+                                break;
+                        }
                     }
+                    seen.add(tid);
                 }
             }
+            seen.retainAll(listed);
+            return raised;
         }
-        return raised;
+
+        /* 1 if raised, 0 if already there or gone, -1 if refused. */
+        private int raise(int tid, String name) throws IOException {
+            try {
+                if (LibC.INSTANCE.getpriority(PRIO_PROCESS, tid) <= nice) {
+                    return 0;
+                }
+                LibC.INSTANCE.setpriority(PRIO_PROCESS, tid, nice);
+                return 1;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EACCES || e.getErrorCode() == EPERM) {
+                    return -1;
+                }
+                // ESRCH: the thread ended meanwhile.
+                if (e.getErrorCode() != ESRCH) {
+                    throw new IOException("cannot set thread " + tid + " (" + name.trim() + ") to nice " + nice
+                                                  + ": errno " + e.getErrorCode(), e);
+                }
+                return 0;
+            }
+        }
     }
 }

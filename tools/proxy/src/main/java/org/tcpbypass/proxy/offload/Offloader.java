@@ -40,7 +40,7 @@ public final class Offloader implements AutoCloseable {
     static final long POSTPONE_MILLIS = 1000;
     static final int POSTPONE_PROMPT_ATTEMPTS = 10;
     static final long POSTPONE_MAX_MILLIS = 60_000;
-    /** How often the JVM's pause workers are raised, as it adds them (see {@link Niceness#raisePauseWorkers}). */
+    /** How often the JVM's pause workers are raised, as it adds them (see {@link Niceness.PauseWorkers}). */
     static final long PAUSE_WORKERS_CHECK_SECONDS = 1;
     /** Due hand-offs waiting for a slot beyond this many are skipped. */
     static final int MAX_WAITING = 100_000;
@@ -85,8 +85,9 @@ public final class Offloader implements AutoCloseable {
         });
         retries.scheduleWithFixedDelay(this::sweepReservations, config.handoff.reservationSweepSeconds,
                                        config.handoff.reservationSweepSeconds, TimeUnit.SECONDS);
-        retries.scheduleWithFixedDelay(() -> raisePauseWorkers(config.handoff.niceness), 0,
-                                       PAUSE_WORKERS_CHECK_SECONDS, TimeUnit.SECONDS);
+        Niceness.PauseWorkers pauseWorkers = new Niceness.PauseWorkers(config.handoff.niceness);
+        retries.scheduleWithFixedDelay(() -> raisePauseWorkers(pauseWorkers), 0, PAUSE_WORKERS_CHECK_SECONDS,
+                                       TimeUnit.SECONDS);
     }
 
     /*
@@ -106,11 +107,10 @@ public final class Offloader implements AutoCloseable {
     }
 
     /* The threads every hand-off waits for in a garbage collection run at the hand-offs' priority (see Niceness). */
-    private static void raisePauseWorkers(int niceness) {
+    private static void raisePauseWorkers(Niceness.PauseWorkers workers) {
         try {
-            if (Niceness.raisePauseWorkers(niceness) < 0 && !PAUSE_REFUSAL_LOGGED.getAndSet(true)) {
-                LOG.info("the JVM's pause workers keep their nice value: setting it to " + niceness
-                                 + " needs CAP_SYS_NICE");
+            if (workers.raiseNew() < 0 && !PAUSE_REFUSAL_LOGGED.getAndSet(true)) {
+                LOG.info("the JVM's pause workers keep their nice value: raising it needs CAP_SYS_NICE");
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot set the nice value of the JVM's own threads", e);

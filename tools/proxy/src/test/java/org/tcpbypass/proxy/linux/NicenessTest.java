@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 
 import static org.junit.Assert.assertEquals;
@@ -29,16 +30,47 @@ public class NicenessTest {
         assertTrue("and GC workers: " + workers, workers.values().stream().anyMatch(n -> n.startsWith("GC Thread#")));
         Map<Integer, Integer> others = nice(name -> !Niceness.isPauseWorker(name));
         int target = Math.min(-7, nice(Niceness::isPauseWorker).values().stream().min(Integer::compare).get());
-        Niceness.raisePauseWorkers(target);
+        Niceness.PauseWorkers pauseWorkers = new Niceness.PauseWorkers(target);
+        assertTrue("raised", pauseWorkers.raiseNew() > 0);
         nice(Niceness::isPauseWorker).forEach((tid, n) -> assertEquals(workers.get(tid), target, (int) n));
         nice(name -> !Niceness.isPauseWorker(name)).forEach((tid, n) -> {
             if (others.containsKey(tid)) {
                 assertEquals("thread " + tid + " keeps its nice value", others.get(tid), n);
             }
         });
-        assertEquals("nothing left to raise", 0, Niceness.raisePauseWorkers(target));
-        assertEquals("a worker above the value asked is not lowered", 0, Niceness.raisePauseWorkers(target + 5));
+        assertEquals("nothing left to raise", 0, pauseWorkers.raiseNew());
+        assertEquals("a worker above the value asked is not lowered", 0,
+                     new Niceness.PauseWorkers(target + 5).raiseNew());
         nice(Niceness::isPauseWorker).forEach((tid, n) -> assertEquals(workers.get(tid), target, (int) n));
+    }
+
+    @Test
+    public void aPauseWorkerStartedLaterIsRaisedByTheNextCall() throws Exception {
+        assumeTrue("needs CAP_SYS_NICE", Capabilities.effective(Capabilities.SYS_NICE));
+        Niceness.PauseWorkers pauseWorkers = new Niceness.PauseWorkers(-3);
+        pauseWorkers.raiseNew();
+        // A Java thread's name is its comm: this one looks like a GC worker the JVM started later.
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        int[] tid = new int[1];
+        Thread late = new Thread(() -> {
+            tid[0] = LibC.INSTANCE.gettid();
+            started.countDown();
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "GC Thread#late");
+        late.start();
+        started.await();
+        try {
+            assertEquals("the late worker is raised, no other", 1, pauseWorkers.raiseNew());
+            assertEquals(-3, (int) nice(name -> name.startsWith("GC Thread#late")).get(tid[0]));
+        } finally {
+            done.countDown();
+            late.join();
+        }
     }
 
     @Test
@@ -47,7 +79,7 @@ public class NicenessTest {
         int higher = before.values().stream().min(Integer::compare).get() - 1;
         int raised = onNewThread(() -> {
             dropSysNiceFromCallingThread();
-            return Niceness.raisePauseWorkers(higher);
+            return new Niceness.PauseWorkers(higher).raiseNew();
         });
         assertEquals("refused", -1, raised);
         assertEquals("unchanged", before, nice(Niceness::isPauseWorker));
