@@ -478,12 +478,20 @@ public class BypassScenariosTest {
                                        + direct.retrans);
             // Third control: the single runs' traffic (bursts of three segments every 8 ms), ten times straight to the
             // server: the tail-loss probes the lab's 1 ms RTT path alone draws from it.
+            // Their largest gaps between payload arrivals, with no hand-off: what the traffic and the lab's CPUs alone
+            // put between two bursts, the part of a hand-off's gap that is not the hand-off's.
             long directSingles = 0;
+            double[] directGaps = new double[0];
             for (int i = 0; i < 10; i++) {
-                directSingles += handOffRun(null, server, 1, MB, 512 * 1024, false).retrans;
+                HandOffRun direct1 = handOffRun(null, server, 1, MB, 512 * 1024, false);
+                directSingles += direct1.retrans;
+                directGaps = java.util.stream.DoubleStream.concat(java.util.Arrays.stream(directGaps),
+                                                                  java.util.Arrays.stream(direct1.gaps)).toArray();
             }
-            System.out.println("control: 10 single connections straight to the server, no proxy: retrans="
-                                       + directSingles);
+            java.util.Arrays.sort(directGaps);
+            System.out.printf(Locale.ROOT, "control: 10 single connections straight to the server, no proxy: retrans=%d;"
+                                      + " largest gap between payload arrivals at an endpoint p50 %.1f ms, max %.1f ms%n",
+                              directSingles, percentile(directGaps, 50), directGaps[directGaps.length - 1]);
             // The lab controller (the app, its REST, the intent path, the P4Runtime writes) and the proxy start as
             // cold JVMs; ONOS and a proxy in service are long-running. Offloads through the same REST exchange (on
             // tuples no lab connection uses), then hand-offs, before the measured ones let the JIT compile those
