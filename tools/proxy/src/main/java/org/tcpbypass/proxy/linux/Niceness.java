@@ -95,16 +95,12 @@ public final class Niceness {
                         continue;
                     }
                     if (isPauseWorker(name)) {
-                        switch (raise(tid, name)) {
-                            case -1:
-                                refused = true;
-                                return -1;
-                            case 1:
-                                raised++;
-                                break;
-                            default:
-                                break;
+                        int result = raise(tid, name);
+                        if (result < 0) {
+                            refused = true;
+                            return -1;
                         }
+                        raised += result;
                     }
                     seen.add(tid);
                 }

@@ -1123,7 +1123,6 @@ public final class Handoff {
         return (int) Math.min(0xffff, Math.max(0, bytes) >>> shift);
     }
 
-    /** A hand-off that could not start cleanly (legs would not drain, data held out of order): try later. */
     /** The peers talked through a bypass that is gone, and the same legs could not be offloaded again. */
     private static final class SplitException extends IOException {
         private static final long serialVersionUID = 1L;
@@ -1135,6 +1134,7 @@ public final class Handoff {
         }
     }
 
+    /** A hand-off that could not start cleanly (legs would not drain, data held out of order): try later. */
     private static final class PostponedException extends IOException {
         private static final long serialVersionUID = 1L;
 
