@@ -571,7 +571,7 @@ public class BypassScenariosTest {
      * then or in the resumption's burst, whenever sent again (a loss, a tail-loss probe or a timeout the hand-off could
      * have caused). A segment first sent later is the path's, as the controls' are.
      */
-    private static int during(String endpoint, double[] handOff, EndpointRetransmissions.Retransmission r) {
+    private static int during(String endpoint, double[] handOff, EndpointCapture.Retransmission r) {
         boolean during = handOff != null && (within(r.epochSeconds, handOff[0], handOff[1])
                 || (Double.isNaN(r.firstSentSeconds)
                     ? within(r.epochSeconds, handOff[0], handOff[1] + UNPLACED_SECONDS)
@@ -624,14 +624,21 @@ public class BypassScenariosTest {
         java.util.Map<String, Long> countersBefore = retransmissionCounters();
         long retransBefore = retransmissions();
         boolean attribute = report && proxy != null;
-        // The captures stop, and leave no file behind, however the run ends.
-        try (EndpointRetransmissions clientSent = attribute ? new EndpointRetransmissions(
+        // Captures at both endpoints for the reported runs and the controls without a proxy: the gaps are taken
+        // from them, and in the reported runs the segments sent again. They stop, and leave no file behind, however
+        // the run ends.
+        boolean capture = report || proxy == null;
+        try (EndpointCapture clientCapture = capture ? new EndpointCapture(
                 lab.topology().client().namespace(), lab.topology().client().ip().toString()) : null;
-             EndpointRetransmissions serverSent = attribute ? new EndpointRetransmissions(
+             EndpointCapture serverCapture = capture ? new EndpointCapture(
                      lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null) {
             List<Future<Received>> clients = new ArrayList<>();
             List<Future<Received>> servers = new ArrayList<>();
             int[] clientPorts = new int[connections];
+            // Each connection's client and server channel: {remote, local} addresses, to find its flows in the
+            // captures.
+            InetSocketAddress[][] clientEnds = new InetSocketAddress[connections][];
+            InetSocketAddress[][] serverEnds = new InetSocketAddress[connections][];
             // A single connection's endpoints also read their RTT (ss).
             boolean rtt = report && connections == 1;
             for (int i = 0; i < connections; i++) {
@@ -639,6 +646,10 @@ public class BypassScenariosTest {
                 c.connect(proxy == null ? lab.server() : lab.vip());
                 SocketChannel s = server.accept();
                 clientPorts[i] = ((InetSocketAddress) c.getLocalAddress()).getPort();
+                clientEnds[i] = new InetSocketAddress[] {
+                        (InetSocketAddress) c.getRemoteAddress(), (InetSocketAddress) c.getLocalAddress()};
+                serverEnds[i] = new InetSocketAddress[] {
+                        (InetSocketAddress) s.getRemoteAddress(), (InetSocketAddress) s.getLocalAddress()};
                 long seed = System.nanoTime();
                 LabHost clientHost = rtt ? lab.topology().client() : null;
                 LabHost serverHost = rtt ? lab.topology().server() : null;
@@ -712,50 +723,69 @@ public class BypassScenariosTest {
                                       latencies.size(), connections, ms, m.group(4));
                 }
             }
-            // Each endpoint's gap across its hand-off: the longest between payload arrivals overlapping the time from
-            // the policy firing to the reopening (their stall); without a hand-off, its longest.
+            EndpointCapture.Captured atClientWire = capture ? clientCapture.stop() : null;
+            EndpointCapture.Captured atServerWire = capture ? serverCapture.stop() : null;
+            // Each endpoint's gap across its hand-off: the longest between new payload arrivals overlapping the time
+            // from the policy firing to the reopening (their stall); without a hand-off, its longest. Arrivals as the
+            // endpoint's capture saw them where there is one; the application's reads run on the lab's busy cores
+            // and may come later (printed beside them for a single).
             for (int i = 0; i < connections; i++) {
                 double[] handOff = firedAndResumed.get(clientPorts[i]);
-                Received c = atClient.get(i);
-                Received s = atServer.get(i);
+                PayloadArrivals readAtC = atClient.get(i).reads;
+                PayloadArrivals readAtS = atServer.get(i).reads;
+                PayloadArrivals atC = capture ? atClientWire.arrivals(clientEnds[i][0], clientEnds[i][1]) : readAtC;
+                PayloadArrivals atS = capture ? atServerWire.arrivals(serverEnds[i][0], serverEnds[i][1]) : readAtS;
+                assertTrue("payload arrivals captured at both endpoints", atC.any() && atS.any());
                 if (handOff == null) {
-                    run.gaps[2 * i] = c.largestGap / 1e6;
-                    run.gaps[2 * i + 1] = s.largestGap / 1e6;
+                    run.gaps[2 * i] = atC.largestMillis();
+                    run.gaps[2 * i + 1] = atS.largestMillis();
                     continue;
                 }
-                long[] atC = c.across(handOff[0], handOff[1]);
-                long[] atS = s.across(handOff[0], handOff[1]);
-                run.gaps[2 * i] = (atC[1] - atC[0]) / 1e6;
-                run.gaps[2 * i + 1] = (atS[1] - atS[0]) / 1e6;
+                double[] gapC = atC.across(handOff[0], handOff[1]);
+                double[] gapS = atS.across(handOff[0], handOff[1]);
+                run.gaps[2 * i] = (gapC[1] - gapC[0]) * 1e3;
+                run.gaps[2 * i + 1] = (gapS[1] - gapS[0]) * 1e3;
                 if (report && connections == 1) {
+                    double[] readC = readAtC.across(handOff[0], handOff[1]);
+                    double[] readS = readAtS.across(handOff[0], handOff[1]);
                     run.gapLessLatency = Math.max(run.gaps[0], run.gaps[1]) - latencies.get(0);
-                    run.rttMillis = Math.max(c.rttMillis, s.rttMillis);
+                    run.rttMillis = Math.max(atClient.get(i).rttMillis, atServer.get(i).rttMillis);
                     System.out.printf(java.util.Locale.ROOT, "gap across the hand-off: at the client %.1f ms (from"
                                               + " %.1f ms after the policy fired to %.1f ms after the reopening), at the"
-                                              + " server %.1f ms (%.1f to %.1f); endpoints' RTT (ss, smoothed) %.2f and"
-                                              + " %.2f ms, min %.2f and %.2f ms%n",
-                                      run.gaps[0], c.sinceEpoch(atC[0], handOff[0]), c.sinceEpoch(atC[1], handOff[1]),
-                                      run.gaps[1], s.sinceEpoch(atS[0], handOff[0]), s.sinceEpoch(atS[1], handOff[1]),
-                                      c.rttMillis, s.rttMillis, c.minRttMillis, s.minRttMillis);
+                                              + " server %.1f ms (%.1f to %.1f); as the applications read: %.1f ms"
+                                              + " (%.1f to %.1f) and %.1f ms (%.1f to %.1f); endpoints' RTT (ss,"
+                                              + " smoothed) %.2f and %.2f ms, min %.2f and %.2f ms%n",
+                                      run.gaps[0], (gapC[0] - handOff[0]) * 1e3, (gapC[1] - handOff[1]) * 1e3,
+                                      run.gaps[1], (gapS[0] - handOff[0]) * 1e3, (gapS[1] - handOff[1]) * 1e3,
+                                      (readC[1] - readC[0]) * 1e3, (readC[0] - handOff[0]) * 1e3,
+                                      (readC[1] - handOff[1]) * 1e3, (readS[1] - readS[0]) * 1e3,
+                                      (readS[0] - handOff[0]) * 1e3, (readS[1] - handOff[1]) * 1e3,
+                                      atClient.get(i).rttMillis, atServer.get(i).rttMillis,
+                                      atClient.get(i).minRttMillis, atServer.get(i).minRttMillis);
                 }
             }
             if (attribute) {
-                // A single hand-off over its p99 target is what the captures are kept for too: where its time went.
-                String slow = connections == 1 && !latencies.isEmpty() && latencies.get(0) > SINGLE_P99_MS
-                        ? String.format(java.util.Locale.ROOT, "hand-off latency %.1f ms", latencies.get(0)) : null;
-                List<EndpointRetransmissions.Retransmission> fromClient = clientSent.stop(slow);
-                List<EndpointRetransmissions.Retransmission> fromServer = serverSent.stop(slow);
-                for (EndpointRetransmissions.Retransmission r : fromClient) {
+                // Captures with a segment sent again are kept for a closer look, and a single hand-off's over its p99
+                // target: where its time went.
+                boolean slow = connections == 1 && !latencies.isEmpty() && latencies.get(0) > SINGLE_P99_MS;
+                if (slow || !atClientWire.sentAgain.isEmpty() || !atServerWire.sentAgain.isEmpty()) {
+                    String why = slow ? String.format(java.util.Locale.ROOT, "hand-off latency %.1f ms",
+                                                      latencies.get(0)) : "segments sent again";
+                    clientCapture.keep(why);
+                    serverCapture.keep(why);
+                }
+                for (EndpointCapture.Retransmission r : atClientWire.sentAgain) {
                     run.duringHandOff += during("client", clientWindows.get(r.sourcePort), r);
                 }
-                for (EndpointRetransmissions.Retransmission r : fromServer) {
+                for (EndpointCapture.Retransmission r : atServerWire.sentAgain) {
                     run.duringHandOff += during("server", serverWindows.get(r.destinationPort), r);
                 }
-                run.outsideHandOff = fromClient.size() + fromServer.size() - run.duringHandOff;
+                run.outsideHandOff = atClientWire.sentAgain.size() + atServerWire.sentAgain.size()
+                        - run.duringHandOff;
                 System.out.printf(java.util.Locale.ROOT, "segments the endpoints sent again (capture): %d, of which the"
                                           + " hand-off's (sent again before the resumption, or first sent before it or"
                                           + " in its first 20 ms): %d%n",
-                                  fromClient.size() + fromServer.size(), run.duringHandOff);
+                                  atClientWire.sentAgain.size() + atServerWire.sentAgain.size(), run.duringHandOff);
             }
             run.handedOff = latencies.size();
             run.latencies = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -769,13 +799,11 @@ public class BypassScenariosTest {
         }
     }
 
-    /** What one endpoint received: the gaps between its payload arrivals and, when asked, its RTT. */
+    /** What one endpoint's application read: when new payload came, and when asked, the connection's RTT. */
     private static final class Received {
-        // System.nanoTime() less the epoch in nanoseconds, to place arrivals against the proxy's log.
+        // System.nanoTime() less the epoch in nanoseconds, to place reads against the proxy's log and the captures.
         final long epochOffset;
-        long largestGap;
-        /** Gaps of over a millisecond: {last arrival before, first after} in System.nanoTime(). */
-        final List<long[]> gaps = new ArrayList<>();
+        final PayloadArrivals reads = new PayloadArrivals();
         double rttMillis = Double.NaN;
         double minRttMillis = Double.NaN;
 
@@ -784,32 +812,9 @@ public class BypassScenariosTest {
             epochOffset = System.nanoTime() - (now.getEpochSecond() * 1_000_000_000L + now.getNano());
         }
 
-        /**
-         * The longest gap overlapping {@code [from, to]} (epoch seconds), else the nearest, as {before, after} in
-         * System.nanoTime().
-         */
-        long[] across(double from, double to) {
-            long a = (long) (from * 1e9) + epochOffset;
-            long b = (long) (to * 1e9) + epochOffset;
-            long[] longest = null;
-            long[] nearest = null;
-            long distance = Long.MAX_VALUE;
-            for (long[] g : gaps) {
-                if (g[0] < b && g[1] > a && (longest == null || g[1] - g[0] > longest[1] - longest[0])) {
-                    longest = g;
-                }
-                long d = Math.max(g[0] - b, a - g[1]);
-                if (d < distance) {
-                    distance = d;
-                    nearest = g;
-                }
-            }
-            return longest != null ? longest : nearest != null ? nearest : new long[] {a, a};
-        }
-
-        /** Milliseconds from {@code epochSeconds} to {@code nanoTime}. */
-        double sinceEpoch(long nanoTime, double epochSeconds) {
-            return (nanoTime - epochOffset - epochSeconds * 1e9) / 1e6;
+        /** Notes a read of new payload at {@code nanoTime} (System.nanoTime()). */
+        void read(long nanoTime) {
+            reads.arrived((nanoTime - epochOffset) / 1e9);
         }
     }
 
@@ -861,17 +866,11 @@ public class BypassScenariosTest {
             // Read halfway, long after the hand-off and before either side closes (a closing socket has no RTT).
             Future<String> ss = null;
             long total = 0;
-            long last = 0;
             int n;
             while ((n = c.read(b)) >= 0) {
-                long now = System.nanoTime();
-                if (last != 0) {
-                    received.largestGap = Math.max(received.largestGap, now - last);
-                    if (now - last > 1_000_000) {
-                        received.gaps.add(new long[] {last, now});
-                    }
+                if (n > 0) {
+                    received.read(System.nanoTime());
                 }
-                last = now;
                 b.flip();
                 while (b.hasRemaining()) {
                     if (wantLeft == 0) {

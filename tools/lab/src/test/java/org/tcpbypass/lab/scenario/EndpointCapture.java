@@ -2,6 +2,7 @@ package org.tcpbypass.lab.scenario;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
@@ -14,12 +15,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The segments an endpoint sent again, from a capture of its own interface (tcpdump): a segment with payload, SYN or
- * FIN whose end does not lie beyond the highest sequence number the endpoint had already sent on that flow. Tells which
- * retransmissions fell inside a connection's hand-off and which the lab's link caused elsewhere, where nstat only
- * counts them all.
+ * What an endpoint's own interface saw (tcpdump): the segments the endpoint sent again, a segment with payload, SYN or
+ * FIN whose end does not lie beyond the highest sequence number it had already sent on that flow, which tells the
+ * retransmissions inside a connection's hand-off from those the lab's link caused elsewhere, where nstat only counts
+ * them all; and when new payload arrived on each flow it received, by the kernel's clock as the segment reached the
+ * endpoint, not when its application, one thread among the lab's on two cores, got round to reading it.
  */
-final class EndpointRetransmissions implements AutoCloseable {
+final class EndpointCapture implements AutoCloseable {
     private static final Pattern SEGMENT = Pattern.compile(
             "^(\\d+\\.\\d+) IP (\\d+\\.\\d+\\.\\d+\\.\\d+)\\.(\\d+) > (\\d+\\.\\d+\\.\\d+\\.\\d+)\\.(\\d+):"
                     + " Flags \\[([^\\]]*)\\], seq (\\d+)(?::(\\d+))?");
@@ -57,7 +59,7 @@ final class EndpointRetransmissions implements AutoCloseable {
     private boolean kept;
 
     /** Captures the TCP segments {@code source} sends and receives on eth0 of {@code namespace}. */
-    EndpointRetransmissions(String namespace, String source) throws IOException, InterruptedException {
+    EndpointCapture(String namespace, String source) throws IOException, InterruptedException {
         this.source = source;
         this.pcap = File.createTempFile("tcp-bypass-lab-endpoint", ".pcap");
         tcpdump = new ProcessBuilder("ip", "netns", "exec", namespace, "tcpdump", "-i", "eth0", "-nn", "-U",
@@ -74,22 +76,46 @@ final class EndpointRetransmissions implements AutoCloseable {
         }
     }
 
-    /**
-     * Stops the capture and returns the retransmitted segments, in capture order; keeps the capture when any, or when
-     * {@code keepBecause} names another reason (null: none).
-     */
-    List<Retransmission> stop(String keepBecause) throws IOException, InterruptedException {
+    /** What a capture held: the segments sent again, in capture order, and the payload arrivals of each flow. */
+    static final class Captured {
+        final List<Retransmission> sentAgain = new ArrayList<>();
+        private final Map<String, PayloadArrivals> arrivals = new HashMap<>();
+
+        /** New payload arriving from {@code remote} at the endpoint's {@code local} address (none: no arrival). */
+        PayloadArrivals arrivals(InetSocketAddress remote, InetSocketAddress local) {
+            return arrivals.getOrDefault(flow(remote) + ">" + flow(local), new PayloadArrivals());
+        }
+
+        private static String flow(InetSocketAddress a) {
+            return a.getAddress().getHostAddress() + "." + a.getPort();
+        }
+    }
+
+    /** Stops the capture and returns what it held. */
+    Captured stop() throws IOException, InterruptedException {
         stopCapture();
         Process read = new ProcessBuilder("tcpdump", "-nn", "-tt", "-S", "-r", pcap.getPath())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String text = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         read.waitFor();
+        return parse(text, source);
+    }
+
+    /** Keeps the capture file for a closer look (tcpdump -r), saying where and why. */
+    void keep(String why) {
+        kept = true;
+        System.out.println("capture of " + source + " kept (" + why + "): " + pcap);
+    }
+
+    /** Reads {@code tcpdump -nn -tt -S} lines of a capture at the endpoint whose address is {@code source}. */
+    static Captured parse(String text, String source) {
+        Captured captured = new Captured();
+        // The highest sequence number's end each flow carried so far, sent by the endpoint or received by it.
         Map<String, Long> highest = new HashMap<>();
         // Per flow and start sequence number, when such a segment left first (a tail-loss probe or a retransmission
         // timeout sends a segment again from the same start).
         Map<String, Double> firstSent = new HashMap<>();
         Map<String, ArrayDeque<String>> recent = new HashMap<>();
-        List<Retransmission> found = new ArrayList<>();
         for (String line : text.split("\n")) {
             Matcher f = FLOW.matcher(line);
             if (!f.find()) {
@@ -99,21 +125,30 @@ final class EndpointRetransmissions implements AutoCloseable {
                     : f.group(3) + "-" + f.group(2);
             ArrayDeque<String> context = recent.computeIfAbsent(connection, k -> new ArrayDeque<>());
             Matcher m = SEGMENT.matcher(line);
-            if (m.find() && m.group(2).equals(source)) {
-                String flow = m.group(3) + ">" + m.group(4) + ":" + m.group(5);
+            if (m.find()) {
+                String flow = f.group(2) + ">" + f.group(3);
                 // tcpdump prints a range for payload, one number for a SYN or FIN without payload.
-                long end = m.group(8) != null ? Long.parseLong(m.group(8))
+                boolean payload = m.group(8) != null;
+                long end = payload ? Long.parseLong(m.group(8))
                         : m.group(6).matches(".*[SF].*") ? Long.parseLong(m.group(7)) + 1 : -1;
                 Long before = end < 0 ? null : highest.get(flow);
+                boolean beyond = end >= 0 && (before == null || (int) (end - before) > 0);
                 double time = Double.parseDouble(m.group(1));
-                String start = flow + "@" + m.group(7);
-                if (before != null && (int) (end - before) <= 0) {
-                    found.add(new Retransmission(time, firstSent.getOrDefault(start, Double.NaN),
-                                                 Integer.parseInt(m.group(3)), Integer.parseInt(m.group(5)),
-                                                 new ArrayList<>(context)));
-                } else if (end >= 0) {
+                if (m.group(2).equals(source)) {
+                    String start = flow + "@" + m.group(7);
+                    if (end >= 0 && !beyond) {
+                        captured.sentAgain.add(new Retransmission(time, firstSent.getOrDefault(start, Double.NaN),
+                                                                  Integer.parseInt(m.group(3)),
+                                                                  Integer.parseInt(m.group(5)),
+                                                                  new ArrayList<>(context)));
+                    } else if (end >= 0) {
+                        firstSent.putIfAbsent(start, time);
+                    }
+                } else if (m.group(4).equals(source) && payload && beyond) {
+                    captured.arrivals.computeIfAbsent(flow, k -> new PayloadArrivals()).arrived(time);
+                }
+                if (beyond) {
                     highest.put(flow, end);
-                    firstSent.putIfAbsent(start, time);
                 }
             }
             context.addLast(line);
@@ -121,18 +156,10 @@ final class EndpointRetransmissions implements AutoCloseable {
                 context.removeFirst();
             }
         }
-        // A capture with segments sent again, or one the caller wants, is kept for a closer look (tcpdump -r).
-        if (found.isEmpty() && keepBecause == null) {
-            Files.deleteIfExists(pcap.toPath());
-        } else {
-            kept = true;
-            System.out.println("capture of " + source + " kept" + (keepBecause != null ? " (" + keepBecause + ")" : "")
-                                       + ": " + pcap);
-        }
-        return found;
+        return captured;
     }
 
-    /** Stops the capture if it still runs; deletes it unless {@link #stop()} kept it. */
+    /** Stops the capture if it still runs; deletes it unless {@link #keep(String)} kept it. */
     @Override
     public void close() throws IOException, InterruptedException {
         stopCapture();
