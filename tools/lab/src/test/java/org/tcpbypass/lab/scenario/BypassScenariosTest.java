@@ -762,6 +762,12 @@ public class BypassScenariosTest {
                                       (readS[0] - handOff[0]) * 1e3, (readS[1] - handOff[1]) * 1e3,
                                       atClient.get(i).rttMillis, atServer.get(i).rttMillis,
                                       atClient.get(i).minRttMillis, atServer.get(i).minRttMillis);
+                    // Whose the gap's end is: a write due after the reopening (the traffic had nothing to send), one
+                    // due before it but ended after (a late sender), or one queued before it (the path's).
+                    System.out.printf(Locale.ROOT, "the peers' first writes after the gaps began, ms after the"
+                                              + " reopening (ended/due): the server's %s, the client's %s%n",
+                                      atServer.get(i).firstWriteAfter(gapC[0], handOff[1]),
+                                      atClient.get(i).firstWriteAfter(gapS[0], handOff[1]));
                 }
             }
             if (attribute) {
@@ -799,11 +805,16 @@ public class BypassScenariosTest {
         }
     }
 
-    /** What one endpoint's application read: when new payload came, and when asked, the connection's RTT. */
+    /**
+     * What one endpoint's application did: when it read new payload, when each of its writes was due and when it
+     * ended, and when asked, the connection's RTT.
+     */
     private static final class Received {
         // System.nanoTime() less the epoch in nanoseconds, to place reads against the proxy's log and the captures.
         final long epochOffset;
         final PayloadArrivals reads = new PayloadArrivals();
+        /** {due, ended} of each write, in epoch seconds (written by the sender's thread, read after it ended). */
+        final List<double[]> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
         double rttMillis = Double.NaN;
         double minRttMillis = Double.NaN;
 
@@ -814,7 +825,26 @@ public class BypassScenariosTest {
 
         /** Notes a read of new payload at {@code nanoTime} (System.nanoTime()). */
         void read(long nanoTime) {
-            reads.arrived((nanoTime - epochOffset) / 1e9);
+            reads.arrived(epochSeconds(nanoTime));
+        }
+
+        /** Notes a write due at {@code dueNanos} that ended at {@code endedNanos} (System.nanoTime()). */
+        void wrote(long dueNanos, long endedNanos) {
+            writes.add(new double[] {epochSeconds(dueNanos), epochSeconds(endedNanos)});
+        }
+
+        /**
+         * The first write that ended after {@code after} (epoch seconds), as "ended/due" in milliseconds from
+         * {@code from} ("none" if none).
+         */
+        String firstWriteAfter(double after, double from) {
+            return writes.stream().filter(w -> w[1] > after).findFirst()
+                    .map(w -> String.format(Locale.ROOT, "%.1f/%.1f", (w[1] - from) * 1e3, (w[0] - from) * 1e3))
+                    .orElse("none");
+        }
+
+        private double epochSeconds(long nanoTime) {
+            return (nanoTime - epochOffset) / 1e9;
         }
     }
 
@@ -830,17 +860,23 @@ public class BypassScenariosTest {
     private Received exchange(SocketChannel ch, long bytes, long seed, long peerSeed, long bytesPerSecond,
                               LabHost host) throws Exception {
         try (SocketChannel c = ch) {
-            Future<byte[]> sender = pool.submit(() -> {
+            Received received = new Received();
+            Future<?> sender = pool.submit(() -> {
                 Random r = new Random(seed);
                 // A write every 8 ms (1 KiB at least, 16 KiB at most, a multiple of 4 so the byte stream does not
                 // depend on the chunking), starting at a random phase: a single connection's largest gap is the
                 // hand-off's, not the traffic's, and 50 connections do not burst together. Writes of one full
                 // segment and a part (2.5 KiB, as this scenario once made) draw tail-loss probes from 1 ms RTT
-                // links, hand-off or not: the part waits for a delayed ACK while the full one's ACK came.
+                // links, hand-off or not: the part waits for a delayed ACK while the full one's ACK came. Writes of
+                // two full segments every 5.5 ms drew more (2026-12-03 12:27: 1 to 9 per single, 13 to 1,600 ms
+                // after its resumption, all the path's): with two segments in flight the tail-loss probe waits about
+                // two smoothed RTTs, with a lone part in flight also the peer's longest delayed ACK (Linux's
+                // tcp_schedule_loss_probe).
                 byte[] chunk = new byte[(int) Math.max(1024, Math.min(16 * 1024, bytesPerSecond / 125)) & ~3];
                 long interval = chunk.length * 1_000_000_000L / bytesPerSecond;
                 long start = System.nanoTime() + Math.floorMod(seed, interval);
                 TimeUnit.NANOSECONDS.sleep(start - System.nanoTime());
+                long due = start;
                 for (long sent = 0; sent < bytes; ) {
                     int n = (int) Math.min(chunk.length, bytes - sent);
                     r.nextBytes(chunk);
@@ -848,8 +884,9 @@ public class BypassScenariosTest {
                     while (b.hasRemaining()) {
                         c.write(b);
                     }
+                    received.wrote(due, System.nanoTime());
                     sent += n;
-                    long due = start + sent * 1_000_000_000L / bytesPerSecond;
+                    due = start + sent * 1_000_000_000L / bytesPerSecond;
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
                         TimeUnit.NANOSECONDS.sleep(wait);
@@ -862,7 +899,6 @@ public class BypassScenariosTest {
             byte[] want = new byte[16 * 1024];
             int wantLeft = 0;
             ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-            Received received = new Received();
             // Read halfway, long after the hand-off and before either side closes (a closing socket has no RTT).
             Future<String> ss = null;
             long total = 0;
