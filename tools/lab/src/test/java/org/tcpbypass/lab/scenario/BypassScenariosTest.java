@@ -637,8 +637,8 @@ public class BypassScenariosTest {
                 lab.topology().client().namespace(), lab.topology().client().ip().toString()) : null;
              EndpointCapture serverCapture = capture ? new EndpointCapture(
                      lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null) {
-            List<Future<Received>> clients = new ArrayList<>();
-            List<Future<Received>> servers = new ArrayList<>();
+            List<Future<Exchanged>> clients = new ArrayList<>();
+            List<Future<Exchanged>> servers = new ArrayList<>();
             int[] clientPorts = new int[connections];
             // Each connection's client and server channel: {remote, local} addresses, to find its flows in the
             // captures.
@@ -664,8 +664,8 @@ public class BypassScenariosTest {
             HandOffRun run = new HandOffRun();
             run.connections = connections;
             run.gaps = new double[2 * connections];
-            List<Received> atClient = new ArrayList<>();
-            List<Received> atServer = new ArrayList<>();
+            List<Exchanged> atClient = new ArrayList<>();
+            List<Exchanged> atServer = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
                 atClient.add(clients.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
                 atServer.add(servers.get(i).get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
@@ -816,16 +816,19 @@ public class BypassScenariosTest {
      * What one endpoint's application did: when it read new payload, when each of its writes was due and when it
      * ended, and when asked, the connection's RTT.
      */
-    private static final class Received {
+    private static final class Exchanged {
         // System.nanoTime() less the epoch in nanoseconds, to place reads against the proxy's log and the captures.
         final long epochOffset;
         final PayloadArrivals reads = new PayloadArrivals();
-        /** {due, ended} of each write, in epoch seconds (written by the sender's thread, read after it ended). */
-        final List<double[]> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /**
+         * {due, ended} of each write, in epoch seconds: written by the sender's task alone, read once exchange has
+         * awaited that task (its Future's get orders the two).
+         */
+        final List<double[]> writes = new ArrayList<>();
         double rttMillis = Double.NaN;
         double minRttMillis = Double.NaN;
 
-        Received() {
+        Exchanged() {
             java.time.Instant now = java.time.Instant.now();
             epochOffset = System.nanoTime() - (now.getEpochSecond() * 1_000_000_000L + now.getNano());
         }
@@ -864,10 +867,10 @@ public class BypassScenariosTest {
      * the received bytes against the peer's seed; with a {@code host} (the channel's), reads the connection's RTT
      * there halfway.
      */
-    private Received exchange(SocketChannel ch, long bytes, long seed, long peerSeed, long bytesPerSecond,
+    private Exchanged exchange(SocketChannel ch, long bytes, long seed, long peerSeed, long bytesPerSecond,
                               LabHost host) throws Exception {
         try (SocketChannel c = ch) {
-            Received received = new Received();
+            Exchanged received = new Exchanged();
             Future<?> sender = pool.submit(() -> {
                 Random r = new Random(seed);
                 // A write every 8 ms (1 KiB at least, 16 KiB at most, a multiple of 4 so the byte stream does not
