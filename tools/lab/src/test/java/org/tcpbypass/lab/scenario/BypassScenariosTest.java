@@ -639,9 +639,8 @@ public class BypassScenariosTest {
                      lab.topology().server().namespace(), lab.topology().server().ip().toString()) : null) {
             List<Future<Exchanged>> clients = new ArrayList<>();
             List<Future<Exchanged>> servers = new ArrayList<>();
-            int[] clientPorts = new int[connections];
             // Each connection's client and server channel: {remote, local} addresses, to find its flows in the
-            // captures.
+            // captures (and its hand-off by the client's port).
             InetSocketAddress[][] clientEnds = new InetSocketAddress[connections][];
             InetSocketAddress[][] serverEnds = new InetSocketAddress[connections][];
             // A single connection's endpoints also read their RTT (ss).
@@ -650,7 +649,6 @@ public class BypassScenariosTest {
                 SocketChannel c = lab.socketIn(lab.topology().client());
                 c.connect(proxy == null ? lab.server() : lab.vip());
                 SocketChannel s = server.accept();
-                clientPorts[i] = ((InetSocketAddress) c.getLocalAddress()).getPort();
                 clientEnds[i] = new InetSocketAddress[] {
                         (InetSocketAddress) c.getRemoteAddress(), (InetSocketAddress) c.getLocalAddress()};
                 serverEnds[i] = new InetSocketAddress[] {
@@ -735,7 +733,7 @@ public class BypassScenariosTest {
             // endpoint's capture saw them where there is one; the application's reads run on the lab's busy cores
             // and may come later (printed beside them for a single).
             for (int i = 0; i < connections; i++) {
-                double[] handOff = firedAndResumed.get(clientPorts[i]);
+                double[] handOff = firedAndResumed.get(clientEnds[i][1].getPort());
                 PayloadArrivals readAtC = atClient.get(i).reads;
                 PayloadArrivals readAtS = atServer.get(i).reads;
                 PayloadArrivals atC = capture ? atClientWire.arrivals(clientEnds[i][0], clientEnds[i][1]) : readAtC;
