@@ -1,5 +1,7 @@
 package org.tcpbypass.lab.bmv2;
 
+import org.tcpbypass.lab.RealTime;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,15 +29,6 @@ public final class SimpleSwitch implements AutoCloseable {
      * per-packet CPU.
      */
     public static final String DEFAULT_LOG_LEVEL = "warn";
-    /**
-     * The switch's scheduling: real-time (SCHED_FIFO) at this priority, above every ordinary thread. A hardware switch
-     * forwards on its own silicon; a software switch sharing two CPUs with the proxy, the controller and the endpoints
-     * must not wait behind them. At nice -20 it still did on this kernel (no preemption in the kernel, a 4 ms tick, a
-     * running thread keeps its slice against a waking one): its threads waited 2-6 ms for a CPU behind a JIT compiler
-     * or a GC thread, often while the other CPU idled (perf sched, tools/lab/README.md). Its threads block when idle,
-     * so it takes no more CPU than its packets need, and the kernel's real-time throttling leaves the rest 5 %.
-     */
-    static final int REALTIME_PRIORITY = 1;
     /** The switch's device id, thrift and P4Runtime alike. */
     public static final int DEVICE_ID = 1;
     /** System property choosing BMv2's log level (trace, debug, info, warn, error, off). */
@@ -95,8 +88,10 @@ public final class SimpleSwitch implements AutoCloseable {
         return launch(cmd, thrift, grpc);
     }
 
+    // Real-time (tools/lab/README.md, 2026-12-03 14:23): at nice -20 its threads still waited 2-6 ms for a CPU behind
+    // the proxy, the controller and the JIT on the two shared cores; a hardware switch forwards on its own silicon.
     private static List<String> command(String program, int thrift, Map<Integer, String> ports, String logLevel) {
-        List<String> cmd = new ArrayList<>(List.of("chrt", "--fifo", Integer.toString(REALTIME_PRIORITY)));
+        List<String> cmd = new ArrayList<>(List.of("chrt", "--fifo", Integer.toString(RealTime.SWITCH_PRIORITY)));
         // BMv2 binds ipc:///tmp/bmv2-<device id>-notifications.ipc by default: a second switch with device id 1 on
         // the machine (another lab, a BMv2 test) would exit at start. The thrift port makes the address unique.
         cmd.addAll(List.of(program, "--device-id", Integer.toString(DEVICE_ID), "--thrift-port",
