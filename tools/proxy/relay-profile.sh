@@ -21,7 +21,8 @@ record() {
     # CLOCK_MONOTONIC: the clock of the test's System.nanoTime window.
     perf record -q -k CLOCK_MONOTONIC -F 2000 -g -p "$pid" -o "$out/$mode.data" 2>"$out/$mode.err" &
     local perf_pid=$!
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    # Until the proxy exits: a zombie the test has not reaped yet has exited too.
+    while [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; do sleep 0.1; done
     kill -INT "$perf_pid" 2>/dev/null || true
     wait "$perf_pid" || true
 }
