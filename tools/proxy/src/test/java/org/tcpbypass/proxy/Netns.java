@@ -120,7 +120,7 @@ public final class Netns implements AutoCloseable {
     }
 
     /** What {@code nft list set} shows of {@code set} in {@code table} (family inet) in the proxy's namespace. */
-    String nftSet(String table, String set) throws IOException {
+    public String nftSet(String table, String set) throws IOException {
         return exec(proxy, "nft", "list", "set", "inet", table, set);
     }
 

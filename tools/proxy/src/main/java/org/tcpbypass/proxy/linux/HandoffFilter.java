@@ -33,11 +33,18 @@ public final class HandoffFilter implements AutoCloseable {
 
     private final String table;
     private final Netlink netlink;
+    private volatile boolean destroyKnown;
 
     /** A filter using nftables table {@code inet <table>}; {@link #install()} creates it. */
     public HandoffFilter(String table) throws IOException {
+        this(table, true);
+    }
+
+    /** {@code destroyKnown} false: removes as before Linux 6.3, each key on its own. */
+    HandoffFilter(String table, boolean destroyKnown) throws IOException {
         this.table = table;
         this.netlink = new Netlink();
+        this.destroyKnown = destroyKnown;
     }
 
     /** The two legs of one proxied connection. */
@@ -115,25 +122,14 @@ public final class HandoffFilter implements AutoCloseable {
 
     /**
      * Undoes {@link #quiesce} and, when {@code frozen}, {@link #freeze}, in one transaction; a leg whose peer is being
-     * let through ({@link #quiesce(Flows, int, boolean)}) has no quiesce element, which fails that transaction
-     * (ENOENT) as a whole, so the elements are then deleted one by one.
+     * let through ({@link #quiesce(Flows, int, boolean)}) has no quiesce element, which is skipped.
      */
     public void thaw(Flows f, boolean frozen) throws IOException {
-        Netlink.SetChange quiesced = Netlink.SetChange.delete(QUIESCED, List.of(f.outgoing));
-        try {
-            if (frozen) {
-                apply(Netlink.SetChange.delete(FROZEN, List.of(f.incoming)), quiesced);
-            } else {
-                apply(quiesced);
-            }
-        } catch (Netlink.NetlinkException e) {
-            if (e.errno != Netlink.ENOENT) {
-                throw e;
-            }
-            deleteEach(QUIESCED, f.outgoing);
-            if (frozen) {
-                deleteEach(FROZEN, f.incoming);
-            }
+        Netlink.SetChange quiesced = Netlink.SetChange.destroy(QUIESCED, List.of(f.outgoing));
+        if (frozen) {
+            removeIfPresent(quiesced, Netlink.SetChange.destroy(FROZEN, List.of(f.incoming)));
+        } else {
+            removeIfPresent(quiesced);
         }
     }
 
@@ -145,7 +141,7 @@ public final class HandoffFilter implements AutoCloseable {
 
     /** Undoes {@link #freeze} alone; an element already gone is skipped. */
     public void unfreeze(Flows f) throws IOException {
-        deleteEach(FROZEN, f.incoming);
+        removeIfPresent(Netlink.SetChange.destroy(FROZEN, List.of(f.incoming)));
     }
 
     /**
@@ -153,20 +149,43 @@ public final class HandoffFilter implements AutoCloseable {
      * timed out are skipped.
      */
     public void unrelease(Flows f) throws IOException {
-        deleteEach(RELEASED, f.incoming);
+        removeIfPresent(Netlink.SetChange.destroy(RELEASED, List.of(f.incoming)));
     }
 
-    /** Deletes each of {@code keys} from {@code set} that is there. */
-    private void deleteEach(String set, byte[][] keys) throws IOException {
-        for (byte[] key : keys) {
+    /**
+     * Applies {@code destroys} in one transaction. A missing element must not refuse it: the kernel would abort the
+     * transaction with an RCU grace period under the mutex every other hand-off's change waits on
+     * ({@link Netlink#refusedTransactions()}). Before Linux 6.3 there is no destroy; then each key is deleted on its
+     * own, a missing one refused and skipped.
+     */
+    private void removeIfPresent(Netlink.SetChange... destroys) throws IOException {
+        if (destroyKnown) {
             try {
-                apply(Netlink.SetChange.delete(set, List.of(key)));
+                apply(destroys);
+                return;
             } catch (Netlink.NetlinkException e) {
-                if (e.errno != Netlink.ENOENT) {
+                if (e.errno != Netlink.EINVAL) {
                     throw e;
+                }
+                destroyKnown = false;
+            }
+        }
+        for (Netlink.SetChange d : destroys) {
+            for (byte[] key : d.keys) {
+                try {
+                    apply(Netlink.SetChange.delete(d.set, List.of(key)));
+                } catch (Netlink.NetlinkException e) {
+                    if (e.errno != Netlink.ENOENT) {
+                        throw e;
+                    }
                 }
             }
         }
+    }
+
+    /** nf_tables transactions the kernel refused so far ({@link Netlink#refusedTransactions()}). */
+    public long refusedTransactions() {
+        return netlink.refusedTransactions();
     }
 
     /** Deletes the conntrack entry of both legs, if conntrack tracks them; returns how many there were. */
