@@ -62,12 +62,15 @@ public final class ProxyProcess implements AutoCloseable {
             Files.writeString(password, WebServer.PASSWORD + "\n");
             // Kept after the run: the proxy's own account of every hand-off.
             Path log = Files.createTempFile("tcp-bypass-lab-proxy", ".log");
-            System.out.println("proxy log: " + log);
+            // The JVM's pauses beside it, wall-clock stamped like the proxy's lines: a hand-off step that slept
+            // without waiting for a CPU either waited in the kernel or stood at a safepoint.
+            Path jvmLog = Path.of(log.toString().replaceAll("\\.log$", ".jvm.log"));
+            System.out.println("proxy log: " + log + " (JVM pauses: " + jvmLog + ")");
             String base = controller.toString().replaceAll("/$", "");
             List<String> cmd = new ArrayList<>(List.of(
                     "ip", "netns", "exec", proxy.namespace(),
                     System.getProperty("java.home") + "/bin/java", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                    "-jar", jar.toString(), "--config", cfg.toString(),
+                    "-Xlog:gc,safepoint:file=" + jvmLog + ":time,level,tags", "-jar", jar.toString(), "--config", cfg.toString(),
                     "--name", LabController.PROXY_NAME, "--device-id", LabController.DEVICE_ID.toString(),
                     "--controller-url", base, "--controller-user", WebServer.USER,
                     "--controller-password-file", password.toString(), "--metrics-interval", "1", "--verbose"));
