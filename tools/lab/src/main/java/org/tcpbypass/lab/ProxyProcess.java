@@ -186,14 +186,30 @@ public final class ProxyProcess implements AutoCloseable {
      * @return true when reached
      */
     public boolean awaitOffloaded(long count, long timeoutMs) {
+        return await(this::offloaded, count, timeoutMs);
+    }
+
+    /**
+     * Waits until the proxy reports at least a number of fallbacks: its metrics line comes once per interval, so a
+     * fallback that just happened may not be in it yet.
+     *
+     * @param count     fallbacks
+     * @param timeoutMs bound
+     * @return true when reached
+     */
+    public boolean awaitFallbacks(long count, long timeoutMs) {
+        return await(this::fallbacks, count, timeoutMs);
+    }
+
+    private boolean await(java.util.function.LongSupplier reported, long count, long timeoutMs) {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
-            if (offloaded() >= count) {
+            if (reported.getAsLong() >= count) {
                 return true;
             }
             sleep(100);
         }
-        return false;
+        return reported.getAsLong() >= count;
     }
 
     @Override
