@@ -51,31 +51,6 @@ public class HandoffFilterNetnsTest {
     }
 
     /**
-     * The straggler drop is lifted when the bypass ends, and its elements may have timed out by then (the proxy's
-     * sweep of ended bypasses comes every 30 s by default); a freeze is lifted on its own only when the release
-     * failed. Nothing already gone refuses a transaction.
-     */
-    @Test
-    public void unreleaseAndUnfreezeSkipWhatIsAlreadyGone() throws Exception {
-        try (Netns n = new Netns()) {
-            long refused = Netns.in(n.proxy, () -> {
-                try (HandoffFilter filter = new HandoffFilter(TABLE)) {
-                    filter.install();
-                    filter.freeze(FLOWS);
-                    filter.release(FLOWS, 30);
-                    filter.unrelease(FLOWS);
-                    filter.unrelease(FLOWS);
-                    filter.unfreeze(FLOWS);
-                    return filter.refusedTransactions();
-                }
-            });
-            assertThat("no straggler drop left", n.nftSet(TABLE, "released"), not(containsString("elements")));
-            assertThat("no freeze entry left", n.nftSet(TABLE, "frozen"), not(containsString("elements")));
-            assertEquals("transactions the kernel refused", 0, refused);
-        }
-    }
-
-    /**
      * The quiesce rewrites the window of the proxy's own segments of a quiesced flow to 0, but not that of the
      * segments the hand-off crafts (marked): a handed-off connection's reopening ACKs carry their window while its
      * sockets, closed only after them, still say 0.
