@@ -70,7 +70,8 @@ public final class ProxyProcess implements AutoCloseable {
             List<String> cmd = new ArrayList<>(List.of(
                     "ip", "netns", "exec", proxy.namespace(),
                     System.getProperty("java.home") + "/bin/java", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                    "-Xlog:gc,safepoint:file=" + jvmLog + ":time,level,tags", "-jar", jar.toString(), "--config", cfg.toString(),
+                    "-Xlog:gc,safepoint:file=" + jvmLog + ":time,level,tags",
+                    "-jar", jar.toString(), "--config", cfg.toString(),
                     "--name", LabController.PROXY_NAME, "--device-id", LabController.DEVICE_ID.toString(),
                     "--controller-url", base, "--controller-user", WebServer.USER,
                     "--controller-password-file", password.toString(), "--metrics-interval", "1", "--verbose"));
